@@ -1,0 +1,196 @@
+import { z } from "zod";
+import path from "node:path";
+
+/** Thrown when an environment variable is missing or malformed; its message is one line for the operator. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, readonly expected: string) {
+    super(`Configuration error: ${variable} ${expected}`);
+    this.name = "ConfigError";
+  }
+}
+
+const postgresUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  });
+
+const masterKeyList = z.string().refine((v) => {
+  try {
+    return parseMasterKeyList(v).length > 0;
+  } catch {
+    return false;
+  }
+});
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+});
+
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+/** Each variable with its schema and the expected form shown when it is wrong. */
+const variables = {
+  NODE_ENV: { schema: z.enum(["development", "production", "test"]), expected: "must be development, production or test" },
+  PORT: { schema: z.coerce.number().int().min(1).max(65535), expected: "must be a TCP port number (1-65535), for example 3000" },
+  APP_URL: { schema: httpUrl, expected: "must be the public origin of the app, for example https://rampart.example.org" },
+  RAMPART_DATA_DIR: { schema: z.string().min(1), expected: "must be a directory path, for example .data" },
+  DATABASE_URL: {
+    schema: postgresUrl,
+    expected: "must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/rampart (leave it unset for the embedded database)",
+  },
+  DATABASE_DRIVER: { schema: z.enum(["pg", "neon"]), expected: "must be pg (node-postgres) or neon (@neondatabase/serverless over WebSocket)" },
+  NEON_WS_PROXY: { schema: z.string().regex(/^[\w.-]+(:\d+)?(\/[\w./-]*)?$/), expected: "must be host:port/path of a WebSocket proxy, for example localhost:5433/v1" },
+  REDIS_URL: {
+    schema: z.string().refine((v) => /^rediss?:\/\/[^\s]+$/.test(v)),
+    expected: "must be a redis:// or rediss:// URL, for example redis://127.0.0.1:6379",
+  },
+  UPSTASH_REDIS_REST_URL: { schema: httpUrl, expected: "must be the https:// REST URL of an Upstash Redis database" },
+  UPSTASH_REDIS_REST_TOKEN: { schema: z.string().min(10), expected: "must be the REST token of the Upstash Redis database" },
+  BLOB_READ_WRITE_TOKEN: { schema: z.string().regex(/^vercel_blob_rw_\w+$/), expected: "must be a Vercel Blob read-write token (vercel_blob_rw_…)" },
+  RAMPART_MASTER_KEYS: {
+    schema: masterKeyList,
+    expected: "must list master keys newest first as id:base64 pairs separated by commas, each key 32 random bytes (openssl rand -base64 32)",
+  },
+  AUTH_SECRET: { schema: z.string().min(32), expected: "must be at least 32 random characters (openssl rand -base64 32)" },
+  RAMPART_DEMO: { schema: flag, expected: "must be 1 or 0 (load the demo data into a new embedded database or not)" },
+  RAMPART_DEMO_PASSWORD: { schema: z.string().min(12).max(256), expected: "must be 12 to 256 characters" },
+  LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
+} as const;
+
+type VariableName = keyof typeof variables;
+type Parsed = { [K in VariableName]?: z.output<(typeof variables)[K]["schema"]> };
+
+export type MasterKey = { id: string; key: Buffer };
+
+/** Parses `id:base64,id:base64` (newest first) into keys of exactly 32 bytes with distinct ids. */
+export function parseMasterKeyList(value: string): MasterKey[] {
+  const keys = value.split(",").map((part) => {
+    const [id, b64, ...rest] = part.trim().split(":");
+    if (!id || !b64 || rest.length > 0 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error("bad entry");
+    const key = Buffer.from(b64, "base64");
+    if (key.length !== 32) throw new Error("bad key length");
+    return { id, key };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error("duplicate id");
+  return keys;
+}
+
+export type DatabaseConfig =
+  | { kind: "pglite"; dataDir: string }
+  | { kind: "pg"; url: string }
+  | { kind: "neon"; url: string; wsProxy?: string };
+
+export type RateLimitBackend =
+  | { kind: "postgres" }
+  | { kind: "redis"; url: string }
+  | { kind: "upstash"; url: string; token: string };
+
+export type BlobBackend = { kind: "local"; dir: string } | { kind: "vercel"; token: string };
+
+export type Config = {
+  env: "development" | "production" | "test";
+  port: number;
+  appUrl: string;
+  secureCookies: boolean;
+  dataDir: string;
+  embedded: boolean;
+  database: DatabaseConfig;
+  rateLimit: RateLimitBackend;
+  blob: BlobBackend;
+  /** Master keys from the environment; undefined in embedded mode, where lib/keys generates them. */
+  masterKeys?: MasterKey[];
+  authSecret?: string;
+  demo: { enabled: boolean; password: string };
+  logLevel: string;
+};
+
+export const DEFAULT_DEMO_PASSWORD = "orange-lantern-harbor-42";
+
+function read(env: NodeJS.ProcessEnv): Parsed {
+  const out: Parsed = {};
+  for (const name of Object.keys(variables) as VariableName[]) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    const result = variables[name].schema.safeParse(raw);
+    if (!result.success) throw new ConfigError(name, variables[name].expected);
+    (out as Record<string, unknown>)[name] = result.data;
+  }
+  return out;
+}
+
+/** Validates the environment and derives the deployment shape. Throws ConfigError naming the first bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const v = read(env);
+  const nodeEnv = v.NODE_ENV ?? "development";
+  const port = v.PORT ?? 3000;
+  const appUrl = (v.APP_URL ?? `http://localhost:${port}`).replace(/\/$/, "");
+  const dataDir = path.resolve(cwd, v.RAMPART_DATA_DIR ?? ".data");
+
+  let database: DatabaseConfig;
+  if (!v.DATABASE_URL) {
+    if (v.DATABASE_DRIVER) throw new ConfigError("DATABASE_DRIVER", "needs DATABASE_URL to be set as well");
+    database = { kind: "pglite", dataDir: path.join(dataDir, "db") };
+  } else if (v.DATABASE_DRIVER === "neon") {
+    database = { kind: "neon", url: v.DATABASE_URL, wsProxy: v.NEON_WS_PROXY };
+  } else {
+    database = { kind: "pg", url: v.DATABASE_URL };
+  }
+  const embedded = database.kind === "pglite";
+
+  if (!embedded && !v.RAMPART_MASTER_KEYS)
+    throw new ConfigError("RAMPART_MASTER_KEYS", "is required with DATABASE_URL: " + variables.RAMPART_MASTER_KEYS.expected);
+  if (!embedded && !v.AUTH_SECRET) throw new ConfigError("AUTH_SECRET", "is required with DATABASE_URL: " + variables.AUTH_SECRET.expected);
+
+  if (Boolean(v.UPSTASH_REDIS_REST_URL) !== Boolean(v.UPSTASH_REDIS_REST_TOKEN))
+    throw new ConfigError(v.UPSTASH_REDIS_REST_URL ? "UPSTASH_REDIS_REST_TOKEN" : "UPSTASH_REDIS_REST_URL", "must be set together with its pair");
+  const rateLimit: RateLimitBackend = v.UPSTASH_REDIS_REST_URL
+    ? { kind: "upstash", url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN! }
+    : v.REDIS_URL
+      ? { kind: "redis", url: v.REDIS_URL }
+      : { kind: "postgres" };
+
+  const blob: BlobBackend = v.BLOB_READ_WRITE_TOKEN
+    ? { kind: "vercel", token: v.BLOB_READ_WRITE_TOKEN }
+    : { kind: "local", dir: path.join(dataDir, "blobs") };
+
+  return {
+    env: nodeEnv,
+    port,
+    appUrl,
+    secureCookies: appUrl.startsWith("https://"),
+    dataDir,
+    embedded,
+    database,
+    rateLimit,
+    blob,
+    masterKeys: v.RAMPART_MASTER_KEYS ? parseMasterKeyList(v.RAMPART_MASTER_KEYS) : undefined,
+    authSecret: v.AUTH_SECRET,
+    demo: { enabled: embedded && (v.RAMPART_DEMO ?? true), password: v.RAMPART_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD },
+    logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The configuration of this process, parsed once. */
+export function getConfig(): Config {
+  cached ??= parseConfig();
+  return cached;
+}
+
+/** Names and expected forms of every variable, for the README check and error messages. */
+export const configVariables: ReadonlyArray<{ name: string; expected: string }> = Object.entries(variables).map(([name, v]) => ({
+  name,
+  expected: v.expected,
+}));
