@@ -43,6 +43,7 @@ const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v
 const variables = {
   NODE_ENV: { schema: z.enum(["development", "production", "test"]), expected: "must be development, production or test" },
   PORT: { schema: z.coerce.number().int().min(1).max(65535), expected: "must be a TCP port number (1-65535), for example 3000" },
+  HOST: { schema: z.string().regex(/^[\w.:-]+$/), expected: "must be the interface address to listen on, for example 127.0.0.1 or 0.0.0.0" },
   APP_URL: { schema: httpUrl, expected: "must be the public origin of the app, for example https://rampart.example.org" },
   RAMPART_DATA_DIR: { schema: z.string().min(1), expected: "must be a directory path, for example .data" },
   DATABASE_URL: {
@@ -101,6 +102,8 @@ export type BlobBackend = { kind: "local"; dir: string } | { kind: "vercel"; tok
 export type Config = {
   env: "development" | "production" | "test";
   port: number;
+  /** Listening address: loopback by default in embedded mode, whose demo accounts share one known password. */
+  host: string;
   appUrl: string;
   secureCookies: boolean;
   dataDir: string;
@@ -167,6 +170,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
   return {
     env: nodeEnv,
     port,
+    host: v.HOST ?? (embedded ? "127.0.0.1" : "0.0.0.0"),
     appUrl,
     secureCookies: appUrl.startsWith("https://"),
     dataDir,

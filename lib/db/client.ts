@@ -123,3 +123,8 @@ async function openNeon(url: string, wsProxy?: string): Promise<DatabaseHandle> 
 export async function pingDatabase(db: Database): Promise<void> {
   await db.execute(sql`select 1`);
 }
+
+/** Rows of a raw `db.execute` result: every driver here answers with a `rows` array. */
+export function resultRows<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}

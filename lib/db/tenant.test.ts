@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { memberships, organizations, users } from "@/db/schema";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
+import { resultRows } from "./client";
 import { withPerson, withTenant } from "./tenant";
 
 describe.each(testBackends())("tenant isolation by row-level security (%s)", (backend) => {
@@ -22,7 +23,7 @@ describe.each(testBackends())("tenant isolation by row-level security (%s)", (ba
 
   it("works as the non-owner app role, not the superuser", async () => {
     const res = await t.db.execute(sql`select current_user as role`);
-    expect((res.rows[0] as { role: string }).role).toBe("rampart_app");
+    expect(resultRows<{ role: string }>(res)[0]?.role).toBe("rampart_app");
   });
 
   it("shows no tenant row to a query outside the helper", async () => {

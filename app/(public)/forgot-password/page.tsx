@@ -1,0 +1,20 @@
+import { AccountForm } from "@/app/_components/account-form";
+import { Card, PageHeading } from "@/app/_components/ui";
+import { forgotPasswordAction } from "../account-actions";
+
+export const metadata = { title: "Reset your password" };
+
+export default function ForgotPasswordPage() {
+  return (
+    <div className="mx-auto max-w-md">
+      <PageHeading title="Reset your password" lead="We will email you a single-use link that expires after 30 minutes." />
+      <Card>
+        <AccountForm
+          action={forgotPasswordAction}
+          submitLabel="Send reset link"
+          fields={[{ name: "email", label: "Email", type: "email", autoComplete: "email" }]}
+        />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import Link from "next/link";
+import { AccountForm } from "@/app/_components/account-form";
+import { Card, PageHeading } from "@/app/_components/ui";
+import { signUpAction } from "../account-actions";
+
+export const metadata = { title: "Create an account" };
+
+export default function SignupPage() {
+  return (
+    <div className="mx-auto max-w-md">
+      <PageHeading title="Create an account" lead="Long passphrases are welcome; there are no rules about symbols." />
+      <Card>
+        <AccountForm
+          action={signUpAction}
+          submitLabel="Create account"
+          fields={[
+            { name: "name", label: "Your name", type: "text", autoComplete: "name" },
+            { name: "email", label: "Email", type: "email", autoComplete: "email" },
+            { name: "password", label: "Password", type: "password", autoComplete: "new-password" },
+          ]}
+        />
+        <p className="mt-4 text-sm">
+          Already have an account?{" "}
+          <Link href="/login" className="underline">
+            Sign in
+          </Link>
+        </p>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import "server-only";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { pingDatabase } from "@/lib/db/client";
+
+export type ComponentCheck = { status: "ok" | "error"; kind: string; latencyMs?: number };
+export type Health = { status: "ok" | "degraded"; checks: Record<string, ComponentCheck> };
+
+async function timed(kind: string, probe: () => Promise<void>, timeoutMs = 3000): Promise<ComponentCheck> {
+  const start = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+      }),
+    ]);
+    return { status: "ok", kind, latencyMs: Math.round(performance.now() - start) };
+  } catch {
+    return { status: "error", kind };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Component checks for /api/health: kinds and latencies only, never URLs, keys or error text. */
+export async function checkHealth(): Promise<Health> {
+  const config = getConfig();
+  const checks: Record<string, ComponentCheck> = {
+    database: await timed(config.database.kind, async () => pingDatabase(await getDb())),
+  };
+  const status = Object.values(checks).every((c) => c.status === "ok") ? "ok" : "degraded";
+  return { status, checks };
+}

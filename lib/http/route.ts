@@ -1,0 +1,55 @@
+import "server-only";
+import { z } from "zod";
+import { getConfig } from "@/lib/config";
+import { logger } from "@/lib/log";
+import { isSameOriginRequest } from "./origin";
+import { problemResponse } from "./problem";
+
+type Handler<P> = (request: Request, ctx: { params: P; requestId: string }) => Promise<Response>;
+
+/** Thrown inside handlers for a client error that is safe to show as-is. */
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly title: string, readonly detail?: string) {
+    super(title);
+    this.name = "HttpError";
+  }
+}
+
+/**
+ * The wrapper for handlers anyone may call: same-origin check on state changes, zod errors as 400,
+ * anything unexpected as a bare 500 that names only the request id (the log has the error kind, never its data).
+ */
+export function publicRoute<P = Record<string, never>>(handler: Handler<P>) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    const requestId = request.headers.get("x-request-id") ?? crypto.randomUUID();
+    try {
+      if (!["GET", "HEAD", "OPTIONS"].includes(request.method) && !isSameOriginRequest(request.headers, getConfig().appUrl))
+        return problemResponse({ status: 403, title: "Cross-site request refused", requestId });
+      return await handler(request, { params: await context.params, requestId });
+    } catch (err) {
+      if (err instanceof HttpError) return problemResponse({ status: err.status, title: err.title, detail: err.detail, requestId });
+      if (err instanceof z.ZodError)
+        return problemResponse({
+          status: 400,
+          title: "Invalid request",
+          requestId,
+          errors: z.flattenError(err).fieldErrors as Record<string, string[]>,
+        });
+      logger.error({ err, requestId, route: new URL(request.url).pathname }, "route handler failed");
+      return problemResponse({ status: 500, title: "Something went wrong on our side", requestId });
+    }
+  };
+}
+
+/** Reads a JSON body of bounded size and parses it with the schema. */
+export async function parseJsonBody<T>(request: Request, schema: z.ZodType<T>, maxBytes = 16 * 1024): Promise<T> {
+  const text = await request.text();
+  if (text.length > maxBytes) throw new HttpError(413, "Request body too large");
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Request body is not valid JSON");
+  }
+  return schema.parse(data);
+}
