@@ -1,10 +1,8 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import type { Database } from "@/lib/db/client";
+import { resultRows, type Database } from "@/lib/db/client";
 import { assertRateLimitKey, parseRateLimiterOptions, type RateLimiter, type RateLimiterOptions } from "./limiter";
 
-/** drizzle types raw results loosely; every driver here answers with a `rows` array. */
-type Rows<T> = { rows: T[] };
 type TakeRow = { allowed: boolean; remaining: number; reset_ms: string | number | bigint };
 
 /**
@@ -19,7 +17,7 @@ export function createPostgresRateLimiter(db: Database, options: RateLimiterOpti
       const res = await db.execute(
         sql`select allowed, remaining, reset_ms from rate_limit_take(${`${name}:${key}`}::text, ${limit}::integer, ${windowMs}::bigint, ${Date.now()}::bigint)`,
       );
-      const row = (res as Rows<TakeRow>).rows[0];
+      const row = resultRows<TakeRow>(res)[0];
       if (!row) throw new Error("rate_limit_take returned no row");
       return { success: row.allowed, limit, remaining: Number(row.remaining), reset: Number(row.reset_ms) };
     },
@@ -34,5 +32,5 @@ export async function pruneRateLimitHits(db: Database, longestWindowMs: number, 
   const res = await db.execute(
     sql`with gone as (delete from rate_limit_hits where window_start < ${now - 2 * longestWindowMs}::bigint returning 1) select count(*)::integer as n from gone`,
   );
-  return Number((res as Rows<{ n: number }>).rows[0]?.n ?? 0);
+  return Number(resultRows<{ n: number }>(res)[0]?.n ?? 0);
 }
