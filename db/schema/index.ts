@@ -3,3 +3,4 @@ export * from "./organizations";
 export * from "./privacy";
 export * from "./system";
 export * from "./auth";
+export * from "./audit";
