@@ -4,3 +4,5 @@ export * from "./privacy";
 export * from "./system";
 export * from "./auth";
 export * from "./audit";
+export * from "./crypto";
+export * from "./jobs";
