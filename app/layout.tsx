@@ -6,7 +6,9 @@ import { getConfig } from "@/lib/config";
 import { cookieName } from "@/lib/http/cookies";
 import { decodeConsentCookie } from "@/lib/privacy/consent-policy";
 import { CONSENT_COOKIE, parseTheme, THEME_COOKIE } from "@/lib/privacy/preferences";
+import { getCurrentSession } from "@/lib/auth/current";
 import { ConsentBanner, ConsentProvider, CookieSettingsButton, ThemeSelect } from "./_components/consent";
+import { SignOutButton } from "./_components/sign-out";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -19,6 +21,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   const secure = getConfig().secureCookies;
   const consent = decodeConsentCookie(jar.get(cookieName(CONSENT_COOKIE, secure))?.value);
   const theme = consent?.categories.preferences ? parseTheme(jar.get(cookieName(THEME_COOKIE, secure))?.value) : "system";
+  const current = await getCurrentSession();
 
   return (
     <html lang="en" className={theme}>
@@ -38,16 +41,36 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                     Security
                   </Link>
                 </li>
-                <li>
-                  <Link href="/login" className="hover:underline">
-                    Sign in
-                  </Link>
-                </li>
-                <li>
-                  <Link href="/signup" className="rounded-md bg-brand-600 px-3 py-1.5 font-semibold text-white hover:bg-brand-700">
-                    Create account
-                  </Link>
-                </li>
+                {current ? (
+                  <>
+                    <li>
+                      <Link href="/orgs" className="hover:underline">
+                        Campaigns
+                      </Link>
+                    </li>
+                    <li>
+                      <Link href="/settings" className="hover:underline" aria-label={`Settings for ${current.user.name}`}>
+                        Settings
+                      </Link>
+                    </li>
+                    <li>
+                      <SignOutButton />
+                    </li>
+                  </>
+                ) : (
+                  <>
+                    <li>
+                      <Link href="/login" className="hover:underline">
+                        Sign in
+                      </Link>
+                    </li>
+                    <li>
+                      <Link href="/signup" className="rounded-md bg-brand-600 px-3 py-1.5 font-semibold text-white hover:bg-brand-700">
+                        Create account
+                      </Link>
+                    </li>
+                  </>
+                )}
               </ul>
             </nav>
           </header>

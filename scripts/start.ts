@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     NEXT_TELEMETRY_DISABLED: "1",
     NODE_ENV: dev ? "development" : "production",
     APP_URL: config.appUrl,
+    NEXTAUTH_URL: config.appUrl,
   };
   if (config.embedded) {
     Object.assign(childEnv, secretsAsEnv(ensureEmbeddedSecrets(config)));

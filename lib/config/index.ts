@@ -66,6 +66,12 @@ const variables = {
   AUTH_SECRET: { schema: z.string().min(32), expected: "must be at least 32 random characters (openssl rand -base64 32)" },
   RAMPART_DEMO: { schema: flag, expected: "must be 1 or 0 (load the demo data into a new embedded database or not)" },
   RAMPART_DEMO_PASSWORD: { schema: z.string().min(12).max(256), expected: "must be 12 to 256 characters" },
+  SESSION_IDLE_MINUTES: { schema: z.coerce.number().int().min(5).max(1440), expected: "must be a whole number of minutes from 5 to 1440 (idle sign-out)" },
+  LOGIN_LIMIT_PER_ACCOUNT: { schema: z.coerce.number().int().min(1).max(1000), expected: "must be a whole number of sign-in attempts per account per window (1-1000)" },
+  LOGIN_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-in attempts per client address per window" },
+  LOGIN_LIMIT_WINDOW_SECONDS: { schema: z.coerce.number().int().min(10).max(86400), expected: "must be the rate-limit window in seconds (10-86400)" },
+  SMTP_URL: { schema: z.string().regex(/^smtps?:\/\/\S+$/), expected: "must be an smtp:// or smtps:// URL, for example smtps://user:pass@smtp.example.org:465" },
+  MAIL_FROM: { schema: z.string().min(3).max(200), expected: "must be a sender such as Rampart <no-reply@example.org>" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
 } as const;
 
@@ -115,6 +121,15 @@ export type Config = {
   masterKeys?: MasterKey[];
   authSecret?: string;
   demo: { enabled: boolean; password: string };
+  auth: {
+    sessionMaxAgeSeconds: number;
+    idleTimeoutSeconds: number;
+    loginLimitPerAccount: number;
+    loginLimitPerAddress: number;
+    loginLimitWindowSeconds: number;
+  };
+  /** SMTP in production; the `.data/outbox/` folder otherwise. */
+  mail: { kind: "smtp"; url: string; from: string } | { kind: "outbox"; dir: string; from: string };
   logLevel: string;
 };
 
@@ -181,6 +196,16 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
     masterKeys: v.RAMPART_MASTER_KEYS ? parseMasterKeyList(v.RAMPART_MASTER_KEYS) : undefined,
     authSecret: v.AUTH_SECRET,
     demo: { enabled: embedded && (v.RAMPART_DEMO ?? true), password: v.RAMPART_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD },
+    auth: {
+      sessionMaxAgeSeconds: 24 * 60 * 60,
+      idleTimeoutSeconds: (v.SESSION_IDLE_MINUTES ?? 120) * 60,
+      loginLimitPerAccount: v.LOGIN_LIMIT_PER_ACCOUNT ?? 10,
+      loginLimitPerAddress: v.LOGIN_LIMIT_PER_ADDRESS ?? 100,
+      loginLimitWindowSeconds: v.LOGIN_LIMIT_WINDOW_SECONDS ?? 900,
+    },
+    mail: v.SMTP_URL
+      ? { kind: "smtp", url: v.SMTP_URL, from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" }
+      : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
     logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
   };
 }

@@ -1,23 +1,21 @@
 import Link from "next/link";
-import { AccountForm } from "@/app/_components/account-form";
+import { redirect } from "next/navigation";
 import { Card, PageHeading } from "@/app/_components/ui";
-import { signInAction } from "../account-actions";
+import { getCurrentSession } from "@/lib/auth/current";
+import { safeReturnPath } from "@/lib/http/redirects";
+import { LoginForm } from "./login-form";
 
 export const metadata = { title: "Sign in" };
 
-export default function LoginPage() {
+export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const next = safeReturnPath(typeof params.next === "string" ? params.next : null);
+  if (await getCurrentSession()) redirect(next);
   return (
     <div className="mx-auto max-w-md">
       <PageHeading title="Sign in" lead="Sign in to your campaigns." />
       <Card>
-        <AccountForm
-          action={signInAction}
-          submitLabel="Sign in"
-          fields={[
-            { name: "email", label: "Email", type: "email", autoComplete: "username" },
-            { name: "password", label: "Password", type: "password", autoComplete: "current-password" },
-          ]}
-        />
+        <LoginForm next={next} />
         <p className="mt-4 flex justify-between text-sm">
           <Link href="/forgot-password" className="underline">
             Forgot your password?

@@ -1,23 +1,34 @@
 import Link from "next/link";
-import { AccountForm } from "@/app/_components/account-form";
+import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
-import { signUpAction } from "../account-actions";
+import { signUpAction } from "../actions";
 
 export const metadata = { title: "Create an account" };
 
 export default function SignupPage() {
   return (
     <div className="mx-auto max-w-md">
-      <PageHeading title="Create an account" lead="Long passphrases are welcome; there are no rules about symbols." />
+      <PageHeading title="Create an account" lead="Long passphrases are welcome; there are no rules about symbols or digits." />
       <Card>
-        <AccountForm
+        <ActionForm
           action={signUpAction}
           submitLabel="Create account"
           fields={[
-            { name: "name", label: "Your name", type: "text", autoComplete: "name" },
+            { name: "name", label: "Your name", autoComplete: "name" },
             { name: "email", label: "Email", type: "email", autoComplete: "email" },
-            { name: "password", label: "Password", type: "password", autoComplete: "new-password" },
+            {
+              name: "password",
+              label: "Password",
+              type: "password",
+              autoComplete: "new-password",
+              hint: "At least 10 characters. Several unrelated words are easy to remember and hard to guess.",
+            },
           ]}
+          success={(state) => (
+            <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
+              {state.message}
+            </p>
+          )}
         />
         <p className="mt-4 text-sm">
           Already have an account?{" "}

@@ -1,0 +1,36 @@
+import Link from "next/link";
+import { ActionForm } from "@/app/_components/forms";
+import { Card, PageHeading } from "@/app/_components/ui";
+import { verifyEmailAction } from "../actions";
+
+export const metadata = { title: "Confirm your email" };
+
+/** Confirmation is a button, not the GET itself, so mail scanners that open links cannot use up the token. */
+export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { token } = await searchParams;
+  return (
+    <div className="mx-auto max-w-md">
+      <PageHeading title="Confirm your email" />
+      <Card>
+        {typeof token === "string" ? (
+          <ActionForm
+            action={verifyEmailAction}
+            hidden={{ token }}
+            submitLabel="Confirm my email address"
+            fields={[]}
+            success={(state) => (
+              <p role="status" className="text-sm">
+                {state.message}{" "}
+                <Link href="/login" className="underline">
+                  Sign in
+                </Link>
+              </p>
+            )}
+          />
+        ) : (
+          <p>This page needs the link from your email.</p>
+        )}
+      </Card>
+    </div>
+  );
+}

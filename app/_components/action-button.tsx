@@ -1,0 +1,36 @@
+"use client";
+
+import { useActionState } from "react";
+import type { FormState } from "@/lib/http/action";
+
+/** A one-button form bound to a server action, announcing the result next to it. */
+export function ActionButton({
+  action,
+  label,
+  hidden,
+  variant = "secondary",
+}: {
+  action: (state: FormState, form: FormData) => Promise<FormState>;
+  label: string;
+  hidden?: Record<string, string>;
+  variant?: "secondary" | "danger";
+}) {
+  const [state, formAction, pending] = useActionState(action, {});
+  const style =
+    variant === "danger"
+      ? "border-red-300 text-red-800 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+      : "border-slate-300 hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800";
+  return (
+    <form action={formAction} className="inline-flex items-center gap-2">
+      {hidden && Object.entries(hidden).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
+      <button type="submit" disabled={pending} className={`rounded-md border px-3 py-1.5 text-sm font-medium ${style}`}>
+        {label}
+      </button>
+      {state.message && (
+        <span role="status" className="text-sm text-slate-600 dark:text-slate-400">
+          {state.message}
+        </span>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,77 @@
+"use client";
+
+import { useActionState, type ReactNode } from "react";
+import type { FormState } from "@/lib/http/action";
+import { inputClass, primaryButtonClass } from "./ui";
+
+export type Field = { name: string; label: string; type?: string; autoComplete?: string; hint?: string; required?: boolean; inputMode?: "numeric" | "text" };
+
+/**
+ * A form bound to a server action: keeps what was typed (except secrets) when the server answers
+ * with an error, shows field errors next to their fields, and announces the result.
+ */
+export function ActionForm({
+  action,
+  fields,
+  submitLabel,
+  hidden,
+  children,
+  success,
+}: {
+  action: (state: FormState, form: FormData) => Promise<FormState>;
+  fields: Field[];
+  submitLabel: string;
+  hidden?: Record<string, string>;
+  children?: ReactNode;
+  success?: (state: FormState) => ReactNode;
+}) {
+  const [state, formAction, pending] = useActionState(action, {});
+  if (state.ok && success) return <>{success(state)}</>;
+  return (
+    <form action={formAction} className="flex flex-col gap-4" noValidate>
+      {hidden && Object.entries(hidden).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
+      {fields.map((f) => {
+        const error = state.fieldErrors?.[f.name];
+        const id = `field-${f.name}`;
+        return (
+          <div key={f.name}>
+            <label htmlFor={id} className="block text-sm font-medium">
+              {f.label}
+            </label>
+            <input
+              id={id}
+              name={f.name}
+              type={f.type ?? "text"}
+              autoComplete={f.autoComplete}
+              inputMode={f.inputMode}
+              required={f.required ?? true}
+              defaultValue={f.type === "password" ? undefined : state.values?.[f.name]}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? `${id}-error` : f.hint ? `${id}-hint` : undefined}
+              className={inputClass}
+            />
+            {f.hint && !error && (
+              <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500 dark:text-slate-400">
+                {f.hint}
+              </p>
+            )}
+            {error && (
+              <p id={`${id}-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+                {error}
+              </p>
+            )}
+          </div>
+        );
+      })}
+      {children}
+      {state.message && (
+        <p role={state.ok ? "status" : "alert"} className={`rounded-md p-3 text-sm ${state.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-100"}`}>
+          {state.message}
+        </p>
+      )}
+      <button type="submit" className={primaryButtonClass} disabled={pending}>
+        {pending ? "Please wait…" : submitLabel}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,46 @@
+import Link from "next/link";
+import { eq } from "drizzle-orm";
+import { Card, PageHeading } from "@/app/_components/ui";
+import { memberships, organizations } from "@/db/schema";
+import { requireSession } from "@/lib/auth/current";
+import { getAuthRuntime } from "@/lib/auth/runtime";
+import { withPerson } from "@/lib/db";
+
+export const metadata = { title: "Your campaigns" };
+
+export default async function OrgsPage() {
+  const { user } = await requireSession("/orgs");
+  const { db } = await getAuthRuntime();
+  const mine = await withPerson(db, user.id, (tx) =>
+    tx
+      .select({ slug: organizations.slug, name: organizations.name, role: memberships.role })
+      .from(memberships)
+      .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+      .where(eq(memberships.userId, user.id))
+      .orderBy(organizations.name),
+  );
+  return (
+    <div>
+      <PageHeading title="Your campaigns" lead={`Signed in as ${user.name}.`} />
+      {mine.length === 0 ? (
+        <Card>
+          <p className="font-medium">You are not part of a campaign yet.</p>
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Ask a campaign admin to invite you with this email address.</p>
+        </Card>
+      ) : (
+        <ul className="grid gap-4 md:grid-cols-2" data-testid="org-list">
+          {mine.map((o) => (
+            <li key={o.slug}>
+              <Card>
+                <Link href={`/o/${o.slug}`} className="text-lg font-semibold underline-offset-2 hover:underline">
+                  {o.name}
+                </Link>
+                <p className="mt-1 text-sm capitalize text-slate-600 dark:text-slate-400">{o.role}</p>
+              </Card>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,139 @@
+import "server-only";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { emailTokens, users, type EmailTokenPurpose } from "@/db/schema";
+import type { Database, Queryable } from "@/lib/db";
+import type { Mailer } from "@/lib/mail";
+import { hashPassword, verifyPassword } from "./password";
+import { revokeSessions } from "./sessions";
+import { assessPassword } from "./strength";
+import { hashLinkToken, newLinkToken } from "./tokens";
+
+export const LINK_LIFETIME_MS = 30 * 60 * 1000;
+
+type Ctx = { db: Database; mailer: Mailer; appUrl: string };
+
+async function issueLink(db: Queryable, userId: string, purpose: EmailTokenPurpose, now = new Date()): Promise<string> {
+  const { token, hash } = newLinkToken();
+  await db.insert(emailTokens).values({ userId, purpose, tokenHash: hash, expiresAt: new Date(now.getTime() + LINK_LIFETIME_MS) });
+  return token;
+}
+
+/** Marks a link used if it is valid; returns its person. One use only, atomically. */
+async function consumeLink(db: Queryable, token: string, purpose: EmailTokenPurpose, now = new Date()): Promise<string | null> {
+  if (!token || token.length > 100) return null;
+  const [row] = await db
+    .update(emailTokens)
+    .set({ usedAt: now })
+    .where(and(eq(emailTokens.tokenHash, hashLinkToken(token)), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, now)))
+    .returning({ userId: emailTokens.userId });
+  return row?.userId ?? null;
+}
+
+async function peekLink(db: Queryable, token: string, purpose: EmailTokenPurpose, now = new Date()): Promise<string | null> {
+  if (!token || token.length > 100) return null;
+  const [row] = await db
+    .select({ userId: emailTokens.userId })
+    .from(emailTokens)
+    .where(and(eq(emailTokens.tokenHash, hashLinkToken(token)), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, now)));
+  return row?.userId ?? null;
+}
+
+export type SignUpResult = { ok: true } | { ok: false; field: "password"; message: string };
+
+/**
+ * Creates an unverified account and mails a verification link. An address that already has an
+ * account gets a notice instead, and the page answers the same either way (no enumeration).
+ */
+export async function signUp(ctx: Ctx, input: { name: string; email: string; password: string }): Promise<SignUpResult> {
+  const strength = assessPassword(input.password, { name: input.name, email: input.email });
+  if (!strength.ok) return { ok: false, field: "password", message: strength.reason };
+  const [existing] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.email, input.email));
+  if (existing) {
+    await ctx.mailer.send({
+      to: input.email,
+      subject: "Someone tried to create a Rampart account with your email",
+      text: `An account already exists for this address. If this was you, sign in at ${ctx.appUrl}/login or reset your password at ${ctx.appUrl}/forgot-password.\nIf it was not you, you can ignore this message.`,
+    });
+    return { ok: true };
+  }
+  const passwordHash = await hashPassword(input.password);
+  const token = await ctx.db.transaction(async (tx) => {
+    const inserted = await tx.insert(users).values({ name: input.name, email: input.email, passwordHash }).onConflictDoNothing().returning({ id: users.id });
+    return inserted[0] ? issueLink(tx, inserted[0].id, "verify_email") : null;
+  });
+  if (token) await sendVerification(ctx, input.email, token);
+  return { ok: true };
+}
+
+async function sendVerification(ctx: Ctx, email: string, token: string): Promise<void> {
+  await ctx.mailer.send({
+    to: email,
+    subject: "Confirm your email for Rampart",
+    text: `Confirm your email address to finish creating your account:\n\n${ctx.appUrl}/verify-email?token=${token}\n\nThe link works once and expires in 30 minutes.`,
+  });
+}
+
+/** A fresh verification link, for a person who signed in with the right password before verifying. */
+export async function resendVerification(ctx: Ctx, userId: string): Promise<void> {
+  const [user] = await ctx.db.select({ email: users.email, verified: users.emailVerifiedAt }).from(users).where(eq(users.id, userId));
+  if (!user || user.verified) return;
+  await sendVerification(ctx, user.email, await issueLink(ctx.db, userId, "verify_email"));
+}
+
+export async function verifyEmail(db: Database, token: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const userId = await consumeLink(tx, token, "verify_email");
+    if (!userId) return false;
+    await tx.update(users).set({ emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, userId));
+    return true;
+  });
+}
+
+/** Mails a reset link when the account exists; the caller answers the same either way. */
+export async function requestPasswordReset(ctx: Ctx, email: string): Promise<void> {
+  const [user] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  if (!user) return;
+  const token = await issueLink(ctx.db, user.id, "reset_password");
+  await ctx.mailer.send({
+    to: email,
+    subject: "Reset your Rampart password",
+    text: `Someone asked to reset the password of your Rampart account. If it was you, choose a new password here:\n\n${ctx.appUrl}/reset-password?token=${token}\n\nThe link works once and expires in 30 minutes. If it was not you, ignore this message: your password stays as it is.`,
+  });
+}
+
+export type PasswordChangeResult = { ok: true } | { ok: false; reason: "invalid_link" | "weak" | "wrong_password"; message: string };
+
+/** Sets a new password from a reset link, proves the email, and signs out every session. */
+export async function resetPassword(db: Database, token: string, newPassword: string): Promise<PasswordChangeResult> {
+  const userId = await peekLink(db, token, "reset_password");
+  if (!userId) return { ok: false, reason: "invalid_link", message: "This reset link has expired or was already used. Ask for a new one." };
+  const [user] = await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, userId));
+  const strength = assessPassword(newPassword, user);
+  if (!strength.ok) return { ok: false, reason: "weak", message: strength.reason };
+  const passwordHash = await hashPassword(newPassword);
+  return db.transaction(async (tx) => {
+    if ((await consumeLink(tx, token, "reset_password")) !== userId)
+      return { ok: false, reason: "invalid_link", message: "This reset link has expired or was already used. Ask for a new one." } as const;
+    await tx.update(users).set({ passwordHash, emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, userId));
+    await revokeSessions(tx, { userId }, "password_reset");
+    return { ok: true } as const;
+  });
+}
+
+/** Changes the password after checking the current one; every other session is signed out. */
+export async function changePassword(
+  db: Database,
+  input: { userId: string; currentPassword: string; newPassword: string; keepSessionId: string },
+): Promise<PasswordChangeResult> {
+  const [user] = await db.select().from(users).where(eq(users.id, input.userId));
+  if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword)))
+    return { ok: false, reason: "wrong_password", message: "Your current password is not correct." };
+  const strength = assessPassword(input.newPassword, user);
+  if (!strength.ok) return { ok: false, reason: "weak", message: strength.reason };
+  const passwordHash = await hashPassword(input.newPassword);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, input.userId));
+    await revokeSessions(tx, { userId: input.userId, except: input.keepSessionId }, "password_changed");
+  });
+  return { ok: true };
+}

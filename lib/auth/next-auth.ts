@@ -1,0 +1,112 @@
+import "server-only";
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { z } from "zod";
+import { getConfig } from "@/lib/config";
+import { loadSecrets } from "@/lib/keys";
+import { resendVerification } from "./accounts";
+import { authCookieNames } from "./cookies";
+import { getAuthRuntime } from "./runtime";
+import { signSessionToken, verifySessionToken } from "./session-token";
+import { revokeSessions } from "./sessions";
+import { signInWithPassword } from "./sign-in";
+
+const credentialsSchema = z.object({
+  email: z.string().max(254),
+  password: z.string().max(1024),
+  totpCode: z.string().max(12).optional(),
+  recoveryCode: z.string().max(32).optional(),
+});
+
+function header(headers: Record<string, unknown> | undefined, name: string): string | null {
+  const value = headers?.[name];
+  return typeof value === "string" ? value : null;
+}
+
+/** Last X-Forwarded-For hop: the one the Next server appended from the socket. */
+function addressFrom(headers: Record<string, unknown> | undefined): string | null {
+  return header(headers, "x-forwarded-for")?.split(",").map((h) => h.trim()).filter(Boolean).at(-1) ?? null;
+}
+
+/**
+ * next-auth with one credentials provider. The session cookie is a short JWS (jose, HS256) naming
+ * the person and the session row; middleware verifies it on the Edge, the guard checks the row.
+ * Sign-in failures surface as error codes the login page turns into calm messages.
+ */
+export function buildAuthOptions(): NextAuthOptions {
+  const config = getConfig();
+  const secret = loadSecrets().authSecret;
+  const names = authCookieNames(config.secureCookies);
+  const cookieOptions = { httpOnly: true, sameSite: "lax" as const, path: "/", secure: config.secureCookies };
+  return {
+    secret,
+    session: { strategy: "jwt", maxAge: config.auth.sessionMaxAgeSeconds },
+    jwt: {
+      maxAge: config.auth.sessionMaxAgeSeconds,
+      encode: async ({ token }) => {
+        if (!token?.sub || typeof token.sid !== "string") return "";
+        return signSessionToken({ sub: token.sub, sid: token.sid }, secret, config.auth.sessionMaxAgeSeconds);
+      },
+      decode: async ({ token }) => {
+        const claims = await verifySessionToken(token ?? undefined, secret);
+        return claims ? { sub: claims.sub, sid: claims.sid, exp: claims.exp } : null;
+      },
+    },
+    cookies: {
+      sessionToken: { name: names.session, options: cookieOptions },
+      csrfToken: { name: names.csrf, options: cookieOptions },
+      callbackUrl: { name: names.callbackUrl, options: cookieOptions },
+    },
+    pages: { signIn: "/login", error: "/login" },
+    providers: [
+      CredentialsProvider({
+        id: "credentials",
+        name: "Email and password",
+        credentials: { email: {}, password: {}, totpCode: {}, recoveryCode: {} },
+        async authorize(raw, req) {
+          const parsed = credentialsSchema.safeParse({
+            email: raw?.email,
+            password: raw?.password,
+            totpCode: raw?.totpCode || undefined,
+            recoveryCode: raw?.recoveryCode || undefined,
+          });
+          if (!parsed.success) throw new Error("invalid");
+          const runtime = await getAuthRuntime();
+          const result = await signInWithPassword(
+            {
+              db: runtime.db,
+              limiters: runtime.limiters,
+              policy: runtime.policy,
+              onEmailUnverified: (userId) => resendVerification(runtime, userId),
+            },
+            { ...parsed.data, clientAddress: addressFrom(req.headers), userAgent: header(req.headers, "user-agent") },
+          );
+          if (!result.ok) throw new Error(result.reason === "rate_limited" ? `rate_limited:${result.retryAt ?? 0}` : result.reason);
+          return { id: result.userId, sid: result.sessionId };
+        },
+      }),
+    ],
+    callbacks: {
+      jwt: ({ token, user }) => {
+        if (user) return { sub: user.id, sid: (user as { sid?: string }).sid };
+        return token;
+      },
+      // The client never needs more than "signed in": names and emails come from server components.
+      session: ({ session }) => ({ expires: session.expires }),
+    },
+    events: {
+      signOut: async ({ token }) => {
+        if (token?.sub && typeof token.sid === "string") {
+          const runtime = await getAuthRuntime();
+          await revokeSessions(runtime.db, { userId: token.sub, only: token.sid }, "signed_out");
+        }
+      },
+    },
+    logger: {
+      // next-auth's own logger prints error objects (with messages such as our codes); keep it quiet.
+      error: () => undefined,
+      warn: () => undefined,
+      debug: () => undefined,
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import "server-only";
+import { headers } from "next/headers";
+import { unstable_rethrow } from "next/navigation";
+import { z } from "zod";
+import { logger } from "@/lib/log";
+import { requireSession } from "@/lib/auth/current";
+import type { ValidSession } from "@/lib/auth/sessions";
+
+/** What every form action returns: a message, field errors, and the values to put back (never passwords). */
+export type FormState = {
+  ok?: boolean;
+  message?: string;
+  fieldErrors?: Record<string, string>;
+  values?: Record<string, string>;
+  /** Extra result for the page, e.g. a QR code or recovery codes shown once. */
+  data?: Record<string, unknown>;
+};
+
+type Ctx = { headers: Headers; requestId: string };
+
+function echo(form: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of form.entries())
+    if (typeof value === "string" && !/password|code|token/i.test(key) && !key.startsWith("$")) out[key] = value.slice(0, 500);
+  return out;
+}
+
+function fieldErrors(err: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of err.issues) {
+    const key = String(issue.path[0] ?? "form");
+    out[key] ??= issue.message;
+  }
+  return out;
+}
+
+async function run(form: FormData, body: (ctx: Ctx) => Promise<FormState>): Promise<FormState> {
+  const h = await headers();
+  const requestId = h.get("x-request-id") ?? crypto.randomUUID();
+  try {
+    const result = await body({ headers: h, requestId });
+    return { values: result.ok ? undefined : echo(form), ...result };
+  } catch (err) {
+    unstable_rethrow(err); // redirects and notFound belong to Next
+    if (err instanceof z.ZodError) return { fieldErrors: fieldErrors(err), message: "Please correct the highlighted fields.", values: echo(form) };
+    logger.error({ err, requestId }, "form action failed");
+    return { message: `Something went wrong on our side (reference ${requestId.slice(0, 8)}). Nothing was changed; please try again.`, values: echo(form) };
+  }
+}
+
+/** An action anyone may call (sign-up, reset): parse with the schema, then the body. Next checks Origin for actions. */
+export function publicAction<S extends z.ZodType>(schema: S, body: (input: z.output<S>, ctx: Ctx) => Promise<FormState>) {
+  return async (_prev: FormState, form: FormData): Promise<FormState> =>
+    run(form, async (ctx) => body(schema.parse(Object.fromEntries(form.entries())), ctx));
+}
+
+/** An action for a signed-in person: the session row is checked before the input is even parsed. */
+export function sessionAction<S extends z.ZodType>(schema: S, body: (input: z.output<S>, ctx: Ctx & { session: ValidSession }) => Promise<FormState>) {
+  return async (_prev: FormState, form: FormData): Promise<FormState> =>
+    run(form, async (ctx) => {
+      const session = await requireSession("/settings/security");
+      return body(schema.parse(Object.fromEntries(form.entries())), { ...ctx, session });
+    });
+}
