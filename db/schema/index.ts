@@ -6,3 +6,4 @@ export * from "./auth";
 export * from "./audit";
 export * from "./crypto";
 export * from "./jobs";
+export * from "./campaigns";

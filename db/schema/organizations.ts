@@ -25,6 +25,8 @@ export const memberships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     role: roleEnum("role").notNull(),
+    /** An owner's breach switch for one member of this campaign: reversible, checked by the guard and by RLS. */
+    disabledAt: timestamptz("disabled_at"),
     createdAt: timestamptz("created_at").notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index("memberships_user_idx").on(t.userId)],

@@ -1,6 +1,6 @@
 import { count, eq } from "drizzle-orm";
 import type { DatabaseHandle, Transaction } from "@/lib/db/client";
-import { enterTenant } from "@/lib/db/tenant";
+import { enterSystem } from "@/lib/db/tenant";
 import { hashPassword } from "@/lib/auth/password";
 import { memberships, organizations, systemMeta, users, type Role } from "@/db/schema";
 
@@ -34,12 +34,14 @@ async function metaValue(tx: Transaction, key: string): Promise<unknown> {
 }
 
 async function isEmpty(tx: Transaction): Promise<boolean> {
+  await enterSystem(tx);
   const [u] = await tx.select({ n: count() }).from(users);
   const [o] = await tx.select({ n: count() }).from(organizations);
   return (u?.n ?? 0) === 0 && (o?.n ?? 0) === 0;
 }
 
 async function seed(tx: Transaction, password: string): Promise<void> {
+  await enterSystem(tx);
   const passwordHash = await hashPassword(password);
   const orgIds = new Map<string, string>();
   for (const org of demoOrganizations) {
@@ -53,7 +55,6 @@ async function seed(tx: Transaction, password: string): Promise<void> {
       .returning({ id: users.id });
     if (account.org && account.role) {
       const orgId = orgIds.get(account.org)!;
-      await enterTenant(tx, { orgId });
       await tx.insert(memberships).values({ orgId, userId: user!.id, role: account.role });
     }
   }

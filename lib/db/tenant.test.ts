@@ -1,25 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { memberships, organizations, users } from "@/db/schema";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { resultRows } from "./client";
-import { withPerson, withTenant } from "./tenant";
+import { enterTenant, withPerson, withSystem, withTenant } from "./tenant";
 
 describe.each(testBackends())("tenant isolation by row-level security (%s)", (backend) => {
   let t: TestDatabase;
-  let orgA: string, orgB: string, alice: string, bob: string;
+  let orgA: string, orgB: string, alice: string, bob: string, carol: string;
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
-    const [a] = await t.db.insert(organizations).values({ slug: "a-campaign", name: "A" }).returning();
-    const [b] = await t.db.insert(organizations).values({ slug: "b-campaign", name: "B" }).returning();
-    const [u1] = await t.db.insert(users).values({ email: "alice@a.test", name: "Alice" }).returning();
-    const [u2] = await t.db.insert(users).values({ email: "bob@b.test", name: "Bob" }).returning();
-    [orgA, orgB, alice, bob] = [a!.id, b!.id, u1!.id, u2!.id];
-    await withTenant(t.db, { orgId: orgA }, (tx) => tx.insert(memberships).values({ orgId: orgA, userId: alice, role: "owner" }));
-    await withTenant(t.db, { orgId: orgB }, (tx) => tx.insert(memberships).values({ orgId: orgB, userId: bob, role: "owner" }));
+    await withSystem(t.db, async (tx) => {
+      const [a] = await tx.insert(organizations).values({ slug: "a-campaign", name: "A" }).returning();
+      const [b] = await tx.insert(organizations).values({ slug: "b-campaign", name: "B" }).returning();
+      const [u1] = await tx.insert(users).values({ email: "alice@a.test", name: "Alice" }).returning();
+      const [u2] = await tx.insert(users).values({ email: "bob@b.test", name: "Bob" }).returning();
+      const [u3] = await tx.insert(users).values({ email: "carol@a.test", name: "Carol" }).returning();
+      [orgA, orgB, alice, bob, carol] = [a!.id, b!.id, u1!.id, u2!.id, u3!.id];
+      await tx.insert(memberships).values([
+        { orgId: orgA, userId: alice, role: "owner" },
+        { orgId: orgA, userId: carol, role: "volunteer" },
+        { orgId: orgB, userId: bob, role: "owner" },
+      ]);
+    });
   });
   afterAll(async () => t?.drop());
+
+  const asAlice = <T>(orgId: string, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(t.db, { orgId, userId: alice }, fn);
 
   it("works as the non-owner app role, not the superuser", async () => {
     const res = await t.db.execute(sql`select current_user as role`);
@@ -28,33 +36,71 @@ describe.each(testBackends())("tenant isolation by row-level security (%s)", (ba
 
   it("shows no tenant row to a query outside the helper", async () => {
     expect(await t.db.select().from(memberships)).toHaveLength(0);
+    expect(await t.db.select().from(organizations)).toHaveLength(0);
   });
 
-  it("shows an organisation only its own rows inside the helper", async () => {
-    const rows = await withTenant(t.db, { orgId: orgA }, (tx) => tx.select().from(memberships));
-    expect(rows.map((r) => r.orgId)).toEqual([orgA]);
+  it("shows a member only their organisation's rows", async () => {
+    const rows = await asAlice(orgA, (tx) => tx.select().from(memberships));
+    expect(new Set(rows.map((r) => r.orgId))).toEqual(new Set([orgA]));
+    expect(rows).toHaveLength(2);
+  });
+
+  it("stops a person who is not a member even when the context names the other organisation", async () => {
+    const rows = await asAlice(orgB, (tx) => tx.select().from(memberships).where(eq(memberships.orgId, orgB)));
+    expect(rows).toEqual([]);
+    const orgRows = await asAlice(orgB, (tx) => tx.select().from(organizations).where(eq(organizations.id, orgB)));
+    expect(orgRows).toEqual([]);
   });
 
   it("refuses to write a row into another organisation", async () => {
-    await expect(
-      withTenant(t.db, { orgId: orgA }, (tx) => tx.insert(memberships).values({ orgId: orgB, userId: alice, role: "admin" })),
-    ).rejects.toThrow();
-    const rowsB = await withTenant(t.db, { orgId: orgB }, (tx) => tx.select().from(memberships));
+    await expect(asAlice(orgA, (tx) => tx.insert(memberships).values({ orgId: orgB, userId: alice, role: "admin" }))).rejects.toThrow();
+    await expect(asAlice(orgB, (tx) => tx.insert(memberships).values({ orgId: orgB, userId: alice, role: "admin" }))).rejects.toThrow();
+    const rowsB = await withTenant(t.db, { orgId: orgB, userId: bob }, (tx) => tx.select().from(memberships));
     expect(rowsB.map((r) => r.userId)).toEqual([bob]);
   });
 
   it("cannot update or delete another organisation's rows", async () => {
-    await withTenant(t.db, { orgId: orgA }, async (tx) => {
-      await tx.update(memberships).set({ role: "volunteer" }).where(sql`true`);
-      await tx.delete(memberships).where(sql`${memberships.orgId} = ${orgB}`);
+    await asAlice(orgA, async (tx) => {
+      await tx.update(memberships).set({ role: "volunteer" }).where(eq(memberships.orgId, orgB));
+      await tx.delete(memberships).where(eq(memberships.orgId, orgB));
+      await tx.update(organizations).set({ name: "pwned" }).where(eq(organizations.id, orgB));
     });
-    const rowsB = await withTenant(t.db, { orgId: orgB }, (tx) => tx.select().from(memberships));
+    const rowsB = await withTenant(t.db, { orgId: orgB, userId: bob }, (tx) => tx.select().from(memberships));
     expect(rowsB).toEqual([expect.objectContaining({ userId: bob, role: "owner" })]);
+    const [b] = await withSystem(t.db, (tx) => tx.select().from(organizations).where(eq(organizations.id, orgB)));
+    expect(b?.name).toBe("B");
+  });
+
+  it("closes the organisation to a member the owner disabled, and to everyone while it is suspended", async () => {
+    await withSystem(t.db, (tx) => tx.update(memberships).set({ disabledAt: new Date() }).where(eq(memberships.userId, carol)));
+    const othersSeenByCarol = await withTenant(t.db, { orgId: orgA, userId: carol }, (tx) => tx.select().from(memberships).where(eq(memberships.userId, alice)));
+    expect(othersSeenByCarol).toEqual([]);
+    await withSystem(t.db, (tx) => tx.update(memberships).set({ disabledAt: null }).where(eq(memberships.userId, carol)));
+
+    await withSystem(t.db, (tx) => tx.update(organizations).set({ suspendedAt: new Date() }).where(eq(organizations.id, orgA)));
+    expect(await asAlice(orgA, (tx) => tx.select().from(memberships).where(eq(memberships.userId, carol)))).toEqual([]);
+    expect(await asAlice(orgA, (tx) => tx.select().from(organizations).where(eq(organizations.id, orgA)))).toEqual([]);
+    await withSystem(t.db, (tx) => tx.update(organizations).set({ suspendedAt: null }).where(eq(organizations.id, orgA)));
+    expect(await asAlice(orgA, (tx) => tx.select().from(memberships).where(eq(memberships.orgId, orgA)))).toHaveLength(2);
+  });
+
+  it("closes every organisation to a disabled person", async () => {
+    await withSystem(t.db, (tx) => tx.update(users).set({ disabledAt: new Date() }).where(eq(users.id, alice)));
+    expect(await asAlice(orgA, (tx) => tx.select().from(memberships).where(eq(memberships.userId, carol)))).toEqual([]);
+    await withSystem(t.db, (tx) => tx.update(users).set({ disabledAt: null }).where(eq(users.id, alice)));
   });
 
   it("does not leak the organisation setting past the transaction", async () => {
-    await withTenant(t.db, { orgId: orgA }, (tx) => tx.select().from(memberships));
+    await asAlice(orgA, (tx) => tx.select().from(memberships));
     expect(await t.db.select().from(memberships)).toHaveLength(0);
+  });
+
+  it("does not grant the system scope when re-entering a tenant inside a person's transaction", async () => {
+    const rows = await asAlice(orgA, async (tx) => {
+      await enterTenant(tx, { orgId: orgB });
+      return tx.select().from(memberships).where(eq(memberships.orgId, orgB));
+    });
+    expect(rows).toEqual([]);
   });
 
   it("lets a person list their own memberships across organisations and nobody else's", async () => {
@@ -62,7 +108,17 @@ describe.each(testBackends())("tenant isolation by row-level security (%s)", (ba
     expect(mine.map((r) => r.userId)).toEqual([alice]);
   });
 
+  it("creates a campaign only for yourself, as its first owner", async () => {
+    const id = crypto.randomUUID();
+    await withPerson(t.db, bob, (tx) => tx.execute(sql`select create_organization_with_owner(${id}::uuid, 'new-one', 'New', ${bob}::uuid)`));
+    const rows = await withTenant(t.db, { orgId: id, userId: bob }, (tx) => tx.select().from(memberships).where(eq(memberships.orgId, id)));
+    expect(rows).toEqual([expect.objectContaining({ userId: bob, role: "owner" })]);
+    await expect(
+      withPerson(t.db, bob, (tx) => tx.execute(sql`select create_organization_with_owner(${crypto.randomUUID()}::uuid, 'other', 'X', ${alice}::uuid)`)),
+    ).rejects.toThrow();
+  });
+
   it("rejects a malformed organisation id before any query", async () => {
-    await expect(withTenant(t.db, { orgId: "1 or 1=1" }, (tx) => tx.select().from(memberships))).rejects.toThrow();
+    await expect(withTenant(t.db, { orgId: "1 or 1=1", userId: alice }, (tx) => tx.select().from(memberships))).rejects.toThrow();
   });
 });

@@ -4,6 +4,12 @@ import { APP_ROLE, type Database, type Transaction } from "./client";
 
 const uuid = z.uuid();
 
+/**
+ * `userId` present: a person's request — RLS opens the organisation only if that person may access it
+ * (active member, or staff under a live support grant) and it is not suspended. `userId` absent: trusted
+ * background work (jobs, scripts, seed) in the system scope; if the transaction already acts for a
+ * person, that person stays and no system scope is granted.
+ */
 export type TenantContext = { orgId: string; userId?: string };
 
 /**
@@ -17,15 +23,19 @@ export function withTenant<T>(db: Database, ctx: TenantContext, fn: (tx: Transac
   });
 }
 
-/**
- * Switches an open transaction to one organisation (app role, transaction-local settings).
- * For work that must touch several organisations atomically, such as the demo seed.
- */
+/** Switches an open transaction to one organisation (app role, transaction-local settings). */
 export async function enterTenant(tx: Transaction, ctx: TenantContext): Promise<void> {
   const orgId = uuid.parse(ctx.orgId);
-  const userId = ctx.userId === undefined ? "" : uuid.parse(ctx.userId);
   await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
-  await tx.execute(sql`select set_config('app.org_id', ${orgId}, true), set_config('app.user_id', ${userId}, true)`);
+  if (ctx.userId !== undefined) {
+    const userId = uuid.parse(ctx.userId);
+    await tx.execute(
+      sql`select set_config('app.org_id', ${orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.system_scope', '', true)`,
+    );
+  } else {
+    await tx.execute(sql`select set_config('app.org_id', ${orgId}, true),
+      set_config('app.system_scope', case when coalesce(current_setting('app.user_id', true), '') = '' then 'on' else '' end, true)`);
+  }
 }
 
 /** A person's own rows across organisations (e.g. their memberships for /orgs), no organisation set. */
@@ -33,7 +43,20 @@ export function withPerson<T>(db: Database, userId: string, fn: (tx: Transaction
   const id = uuid.parse(userId);
   return db.transaction(async (tx) => {
     await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
-    await tx.execute(sql`select set_config('app.org_id', '', true), set_config('app.user_id', ${id}, true)`);
+    await tx.execute(sql`select set_config('app.org_id', '', true), set_config('app.user_id', ${id}, true), set_config('app.system_scope', '', true)`);
     return fn(tx);
   });
+}
+
+/** Trusted cross-organisation work (seed, staff console, breach switches, scripts): the system scope, no person. */
+export function withSystem<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await enterSystem(tx);
+    return fn(tx);
+  });
+}
+
+export async function enterSystem(tx: Transaction): Promise<void> {
+  await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
+  await tx.execute(sql`select set_config('app.org_id', '', true), set_config('app.user_id', '', true), set_config('app.system_scope', 'on', true)`);
 }
