@@ -21,13 +21,20 @@ declare const sealedValue: unique symbol;
 /** Ciphertext of a T sealed by lib/crypto to its place; only lib/crypto makes or opens one. */
 export type Sealed<T> = Buffer & { readonly [sealedValue]: T };
 
+const sealedFromDriver = (value: unknown) => toBuffer(value);
+
 /** A column holding an OpenPGP-encrypted value (see lib/crypto/fields.ts); its table must be registered in lib/crypto/sealed-tables.ts. */
 export const sealed = <T>(name: string) =>
   customType<{ data: Sealed<T>; driverData: Buffer }>({
     dataType: () => "bytea",
     toDriver: (value) => value,
-    fromDriver: (value) => toBuffer(value) as Sealed<T>,
+    fromDriver: sealedFromDriver as (value: Buffer) => Sealed<T>,
   })(name);
+
+/** True for a column declared with sealed(), so lib/crypto can check that rotation covers every one. */
+export function isSealedColumn(column: unknown): boolean {
+  return (column as { mapFrom?: unknown }).mapFrom === sealedFromDriver;
+}
 
 export const orgKeyKinds = ["data", "index"] as const;
 export type OrgKeyKind = (typeof orgKeyKinds)[number];

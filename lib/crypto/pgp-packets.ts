@@ -15,6 +15,14 @@ export class PgpFormatError extends Error {
   }
 }
 
+/** The message is well-formed but failed AEAD authentication: wrong key, or modified. */
+export class PgpAuthError extends PgpFormatError {
+  constructor() {
+    super("the message failed authentication (wrong key or modified data)");
+    this.name = "PgpAuthError";
+  }
+}
+
 const TAG_SEIPD = 18;
 const TAG_LITERAL = 11;
 const TAG_PADDING = 21;
@@ -102,7 +110,7 @@ function openChunk(keys: MessageKeys, index: number, adata: Buffer, sealed: Uint
     decipher.final();
     return head;
   } catch {
-    throw new PgpFormatError("the message failed authentication (wrong key or modified data)");
+    throw new PgpAuthError();
   }
 }
 
