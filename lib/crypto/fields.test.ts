@@ -5,6 +5,7 @@ import { orgKeys } from "@/db/schema/crypto";
 import { resultRows } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
+import { blindIndex, blindIndexer } from "./blind-index";
 import { activeDataKey, activateNewDataKey, listOrganizationKeys } from "./data-keys";
 import { CiphertextFormatError, CiphertextTooLargeError, CryptoError, DecryptionError, KeyUnavailableError, TenantContextError, WrongPlaceError } from "./errors";
 import { MAX_FIELD_BYTES, MAX_SEALED_BYTES, decryptField, decryptFieldBytes, encryptField, sealedKeyVersion, type FieldPlace } from "./fields";
@@ -181,6 +182,33 @@ describe.each(testBackends())("sealed fields (%s)", (backend) => {
     expect((await rotation).version).toBe(2);
     expect(sealedKeyVersion(ct)).toBe(1);
     expect(sealedKeyVersion(await seal(org, "after"))).toBe(2);
+  });
+
+  it("gives equal blind indexes for equal normalised values, within one organisation only", async () => {
+    const [a1, a2, aPhone1, aPhone2] = await withTenant(t.db, { orgId: orgA }, async (tx) => {
+      const index = await blindIndexer(tx, orgA);
+      return [
+        index("email", "Zoe@Example.org"),
+        index("email", "  zoe@example.ORG "),
+        index("phone", "+44 20 7946 0958"),
+        index("phone", "020 7946 0958", { defaultCallingCode: "44" }),
+      ];
+    });
+    expect(a1.equals(a2)).toBe(true);
+    expect(aPhone1.equals(aPhone2)).toBe(true);
+    const b = await withTenant(t.db, { orgId: orgB }, (tx) => blindIndex(tx, orgB, "email", "zoe@example.org"));
+    expect(b.equals(a1)).toBe(false);
+    const other = await withTenant(t.db, { orgId: orgA }, (tx) => blindIndex(tx, orgA, "email", "zoe2@example.org"));
+    expect(other.equals(a1)).toBe(false);
+  });
+
+  it("keeps the blind-index key apart from the data key", async () => {
+    const { data, index } = await withTenant(t.db, { orgId: orgA }, async (tx) => ({
+      data: (await activeDataKey(tx, orgA)).key,
+      index: await blindIndex(tx, orgA, "email", "k@x.org"),
+    }));
+    const { createHmac } = await import("node:crypto");
+    expect(index.equals(createHmac("sha256", data).update("rampart/blind-index/v1\0email\0k@x.org").digest())).toBe(false);
   });
 
   it("never lets the app role delete key rows", async () => {
