@@ -1,0 +1,185 @@
+import { z } from "zod";
+
+/**
+ * The closed list of audited actions, each with its feed category and the schema of its metadata.
+ * Metadata is small and structural (enums, counts, column names): never names, emails, addresses or free text.
+ */
+
+const none = z.object({}).strict();
+const role = z.enum(["owner", "admin", "volunteer"]);
+const count = z.number().int().min(0).max(1_000_000_000);
+/** Names of columns or settings that changed, never their values. */
+const fieldNames = z.array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/)).max(40);
+const shortId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/);
+/** A support ticket reference such as "RS-1042": letters, digits and dashes, nothing personal. */
+const ticketRef = z.string().regex(/^[A-Za-z0-9-]{1,32}$/);
+const secondFactor = z.enum(["totp", "webauthn", "recovery_code"]);
+const revocationReason = z.enum(["user", "password_changed", "password_reset", "user_disabled", "org_suspended", "idle", "expired", "admin", "staff"]);
+const breachReason = z.enum(["security_incident", "abuse", "request", "billing", "other"]);
+
+export const auditCategories = [
+  "sign_in",
+  "security",
+  "members",
+  "organization",
+  "support",
+  "keys",
+  "exports",
+  "contacts",
+  "actions",
+  "imports",
+  "deletion_requests",
+  "privacy",
+  "audit",
+] as const;
+export type AuditCategory = (typeof auditCategories)[number];
+
+export const auditCategoryLabels: Record<AuditCategory, string> = {
+  sign_in: "Sign-ins",
+  security: "Account security",
+  members: "Members and invitations",
+  organization: "Campaign settings",
+  support: "Support access",
+  keys: "Encryption keys",
+  exports: "Exports",
+  contacts: "Contacts",
+  actions: "Actions",
+  imports: "Imports",
+  deletion_requests: "Deletion requests",
+  privacy: "Privacy choices",
+  audit: "Activity log",
+};
+
+type Definition = { category: AuditCategory; metadata: z.ZodType<Record<string, unknown>> };
+const def = <S extends z.ZodType<Record<string, unknown>>>(category: AuditCategory, metadata: S) => ({ category, metadata });
+
+export const auditActionDefinitions = {
+  "auth.sign_in.succeeded": def("sign_in", z.object({ method: z.enum(["password", "webauthn"]).optional(), secondFactor: secondFactor.optional() }).strict()),
+  "auth.sign_in.failed": def(
+    "sign_in",
+    z
+      .object({
+        reason: z.enum([
+          "invalid_credentials",
+          "unknown_account",
+          "second_factor_failed",
+          "second_factor_required",
+          "rate_limited",
+          "account_disabled",
+          "email_unverified",
+          "other",
+        ]),
+        secondFactor: secondFactor.optional(),
+      })
+      .strict(),
+  ),
+  "auth.sign_out": def("sign_in", none),
+  "session.revoked": def("sign_in", z.object({ reason: revocationReason.optional() }).strict()),
+  "session.revoked_all": def("sign_in", z.object({ reason: revocationReason.optional(), count: count.optional() }).strict()),
+  "auth.password.changed": def("security", none),
+  "auth.password.reset_requested": def("security", none),
+  "auth.password.reset": def("security", none),
+  "auth.2fa.enabled": def("security", z.object({ method: z.enum(["totp", "webauthn"]).optional() }).strict()),
+  "auth.2fa.disabled": def("security", z.object({ method: z.enum(["totp", "webauthn"]).optional() }).strict()),
+  "auth.recovery_code.used": def("security", z.object({ remaining: count.optional() }).strict()),
+  "auth.recovery_codes.regenerated": def("security", none),
+  "auth.webauthn.added": def("security", none),
+  "auth.webauthn.removed": def("security", none),
+  "account.created": def("security", none),
+  "account.email_verified": def("security", none),
+  "account.profile_updated": def("security", z.object({ fields: fieldNames.optional() }).strict()),
+  "member.invited": def("members", z.object({ role }).strict()),
+  "member.invitation.accepted": def("members", z.object({ role: role.optional() }).strict()),
+  "member.invitation.declined": def("members", none),
+  "member.invitation.revoked": def("members", none),
+  "member.role_changed": def("members", z.object({ from: role, to: role }).strict()),
+  "member.removed": def("members", z.object({ role: role.optional() }).strict()),
+  "member.left": def("members", none),
+  "member.disabled": def("members", z.object({ role }).strict()),
+  "member.enabled": def("members", z.object({ role }).strict()),
+  "org.created": def("organization", none),
+  "org.settings_changed": def("organization", z.object({ keys: fieldNames }).strict()),
+  "org.suspended": def("organization", z.object({ reason: breachReason.optional() }).strict()),
+  "org.unsuspended": def("organization", none),
+  "org.deleted": def("organization", none),
+  "user.disabled": def("security", z.object({ reason: breachReason.optional() }).strict()),
+  "user.enabled": def("security", none),
+  "support_access.requested": def("support", z.object({ durationMinutes: z.number().int().min(1).max(10_080), ticket: ticketRef.optional() }).strict()),
+  "support_access.granted": def(
+    "support",
+    z.object({ durationMinutes: z.number().int().min(1).max(10_080).optional(), expiresAt: z.iso.datetime().optional(), ticket: ticketRef.optional() }).strict(),
+  ),
+  "support_access.revoked": def("support", none),
+  "support_access.refused": def("support", z.object({ reason: z.enum(["org_setting", "expired", "not_granted"]) }).strict()),
+  /** Every staff read under a grant: what kind of record and how many, never the records. */
+  "support_access.used": def("support", z.object({ resource: z.string().regex(/^[a-z][a-z_]{0,39}$/), count: count.optional() }).strict()),
+  "key.master_rotated": def("keys", z.object({ fromKeyId: shortId.optional(), toKeyId: shortId, wrapped: count.optional() }).strict()),
+  "key.data_rotated": def("keys", z.object({ phase: z.enum(["started", "completed"]), version: z.number().int().min(1).optional(), rows: count.optional() }).strict()),
+  "key.data_destroyed": def("keys", none),
+  "data.exported": def(
+    "exports",
+    z.object({ scope: z.enum(["account", "contacts", "actions", "organization", "activity"]), rows: count.optional(), format: z.enum(["csv", "json", "jsonl", "xlsx", "zip"]).optional() }).strict(),
+  ),
+  "contact.created": def("contacts", z.object({ source: z.enum(["manual", "import", "sync", "api"]).optional() }).strict()),
+  "contact.updated": def("contacts", z.object({ fields: fieldNames.optional() }).strict()),
+  "contact.deleted": def("contacts", none),
+  "contact.restored": def("contacts", none),
+  "report.filed": def("contacts", none),
+  "action.created": def("actions", none),
+  "action.updated": def("actions", z.object({ fields: fieldNames.optional() }).strict()),
+  "action.deleted": def("actions", none),
+  "action.restored": def("actions", none),
+  "action.purged": def("actions", none),
+  "import.started": def("imports", z.object({ format: z.enum(["csv", "xlsx"]).optional(), rows: count.optional() }).strict()),
+  "import.completed": def("imports", z.object({ inserted: count, updated: count.optional(), skipped: count.optional(), failed: count.optional() }).strict()),
+  "import.failed": def("imports", z.object({ reason: z.enum(["invalid_file", "too_large", "validation", "internal"]).optional() }).strict()),
+  "import.rolled_back": def("imports", z.object({ rows: count.optional() }).strict()),
+  "deletion_request.created": def("deletion_requests", none),
+  "deletion_request.completed": def("deletion_requests", z.object({ contactsDeleted: count.optional() }).strict()),
+  "deletion_request.declined": def("deletion_requests", z.object({ reason: z.enum(["not_found", "legal_obligation", "duplicate", "other"]).optional() }).strict()),
+  "consent.recorded": def("privacy", z.object({ choice: z.enum(["accept_all", "reject_all", "custom"]), policyVersion: shortId.optional() }).strict()),
+  "api_token.created": def("security", none),
+  "api_token.revoked": def("security", none),
+  "audit.archived": def("audit", z.object({ firstSeq: count, lastSeq: count, events: count }).strict()),
+  "audit.archive_downloaded": def("audit", none),
+} satisfies Record<string, Definition>;
+
+export type AuditAction = keyof typeof auditActionDefinitions;
+export const auditActions = Object.keys(auditActionDefinitions) as AuditAction[];
+
+/** What a caller passes as metadata for `A` (optional fields may be left out). */
+export type AuditMetadataInput<A extends AuditAction> = z.input<(typeof auditActionDefinitions)[A]["metadata"]>;
+/** Metadata of a stored event of action `A`, as parsed back. */
+export type AuditMetadata<A extends AuditAction> = z.output<(typeof auditActionDefinitions)[A]["metadata"]>;
+
+export const auditTargetTypes = [
+  "user",
+  "session",
+  "invitation",
+  "webauthn_credential",
+  "organization",
+  "contact",
+  "action",
+  "report",
+  "import",
+  "deletion_request",
+  "consent",
+  "api_token",
+  "support_grant",
+  "audit_archive",
+  "key",
+] as const;
+export type AuditTargetType = (typeof auditTargetTypes)[number];
+
+export function isAuditAction(value: string): value is AuditAction {
+  return Object.hasOwn(auditActionDefinitions, value);
+}
+
+export function auditCategoryOf(action: AuditAction): AuditCategory {
+  return auditActionDefinitions[action].category;
+}
+
+/** Every action of a category, for feed filters. */
+export function auditActionsIn(category: AuditCategory): AuditAction[] {
+  return auditActions.filter((a) => auditActionDefinitions[a].category === category);
+}

@@ -1,0 +1,168 @@
+import "server-only";
+import { and, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { auditArchives, type AuditArchive } from "@/db/schema/audit";
+import type { Database, Queryable } from "@/lib/db/client";
+import { withTenant } from "@/lib/db/tenant";
+import type { BlobStore } from "@/lib/storage/blob-store";
+import { archiveLine, type SealedEvent } from "./chain";
+import { withAuditSystemScope } from "./scope";
+
+/** Where an archive belongs; a sealer binds its ciphertext to all of it, so a file moved elsewhere fails to open. */
+export type ArchiveContext = { orgId: string | null; archiveId: string; blobKey: string };
+
+/**
+ * Encrypts and decrypts archive files under the organisation's key (null: the account chain's key).
+ * Destroying an organisation's key must make `open` fail for good: that is crypto-shredding.
+ */
+export interface ArchiveSealer {
+  seal(plaintext: Uint8Array, ctx: ArchiveContext): Promise<Uint8Array>;
+  open(ciphertext: Uint8Array, ctx: ArchiveContext): Promise<Uint8Array>;
+}
+
+export class ArchiveUnreadableError extends Error {
+  constructor(
+    readonly archiveId: string,
+    readonly reason: "missing" | "undecryptable" | "malformed",
+  ) {
+    super(
+      reason === "missing"
+        ? `Audit archive ${archiveId} is missing from the file store`
+        : reason === "undecryptable"
+          ? `Audit archive ${archiveId} cannot be decrypted (its organisation key is unavailable or was destroyed)`
+          : `Audit archive ${archiveId} is not a well-formed archive`,
+    );
+    this.name = "ArchiveUnreadableError";
+  }
+}
+
+export const ARCHIVE_FORMAT = "rampart.audit.archive.v1";
+
+const headerSchema = z.object({
+  format: z.literal(ARCHIVE_FORMAT),
+  archiveId: z.uuid(),
+  orgId: z.uuid().nullable(),
+  firstSeq: z.number().int().positive(),
+  lastSeq: z.number().int().positive(),
+  prevHash: z.string(),
+  headHash: z.string(),
+});
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const lineSchema = z.object({
+  id: z.uuid(),
+  orgId: z.uuid().nullable(),
+  seq: z.number().int().positive(),
+  actorKind: z.enum(["member", "staff", "system", "api_token", "anonymous"]),
+  actorId: z.uuid().nullable(),
+  action: z.string(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  clientAddressHash: z.string().nullable(),
+  requestId: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  prevHash: hex64,
+  hash: hex64,
+});
+
+export function archiveBlobKey(orgId: string | null, firstSeq: number, lastSeq: number, archiveId: string): string {
+  return `audit/${orgId ?? "account"}/${String(firstSeq).padStart(12, "0")}-${String(lastSeq).padStart(12, "0")}-${archiveId}.jsonl.pgp`;
+}
+
+/** The plaintext of an archive: a header line naming the run and its links, then one JSON line per event. */
+export function archivePlaintext(archive: Pick<AuditArchive, "id" | "orgId" | "firstSeq" | "lastSeq" | "prevHash" | "headHash">, events: SealedEvent[]): Uint8Array {
+  const header = {
+    format: ARCHIVE_FORMAT,
+    archiveId: archive.id,
+    orgId: archive.orgId,
+    firstSeq: archive.firstSeq,
+    lastSeq: archive.lastSeq,
+    prevHash: archive.prevHash,
+    headHash: archive.headHash,
+  };
+  return new TextEncoder().encode([JSON.stringify(header), ...events.map(archiveLine)].join("\n") + "\n");
+}
+
+/** Parses a decrypted archive; throws ArchiveUnreadableError("malformed") when it is not one. Hashes are checked by the verifier. */
+export function parseArchive(archiveId: string, plaintext: Uint8Array): { header: z.infer<typeof headerSchema>; events: SealedEvent[] } {
+  try {
+    const lines = new TextDecoder("utf-8", { fatal: true }).decode(plaintext).split("\n").filter((l) => l.length > 0);
+    const header = headerSchema.parse(JSON.parse(lines[0] ?? ""));
+    if (header.archiveId !== archiveId) throw new Error("archive id differs");
+    const events = lines.slice(1).map((l) => {
+      const e = lineSchema.parse(JSON.parse(l));
+      return { ...e, createdAt: new Date(e.createdAt) } as SealedEvent;
+    });
+    return { header, events };
+  } catch (err) {
+    if (err instanceof ArchiveUnreadableError) throw err;
+    throw new ArchiveUnreadableError(archiveId, "malformed");
+  }
+}
+
+export async function readBlob(blobs: BlobStore, key: string): Promise<Uint8Array | null> {
+  const stream = await blobs.get(key);
+  if (!stream) return null;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** Fetches and decrypts one recorded archive, throwing ArchiveUnreadableError when it is missing, unreadable or malformed. */
+export async function openArchive(
+  archive: AuditArchive,
+  blobs: BlobStore,
+  sealer: ArchiveSealer,
+): Promise<{ plaintext: Uint8Array; events: SealedEvent[] }> {
+  const ciphertext = await readBlob(blobs, archive.blobKey);
+  if (!ciphertext) throw new ArchiveUnreadableError(archive.id, "missing");
+  let plaintext: Uint8Array;
+  try {
+    plaintext = await sealer.open(ciphertext, { orgId: archive.orgId, archiveId: archive.id, blobKey: archive.blobKey });
+  } catch {
+    throw new ArchiveUnreadableError(archive.id, "undecryptable");
+  }
+  return { plaintext, events: parseArchive(archive.id, plaintext).events };
+}
+
+/** Recorded archives of one chain, oldest first. */
+export async function listArchives(q: Queryable, orgId: string | null): Promise<AuditArchive[]> {
+  return q
+    .select()
+    .from(auditArchives)
+    .where(orgId === null ? isNull(auditArchives.orgId) : eq(auditArchives.orgId, orgId))
+    .orderBy(auditArchives.firstSeq);
+}
+
+export class ArchiveNotFoundError extends Error {
+  constructor() {
+    super("No such audit archive");
+    this.name = "ArchiveNotFoundError";
+  }
+}
+
+/**
+ * An owner's download: the archive decrypted, as the JSON-lines text it was written as, plus its parsed events.
+ * `orgId` null reads an account-chain archive (operators only). The caller checks the permission and records the download.
+ */
+export async function readArchive(
+  db: Database,
+  blobs: BlobStore,
+  sealer: ArchiveSealer,
+  ref: { orgId: string | null; archiveId: string },
+): Promise<{ archive: AuditArchive; jsonl: Uint8Array; events: SealedEvent[] }> {
+  const find = async (q: Queryable) =>
+    (
+      await q
+        .select()
+        .from(auditArchives)
+        .where(
+          and(eq(auditArchives.id, ref.archiveId), ref.orgId === null ? isNull(auditArchives.orgId) : eq(auditArchives.orgId, ref.orgId)),
+        )
+    )[0];
+  if (!z.uuid().safeParse(ref.archiveId).success) throw new ArchiveNotFoundError();
+  const archive = ref.orgId === null ? await withAuditSystemScope(db, find) : await withTenant(db, { orgId: ref.orgId }, find);
+  if (!archive) throw new ArchiveNotFoundError();
+  const { plaintext, events } = await openArchive(archive, blobs, sealer);
+  return { archive, jsonl: plaintext, events };
+}

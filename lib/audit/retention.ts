@@ -1,0 +1,144 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { z } from "zod";
+import { auditArchives, auditEvents, type AuditArchive } from "@/db/schema/audit";
+import { organizations } from "@/db/schema/organizations";
+import type { Database, Transaction } from "@/lib/db/client";
+import { withTenant } from "@/lib/db/tenant";
+import type { BlobStore } from "@/lib/storage/blob-store";
+import { archiveBlobKey, archivePlaintext, listArchives, type ArchiveSealer } from "./archive";
+import { GENESIS_HASH, type SealedEvent } from "./chain";
+import { recordAuditEvent } from "./record";
+import { withAuditSystemScope } from "./scope";
+
+/** Hot retention of the audit log: the design's two weeks by default, each organisation choosing within bounds. */
+export const AUDIT_RETENTION_DAYS = { default: 14, min: 1, max: 90 } as const;
+/** The organisation setting (organizations.settings.auditRetentionDays), for the settings form to validate with. */
+export const auditRetentionDaysSchema = z.number().int().min(AUDIT_RETENTION_DAYS.min).max(AUDIT_RETENTION_DAYS.max);
+export const AUDIT_RETENTION_SETTING = "auditRetentionDays";
+/** Events per archive file: bounds the memory one archive takes (about 0.5 KB per event). */
+export const MAX_EVENTS_PER_ARCHIVE = 20_000;
+const DAY_MS = 86_400_000;
+
+/** The hot window an organisation's settings ask for; a missing or malformed value gives the default, an out-of-range one its bound. */
+export function auditRetentionDays(settings: Record<string, unknown> | null | undefined): number {
+  const value = settings?.[AUDIT_RETENTION_SETTING];
+  if (typeof value !== "number" || !Number.isFinite(value)) return AUDIT_RETENTION_DAYS.default;
+  return Math.min(AUDIT_RETENTION_DAYS.max, Math.max(AUDIT_RETENTION_DAYS.min, Math.round(value)));
+}
+
+export type ArchiveRun = {
+  orgId: string | null;
+  retentionDays: number;
+  cutoff: Date;
+  archives: AuditArchive[];
+  /** Events moved out of the hot table. */
+  events: number;
+};
+
+export type ArchiveOptions = {
+  /** The organisation whose chain to archive; null for the account chain. */
+  orgId: string | null;
+  now?: Date;
+  /** Only for the account chain (organisations use their setting). */
+  retentionDays?: number;
+  maxEventsPerArchive?: number;
+};
+
+function inChain(orgId: string | null) {
+  return orgId === null ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
+}
+
+/** Runs `fn` in the transaction that may read and archive this chain: the organisation's tenant, or the system scope. */
+function inChainContext<T>(db: Database, orgId: string | null, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return orgId === null ? withAuditSystemScope(db, fn) : withTenant(db, { orgId }, fn);
+}
+
+/**
+ * Moves the events older than the hot window into encrypted archives: for each run of up to `maxEventsPerArchive`
+ * events, writes the sealed JSON-lines file to the blob store, then, in one transaction, records the archive,
+ * removes exactly those events through the database's purge function, and logs `audit.archived` in the same chain.
+ * The scheduled job calls this per organisation (and once with orgId null). Two runs at once never lose or duplicate
+ * an event: the second fails on the archive record, removes the file it wrote and throws.
+ */
+export async function archiveExpiredEvents(db: Database, blobs: BlobStore, sealer: ArchiveSealer, opts: ArchiveOptions): Promise<ArchiveRun> {
+  const orgId = opts.orgId === null ? null : z.uuid().parse(opts.orgId).toLowerCase();
+  const now = opts.now ?? new Date();
+  const perArchive = opts.maxEventsPerArchive ?? MAX_EVENTS_PER_ARCHIVE;
+  let retentionDays: number;
+  if (orgId === null) {
+    retentionDays = opts.retentionDays === undefined ? AUDIT_RETENTION_DAYS.default : auditRetentionDaysSchema.parse(opts.retentionDays);
+  } else {
+    const [org] = await inChainContext(db, orgId, (tx) =>
+      tx.select({ settings: organizations.settings }).from(organizations).where(eq(organizations.id, orgId)),
+    );
+    if (!org) throw new Error("No such organisation");
+    retentionDays = auditRetentionDays(org.settings);
+  }
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
+  const run: ArchiveRun = { orgId, retentionDays, cutoff, archives: [], events: 0 };
+
+  for (;;) {
+    const batch = await inChainContext(db, orgId, async (tx) => {
+      const previous = (await listArchives(tx, orgId)).at(-1);
+      const events: SealedEvent[] = await tx
+        .select()
+        .from(auditEvents)
+        .where(and(inChain(orgId), lt(auditEvents.createdAt, cutoff)))
+        .orderBy(asc(auditEvents.seq))
+        .limit(perArchive);
+      return { previous, events };
+    });
+    const first = batch.events[0];
+    const last = batch.events.at(-1);
+    if (!first || !last) break;
+    const expectedFirst = (batch.previous?.lastSeq ?? 0) + 1;
+    const expectedPrev = batch.previous?.headHash ?? GENESIS_HASH;
+    if (first.seq !== expectedFirst || first.prevHash !== expectedPrev || last.seq - first.seq + 1 !== batch.events.length) {
+      throw new Error(`Audit chain ${orgId ?? "account"} does not continue its last archive at event ${first.seq}; run audit:verify`);
+    }
+
+    const id = randomUUID();
+    const blobKey = archiveBlobKey(orgId, first.seq, last.seq, id);
+    const record = {
+      id,
+      orgId,
+      firstSeq: first.seq,
+      lastSeq: last.seq,
+      prevHash: first.prevHash,
+      headHash: last.hash,
+      eventCount: batch.events.length,
+      firstAt: first.createdAt,
+      lastAt: last.createdAt,
+      blobKey,
+    };
+    const sealed = await sealer.seal(archivePlaintext(record, batch.events), { orgId, archiveId: id, blobKey });
+    await blobs.put(blobKey, sealed);
+    try {
+      const archive = await inChainContext(db, orgId, async (tx) => {
+        const [row] = await tx
+          .insert(auditArchives)
+          .values({ ...record, byteSize: sealed.byteLength })
+          .returning();
+        await tx.execute(sql`SELECT audit_purge_archived(${id}::uuid)`);
+        await recordAuditEvent(tx, {
+          orgId,
+          actor: { kind: "system" },
+          action: "audit.archived",
+          target: { type: "audit_archive", id },
+          metadata: { firstSeq: first.seq, lastSeq: last.seq, events: batch.events.length },
+        });
+        return row!;
+      });
+      run.archives.push(archive);
+      run.events += archive.eventCount;
+    } catch (err) {
+      // Another run archived these events first, or the purge refused: the file we wrote is not recorded anywhere.
+      await blobs.delete(blobKey).catch(() => undefined);
+      throw err;
+    }
+    if (batch.events.length < perArchive) break;
+  }
+  return run;
+}

@@ -1,0 +1,159 @@
+import "server-only";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { auditChainHeads, auditEvents, type AuditArchive } from "@/db/schema/audit";
+import { resultRows, type Database, type Transaction } from "@/lib/db/client";
+import type { BlobStore } from "@/lib/storage/blob-store";
+import { ArchiveUnreadableError, listArchives, openArchive, type ArchiveSealer } from "./archive";
+import { GENESIS_HASH, eventHash, type SealedEvent } from "./chain";
+import { withAuditSystemScope } from "./scope";
+
+export type ChainProblem =
+  | "hash_mismatch" // the event's content no longer matches its hash: it was edited
+  | "broken_link" // the event does not point at the hash of the one before: something was edited, inserted or removed
+  | "sequence_gap" // events are missing (or a stray event sits where an archive already covers the chain)
+  | "head_mismatch" // the recorded chain head is not the last event: the newest events were removed, or the head edited
+  | "archive_missing"
+  | "archive_unreadable"
+  | "archive_mismatch"; // an archive's contents differ from its record
+
+export type BrokenLink = { seq: number; eventId?: string; archiveId?: string; problem: ChainProblem; detail: string };
+
+export type ChainReport = {
+  orgId: string | null;
+  ok: boolean;
+  /** Events checked, hot and archived. */
+  events: number;
+  archives: number;
+  /** Archives whose link was checked from their record only, because no sealer was given to open them. */
+  archivesNotOpened: number;
+  firstBroken?: BrokenLink;
+};
+
+export type VerifyReport = { ok: boolean; chains: ChainReport[] };
+
+export type VerifyOptions = {
+  /** One chain: an organisation, or null for the account chain. All chains when absent. */
+  orgId?: string | null;
+  /** To open archives and check every archived event; without it archives are checked by their recorded links. */
+  archives?: { blobs: BlobStore; sealer: ArchiveSealer };
+  batchSize?: number;
+};
+
+type Walk = { expectedSeq: number; prevHash: string; events: number };
+
+class Broken extends Error {
+  constructor(readonly link: BrokenLink) {
+    super(link.detail);
+  }
+}
+
+function checkEvent(walk: Walk, e: SealedEvent, where: { archiveId?: string } = {}): void {
+  const at = { seq: e.seq, eventId: e.id, ...where };
+  if (e.seq < walk.expectedSeq) throw new Broken({ ...at, problem: "sequence_gap", detail: `event ${e.seq} appears again after ${walk.expectedSeq - 1}` });
+  if (e.seq > walk.expectedSeq) {
+    throw new Broken({ ...at, problem: "sequence_gap", detail: `events ${walk.expectedSeq}–${e.seq - 1} are missing before event ${e.seq}` });
+  }
+  if (e.prevHash !== walk.prevHash) throw new Broken({ ...at, problem: "broken_link", detail: `event ${e.seq} does not link to the event before it` });
+  if (eventHash(e) !== e.hash) throw new Broken({ ...at, problem: "hash_mismatch", detail: `event ${e.seq} was changed after it was recorded` });
+  walk.expectedSeq = e.seq + 1;
+  walk.prevHash = e.hash;
+  walk.events++;
+}
+
+async function walkArchive(walk: Walk, a: AuditArchive, opts: VerifyOptions): Promise<boolean> {
+  const at = { seq: a.firstSeq, archiveId: a.id };
+  if (a.firstSeq !== walk.expectedSeq) {
+    throw new Broken({ ...at, problem: "sequence_gap", detail: `archive starts at event ${a.firstSeq}, expected ${walk.expectedSeq}` });
+  }
+  if (a.prevHash !== walk.prevHash) throw new Broken({ ...at, problem: "broken_link", detail: `archive of events ${a.firstSeq}–${a.lastSeq} does not link to what precedes it` });
+  if (!opts.archives) {
+    walk.expectedSeq = a.lastSeq + 1;
+    walk.prevHash = a.headHash;
+    return false;
+  }
+  let events: SealedEvent[];
+  try {
+    events = (await openArchive(a, opts.archives.blobs, opts.archives.sealer)).events;
+  } catch (err) {
+    if (!(err instanceof ArchiveUnreadableError)) throw err;
+    throw new Broken({ ...at, problem: err.reason === "missing" ? "archive_missing" : "archive_unreadable", detail: err.message });
+  }
+  for (const e of events) {
+    if (e.orgId !== a.orgId) throw new Broken({ ...at, seq: e.seq, problem: "archive_mismatch", detail: `archive ${a.id} holds an event of another chain` });
+    checkEvent(walk, e, { archiveId: a.id });
+  }
+  if (walk.expectedSeq !== a.lastSeq + 1 || walk.prevHash !== a.headHash) {
+    throw new Broken({ ...at, seq: a.lastSeq, problem: "archive_mismatch", detail: `archive ${a.id} does not end at its recorded head (event ${a.lastSeq})` });
+  }
+  return true;
+}
+
+async function verifyChain(tx: Transaction, orgId: string | null, opts: VerifyOptions): Promise<ChainReport> {
+  const walk: Walk = { expectedSeq: 1, prevHash: GENESIS_HASH, events: 0 };
+  const report: ChainReport = { orgId, ok: true, events: 0, archives: 0, archivesNotOpened: 0 };
+  const inChain = orgId === null ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
+  try {
+    for (const a of await listArchives(tx, orgId)) {
+      report.archives++;
+      if (!(await walkArchive(walk, a, opts))) report.archivesNotOpened++;
+    }
+    const batch = opts.batchSize ?? 5000;
+    let after = 0;
+    for (;;) {
+      const rows = await tx.select().from(auditEvents).where(and(inChain, gt(auditEvents.seq, after))).orderBy(asc(auditEvents.seq)).limit(batch);
+      for (const row of rows) checkEvent(walk, row);
+      if (rows.length < batch) break;
+      after = rows[rows.length - 1]!.seq;
+    }
+    const [head] = await tx
+      .select()
+      .from(auditChainHeads)
+      .where(orgId === null ? isNull(auditChainHeads.orgId) : eq(auditChainHeads.orgId, orgId));
+    const lastSeq = walk.expectedSeq - 1;
+    if ((head?.seq ?? 0) !== lastSeq || (head?.hash ?? GENESIS_HASH) !== walk.prevHash) {
+      throw new Broken({
+        seq: head?.seq ?? lastSeq,
+        problem: "head_mismatch",
+        detail: `the chain head is at event ${head?.seq ?? 0} but the events end at ${lastSeq}`,
+      });
+    }
+  } catch (err) {
+    if (!(err instanceof Broken)) throw err;
+    report.ok = false;
+    report.firstBroken = err.link;
+  }
+  report.events = walk.events;
+  return report;
+}
+
+/**
+ * Walks audit chains (archives first, then the hot events) and reports, per chain, the first broken link.
+ * Reads every chain through the audit system scope; changes nothing.
+ */
+export async function verifyAuditChains(db: Database, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const chains =
+    opts.orgId !== undefined
+      ? [opts.orgId]
+      : await withAuditSystemScope(db, async (tx) =>
+          resultRows<{ org_id: string | null }>(
+            await tx.execute(sql`
+              SELECT org_id FROM audit_chain_heads
+              UNION SELECT org_id FROM audit_archives
+              UNION SELECT DISTINCT org_id FROM audit_events
+              ORDER BY org_id NULLS FIRST`),
+          ).map((r) => r.org_id),
+        );
+  const reports: ChainReport[] = [];
+  // One snapshot per chain: events, archives and head are read as of one moment while writers carry on.
+  for (const orgId of chains) {
+    reports.push(await withAuditSystemScope(db, (tx) => verifyChain(tx, orgId, opts), { isolationLevel: "repeatable read", accessMode: "read only" }));
+  }
+  return { ok: reports.every((r) => r.ok), chains: reports };
+}
+
+export function describeBrokenLink(chain: ChainReport): string {
+  const name = chain.orgId ?? "account events";
+  if (chain.ok) return `${name}: ok (${chain.events} events, ${chain.archives} archives)`;
+  const b = chain.firstBroken!;
+  return `${name}: BROKEN at event ${b.seq}${b.eventId ? ` (${b.eventId})` : ""}${b.archiveId ? ` in archive ${b.archiveId}` : ""}: ${b.problem}: ${b.detail}`;
+}
