@@ -1,0 +1,184 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq, sql } from "drizzle-orm";
+import { integrationSecrets } from "@/db/schema/crypto";
+import { jobs } from "@/db/schema/jobs";
+import { withTenant } from "@/lib/db/tenant";
+import { connectIntegration, getIntegrationCredentials } from "@/lib/integrations/secrets";
+import { withRunnerScope } from "@/lib/jobs/queue";
+import { runJobsUntilIdle, runNextJob, type JobHandler } from "@/lib/jobs/runner";
+import { createLocalBlobStore, type BlobStore } from "@/lib/storage";
+import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
+import { listOrganizationKeys } from "./data-keys";
+import { KeyUnavailableError } from "./errors";
+import { decryptField, encryptField } from "./fields";
+import { openEncryptedFile, putEncryptedFile } from "./files";
+import { ROTATE_DATA_KEY_JOB, getKeyRotationProgress, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation } from "./rotation";
+import { shredOrganizationKeys } from "./shred";
+import { createOrganization, useTestMasterKeys } from "./test-support";
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of stream as unknown as AsyncIterable<Uint8Array>) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+const SECRETS = 25;
+const secretOf = (i: number) => `sk_live_${i}_${"q".repeat(20)}`;
+const provider = (i: number) => `provider-${String(i).padStart(2, "0")}`;
+
+describe.each(testBackends())("data-key rotation and crypto-shredding (%s)", (backend) => {
+  let t: TestDatabase;
+  let blobDir: string;
+  let store: BlobStore;
+
+  beforeAll(async () => {
+    useTestMasterKeys(["m1"]);
+    t = await createTestDatabase(backend);
+    blobDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-rotation-"));
+    store = createLocalBlobStore(blobDir);
+  });
+  afterAll(async () => {
+    await t?.drop();
+    fs.rmSync(blobDir, { recursive: true, force: true });
+  });
+
+  async function seed(orgId: string) {
+    await withTenant(t.db, { orgId }, async (tx) => {
+      for (let i = 0; i < SECRETS; i++) await connectIntegration(tx, orgId, { provider: provider(i), credentials: { kind: "api_key", apiKey: secretOf(i) } });
+    });
+    const files = [randomBytes(700_000), randomBytes(1), Buffer.alloc(0)];
+    const ids = [];
+    for (const f of files) ids.push((await putEncryptedFile(t.db, store, { orgId }, f)).id);
+    return { files, ids };
+  }
+
+  async function everythingReadable(orgId: string, files: Buffer[], ids: string[]) {
+    await withTenant(t.db, { orgId }, async (tx) => {
+      for (let i = 0; i < SECRETS; i++) expect(await getIntegrationCredentials(tx, orgId, provider(i))).toEqual({ kind: "api_key", apiKey: secretOf(i) });
+    });
+    for (const [i, id] of ids.entries()) expect((await readAll((await openEncryptedFile(t.db, store, { orgId }, id)).stream)).equals(files[i]!)).toBe(true);
+  }
+
+  const expireLease = (id: string) =>
+    withRunnerScope(t.db, (tx) => tx.update(jobs).set({ lockedUntil: sql`now() - interval '1 second'`, runAt: sql`now()` }).where(eq(jobs.id, id)));
+
+  it("re-encrypts rows and files in resumable steps, keeps reads working, then retires the old key", async () => {
+    const orgId = await createOrganization(t.db);
+    const { files, ids } = await seed(orgId);
+    const oldCiphertext = await withTenant(t.db, { orgId }, (tx) => encryptField({ tx, orgId, table: "probe", column: "value", rowId: "1" }, "under v1"));
+    expect(await sealedValuesByKeyVersion(t.db, orgId)).toEqual({ 1: SECRETS + files.length });
+    expect((await getKeyRotationProgress(t.db, orgId)).state).toBe("idle");
+
+    const started = await startDataKeyRotation(t.db, orgId);
+    expect(started).toMatchObject({ version: 2, started: true });
+    expect(await startDataKeyRotation(t.db, orgId)).toEqual({ jobId: started.jobId, version: 2, started: false });
+    expect(await getKeyRotationProgress(t.db, orgId)).toMatchObject({ state: "queued", activeVersion: 2, retiringVersions: [1], done: 0, total: SECRETS + files.length });
+
+    // New writes use the new version at once.
+    await withTenant(t.db, { orgId }, (tx) => connectIntegration(tx, orgId, { provider: "fresh", credentials: { kind: "oauth", accessToken: "tok" } }));
+    expect((await sealedValuesByKeyVersion(t.db, orgId))[2]).toBe(1);
+
+    // Crash after two committed steps of 10 rows: the runner stops without releasing its lease.
+    const crash = new AbortController();
+    const handler = rotateDataKeyHandler(store, { rowsPerStep: 10 });
+    let steps = 0;
+    const crashing: JobHandler = (job, ctx) =>
+      handler(job, {
+        ...ctx,
+        step: async (fn) => {
+          const r = await ctx.step(fn);
+          if (++steps === 2) crash.abort();
+          return r;
+        },
+      });
+    expect((await runNextJob(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: crashing }, signal: crash.signal }))?.outcome).toBe("interrupted");
+    const midway = await getKeyRotationProgress(t.db, orgId);
+    expect(midway).toMatchObject({ state: "running", done: 20, retiringVersions: [1] });
+    expect(midway.percent).toBeGreaterThan(0);
+    expect(await sealedValuesByKeyVersion(t.db, orgId)).toEqual({ 1: SECRETS - 20 + files.length, 2: 21 });
+    await everythingReadable(orgId, files, ids); // mixed versions read fine mid-way
+
+    // Another runner takes over once the lease has expired and finishes from the checkpoint.
+    expect(await runNextJob(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: handler } })).toBeNull();
+    await expireLease(started.jobId);
+    expect(await runJobsUntilIdle(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: handler } })).toEqual([
+      { id: started.jobId, kind: ROTATE_DATA_KEY_JOB, outcome: "succeeded" },
+    ]);
+
+    expect(await getKeyRotationProgress(t.db, orgId)).toMatchObject({ state: "succeeded", percent: 100, done: SECRETS + files.length, retiringVersions: [] });
+    expect(await sealedValuesByKeyVersion(t.db, orgId)).toEqual({ 2: SECRETS + 1 + files.length });
+    await everythingReadable(orgId, files, ids);
+    const keys = await withTenant(t.db, { orgId }, (tx) => listOrganizationKeys(tx, orgId));
+    expect(keys.filter((k) => k.kind === "data").map((k) => [k.version, k.status, k.masterKeyId])).toEqual([
+      [1, "retired", null],
+      [2, "active", "m1"],
+    ]);
+    expect(await store.list(`org/${orgId}/`)).toHaveLength(files.length); // old blobs removed
+
+    const err = await withTenant(t.db, { orgId }, (tx) => decryptField({ tx, orgId, table: "probe", column: "value", rowId: "1" }, oldCiphertext)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeyUnavailableError);
+    expect((err as Error).message).toMatch(/version 1 of organisation .* was retired on/);
+  });
+
+  it("retries after a failure while re-encrypting a file, leaving no stray blob, and completes", async () => {
+    const orgId = await createOrganization(t.db);
+    const { files, ids } = await seed(orgId);
+    let failPuts = 1;
+    const flaky: BlobStore = {
+      ...store,
+      put: async (key, data) => {
+        if (failPuts-- > 0) {
+          await (data as ReadableStream<Uint8Array>).cancel();
+          throw new Error("disk full");
+        }
+        return store.put(key, data);
+      },
+    };
+    const { jobId } = await startDataKeyRotation(t.db, orgId);
+    const handlers = { [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(flaky) };
+    expect((await runNextJob(t.db, { handlers }))?.outcome).toBe("retrying");
+    expect(await getKeyRotationProgress(t.db, orgId)).toMatchObject({ state: "queued", done: SECRETS, lastError: "Error" });
+    expect(await store.list(`org/${orgId}/`)).toHaveLength(files.length);
+    await everythingReadable(orgId, files, ids);
+    await expireLease(jobId);
+    expect((await runNextJob(t.db, { handlers }))?.outcome).toBe("succeeded");
+    expect(await sealedValuesByKeyVersion(t.db, orgId)).toEqual({ 2: SECRETS + files.length });
+    await everythingReadable(orgId, files, ids);
+  });
+
+  it("shreds an organisation: its fields and files become unreadable and it cannot encrypt again", async () => {
+    const orgId = await createOrganization(t.db);
+    const survivor = await createOrganization(t.db);
+    const { ids } = await seed(orgId);
+    const other = await seed(survivor);
+    const { jobId } = await startDataKeyRotation(t.db, orgId);
+    const row = await withTenant(t.db, { orgId }, async (tx) => (await tx.select().from(integrationSecrets).where(eq(integrationSecrets.provider, provider(0))))[0]!);
+
+    expect((await shredOrganizationKeys(t.db, orgId)).destroyedKeys).toBe(3); // data v1 (retiring), data v2, index v1
+
+    const destroyed = /were destroyed \(crypto-shredded\)/;
+    await expect(withTenant(t.db, { orgId }, (tx) => getIntegrationCredentials(tx, orgId, provider(0)))).rejects.toThrow(destroyed);
+    await expect(
+      withTenant(t.db, { orgId }, (tx) => decryptField({ tx, orgId, table: "integration_secrets", column: "credentials", rowId: row.id }, row.credentials)),
+    ).rejects.toThrow(KeyUnavailableError);
+    for (const id of ids) await expect(openEncryptedFile(t.db, store, { orgId }, id)).rejects.toThrow(destroyed);
+    await expect(withTenant(t.db, { orgId }, (tx) => connectIntegration(tx, orgId, { provider: "new", credentials: { kind: "api_key", apiKey: "k" } }))).rejects.toThrow(destroyed);
+    await expect(startDataKeyRotation(t.db, orgId)).rejects.toThrow(destroyed);
+    expect(await getKeyRotationProgress(t.db, orgId)).toMatchObject({ state: "failed", jobId, activeVersion: null });
+    const keys = await withTenant(t.db, { orgId }, (tx) => listOrganizationKeys(tx, orgId));
+    expect(keys.every((k) => k.status === "destroyed" && k.masterKeyId === null)).toBe(true);
+
+    // Another organisation is untouched.
+    await everythingReadable(survivor, other.files, other.ids);
+  });
+
+  it("shreds an organisation that never encrypted anything, so it cannot start later", async () => {
+    const orgId = await createOrganization(t.db);
+    expect((await shredOrganizationKeys(t.db, orgId)).destroyedKeys).toBe(0);
+    await expect(withTenant(t.db, { orgId }, (tx) => encryptField({ tx, orgId, table: "x", column: "y", rowId: "z" }, "v"))).rejects.toThrow(KeyUnavailableError);
+  });
+});

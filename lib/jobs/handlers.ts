@@ -1,0 +1,11 @@
+import "server-only";
+import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler } from "@/lib/crypto/rotation";
+import type { BlobStore } from "@/lib/storage/blob-store";
+import type { JobHandler } from "./runner";
+
+/** Every job kind this app runs, for startJobRunner / runJobsUntilIdle: a runner claims only kinds listed here. */
+export function jobHandlers(deps: { store: BlobStore }): Record<string, JobHandler> {
+  return {
+    [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(deps.store),
+  };
+}
