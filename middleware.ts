@@ -1,9 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { authCookieNames } from "@/lib/auth/cookies";
 import { verifySessionToken } from "@/lib/auth/session-token";
+import { wallEnabled } from "@/lib/tenancy/walls";
 import { contentSecurityPolicy, createNonce, staticSecurityHeaders } from "@/lib/http/security-headers";
 
-/** Paths that need a signed-in person. Middleware is the fast first wall; pages and actions check again. */
+/** Wall 1. Paths that need a signed-in person; campaigns the token does not list are 404. Pages and actions check again. */
 const PRIVATE_PREFIXES = ["/orgs", "/o/", "/settings"];
 
 function isPrivate(pathname: string): boolean {
@@ -31,6 +32,10 @@ export async function middleware(request: NextRequest) {
       login.searchParams.set("next", request.nextUrl.pathname + request.nextUrl.search);
       return withSecurityHeaders(NextResponse.redirect(login), csp, requestId);
     }
+    // A campaign the token does not list is "not found", never "forbidden": slugs are not enumerable.
+    const slug = /^\/o\/([^/]+)/.exec(request.nextUrl.pathname)?.[1];
+    if (slug && wallEnabled("middleware") && !claims.staff && claims.orgs && !Object.hasOwn(claims.orgs, safeDecode(slug)))
+      return withSecurityHeaders(NextResponse.rewrite(new URL("/404", request.url), { status: 404 }), csp, requestId);
   }
 
   const requestHeaders = new Headers(request.headers);
@@ -45,3 +50,11 @@ export const config = {
   // Static build assets get the same headers from next.config.ts; the bare bench route measures a handler without middleware.
   matcher: ["/((?!_next/static|_next/image|api/bench/bare).*)"],
 };
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

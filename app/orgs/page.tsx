@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { eq } from "drizzle-orm";
+import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
 import { memberships, organizations } from "@/db/schema";
 import { requireSession } from "@/lib/auth/current";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { withPerson } from "@/lib/db";
+import { createCampaignAction } from "./actions";
 
 export const metadata = { title: "Your campaigns" };
 
@@ -20,12 +22,12 @@ export default async function OrgsPage() {
       .orderBy(organizations.name),
   );
   return (
-    <div>
+    <div className="flex flex-col gap-8">
       <PageHeading title="Your campaigns" lead={`Signed in as ${user.name}.`} />
       {mine.length === 0 ? (
         <Card>
           <p className="font-medium">You are not part of a campaign yet.</p>
-          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Ask a campaign admin to invite you with this email address.</p>
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Create one below, or ask a campaign admin to invite you with this email address.</p>
         </Card>
       ) : (
         <ul className="grid gap-4 md:grid-cols-2" data-testid="org-list">
@@ -41,6 +43,17 @@ export default async function OrgsPage() {
           ))}
         </ul>
       )}
+      <Card className="max-w-xl">
+        <h2 className="mb-4 text-lg font-semibold">Create a campaign</h2>
+        <ActionForm
+          action={createCampaignAction}
+          submitLabel="Create campaign"
+          fields={[
+            { name: "name", label: "Campaign name", autoComplete: "organization" },
+            { name: "slug", label: "Web address (optional)", required: false, hint: "Lowercase letters, digits and dashes; made from the name if you leave it empty." },
+          ]}
+        />
+      </Card>
     </div>
   );
 }

@@ -108,7 +108,7 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
     const what = { account: `${c.their} account data`, contacts: "contacts", actions: "actions", organization: "the campaign's data", activity: "activity" }[c.m.scope];
     return `${c.actor} exported ${what}${c.m.rows !== undefined ? ` (${plural(c.m.rows, "row")})` : ""}`;
   },
-  "contact.created": (c) => `${c.actor} added a contact${c.m.source === "sync" ? " from their phone" : ""}`,
+  "contact.created": (c) => `${c.actor} added a contact${c.m.source === "sync" ? ` from ${c.their} phone` : ""}`,
   "contact.updated": (c) => `${c.actor} updated a contact`,
   "contact.deleted": (c) => `${c.actor} deleted a contact`,
   "contact.restored": (c) => `${c.actor} restored a contact`,

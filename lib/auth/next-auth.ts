@@ -9,13 +9,14 @@ import { authCookieNames } from "./cookies";
 import { getAuthRuntime } from "./runtime";
 import { signSessionToken, verifySessionToken } from "./session-token";
 import { revokeSessions } from "./sessions";
-import { signInWithPassword } from "./sign-in";
+import { signInWithPassword, type SignInResult } from "./sign-in";
 
 const credentialsSchema = z.object({
   email: z.string().max(254),
   password: z.string().max(1024),
   totpCode: z.string().max(12).optional(),
   recoveryCode: z.string().max(32).optional(),
+  webauthnResponse: z.string().max(16 * 1024).optional(),
 });
 
 function header(headers: Record<string, unknown> | undefined, name: string): string | null {
@@ -26,6 +27,13 @@ function header(headers: Record<string, unknown> | undefined, name: string): str
 /** Last X-Forwarded-For hop: the one the Next server appended from the socket. */
 function addressFrom(headers: Record<string, unknown> | undefined): string | null {
   return header(headers, "x-forwarded-for")?.split(",").map((h) => h.trim()).filter(Boolean).at(-1) ?? null;
+}
+
+/** The error code the login page reads: "rate_limited:<retry ms>", "second_factor_required:totp,webauthn", or the bare reason. */
+export function signInErrorCode(result: Extract<SignInResult, { ok: false }>): string {
+  if (result.reason === "rate_limited") return `rate_limited:${result.retryAt ?? 0}`;
+  if (result.reason === "second_factor_required") return `second_factor_required:${(result.factors ?? []).join(",")}`;
+  return result.reason;
 }
 
 /**
@@ -45,11 +53,12 @@ export function buildAuthOptions(): NextAuthOptions {
       maxAge: config.auth.sessionMaxAgeSeconds,
       encode: async ({ token }) => {
         if (!token?.sub || typeof token.sid !== "string") return "";
-        return signSessionToken({ sub: token.sub, sid: token.sid }, secret, config.auth.sessionMaxAgeSeconds);
+        const orgs = token.orgs && typeof token.orgs === "object" ? (token.orgs as Record<string, string>) : undefined;
+        return signSessionToken({ sub: token.sub, sid: token.sid, orgs, staff: token.staff === true }, secret, config.auth.sessionMaxAgeSeconds);
       },
       decode: async ({ token }) => {
         const claims = await verifySessionToken(token ?? undefined, secret);
-        return claims ? { sub: claims.sub, sid: claims.sid, exp: claims.exp } : null;
+        return claims ? { ...claims } : null;
       },
     },
     cookies: {
@@ -62,13 +71,14 @@ export function buildAuthOptions(): NextAuthOptions {
       CredentialsProvider({
         id: "credentials",
         name: "Email and password",
-        credentials: { email: {}, password: {}, totpCode: {}, recoveryCode: {} },
+        credentials: { email: {}, password: {}, totpCode: {}, recoveryCode: {}, webauthnResponse: {} },
         async authorize(raw, req) {
           const parsed = credentialsSchema.safeParse({
             email: raw?.email,
             password: raw?.password,
             totpCode: raw?.totpCode || undefined,
             recoveryCode: raw?.recoveryCode || undefined,
+            webauthnResponse: raw?.webauthnResponse || undefined,
           });
           if (!parsed.success) throw new Error("invalid");
           const runtime = await getAuthRuntime();
@@ -81,14 +91,17 @@ export function buildAuthOptions(): NextAuthOptions {
             },
             { ...parsed.data, clientAddress: addressFrom(req.headers), userAgent: header(req.headers, "user-agent") },
           );
-          if (!result.ok) throw new Error(result.reason === "rate_limited" ? `rate_limited:${result.retryAt ?? 0}` : result.reason);
+          if (!result.ok) throw new Error(signInErrorCode(result));
           return { id: result.userId, sid: result.sessionId };
         },
       }),
     ],
     callbacks: {
       jwt: ({ token, user }) => {
-        if (user) return { sub: user.id, sid: (user as { sid?: string }).sid };
+        if (user) {
+          const u = user as { id: string; sid?: string; orgs?: Record<string, string>; staff?: boolean };
+          return { sub: u.id, sid: u.sid, orgs: u.orgs, staff: u.staff };
+        }
         return token;
       },
       // The client never needs more than "signed in": names and emails come from server components.

@@ -1,8 +1,13 @@
 import { jwtVerify, SignJWT } from "jose";
 
-/** Claims of the session cookie: the person and the session row. Everything else is read from the database. */
-export type SessionClaims = { sub: string; sid: string };
+/**
+ * Claims of the session cookie: the person, the session row, and (for middleware's quick 404) the slugs of
+ * their campaigns with roles. Only a hint: the guard reads memberships from the database every time.
+ * `orgs` is absent when a person has too many campaigns to list; middleware then defers to the guard.
+ */
+export type SessionClaims = { sub: string; sid: string; orgs?: Record<string, string>; staff?: boolean };
 
+export const MAX_ORGS_IN_TOKEN = 100;
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<Uint8Array>>();
 
@@ -17,7 +22,10 @@ function signingKey(secret: string): Promise<Uint8Array> {
 }
 
 export async function signSessionToken(claims: SessionClaims, secret: string, maxAgeSeconds: number): Promise<string> {
-  return new SignJWT({ sid: claims.sid })
+  const payload: Record<string, unknown> = { sid: claims.sid };
+  if (claims.orgs && Object.keys(claims.orgs).length <= MAX_ORGS_IN_TOKEN) payload.orgs = claims.orgs;
+  if (claims.staff) payload.staff = true;
+  return new SignJWT(payload)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuedAt()
@@ -28,11 +36,12 @@ export async function signSessionToken(claims: SessionClaims, secret: string, ma
 
 /** The claims of a valid, unexpired token, or null: never throws on bad input. */
 export async function verifySessionToken(token: string | undefined, secret: string): Promise<(SessionClaims & { exp: number }) | null> {
-  if (!token || token.length > 4096) return null;
+  if (!token || token.length > 8192 || !secret) return null;
   try {
     const { payload } = await jwtVerify(token, await signingKey(secret), { algorithms: ["HS256"], issuer: "rampart" });
     if (typeof payload.sub !== "string" || typeof payload.sid !== "string" || typeof payload.exp !== "number") return null;
-    return { sub: payload.sub, sid: payload.sid, exp: payload.exp };
+    const orgs = payload.orgs && typeof payload.orgs === "object" ? (payload.orgs as Record<string, string>) : undefined;
+    return { sub: payload.sub, sid: payload.sid, exp: payload.exp, orgs, staff: payload.staff === true };
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { wallEnabled } from "@/lib/tenancy/walls";
 import { APP_ROLE, type Database, type Transaction } from "./client";
 
 const uuid = z.uuid();
@@ -26,7 +27,8 @@ export function withTenant<T>(db: Database, ctx: TenantContext, fn: (tx: Transac
 /** Switches an open transaction to one organisation (app role, transaction-local settings). */
 export async function enterTenant(tx: Transaction, ctx: TenantContext): Promise<void> {
   const orgId = uuid.parse(ctx.orgId);
-  await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
+  // Test-only: with wall 3 switched off the transaction runs as the connecting (superuser) role, bypassing RLS.
+  await tx.execute(sql.raw(wallEnabled("rls") ? `SET LOCAL ROLE ${APP_ROLE}` : "SET LOCAL ROLE NONE"));
   if (ctx.userId !== undefined) {
     const userId = uuid.parse(ctx.userId);
     await tx.execute(

@@ -1,15 +1,15 @@
 import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
 import { buildAuthOptions } from "@/lib/auth/next-auth";
+import { publicRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-type Ctx = { params: Promise<{ nextauth: string[] }> };
-
-async function handler(req: NextRequest, ctx: Ctx): Promise<Response> {
-  const response: Response = await NextAuth(req, ctx, buildAuthOptions());
+/** Public by nature (sign-in itself); next-auth adds its own double-submit CSRF token on top of the Origin check. */
+const handler = publicRoute<{ nextauth: string[] }>(async (req, { params }) => {
+  const response: Response = await NextAuth(req as NextRequest, { params: Promise.resolve(params) }, buildAuthOptions());
   return markRateLimited(response);
-}
+});
 
 /** next-auth answers a refused sign-in with 200/401 and an error URL; a rate-limited one becomes HTTP 429 with Retry-After. */
 async function markRateLimited(response: Response): Promise<Response> {
@@ -23,4 +23,5 @@ async function markRateLimited(response: Response): Promise<Response> {
   return new Response(body, { status: 429, headers });
 }
 
-export { handler as GET, handler as POST };
+export const GET = handler;
+export const POST = handler;

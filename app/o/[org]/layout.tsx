@@ -1,0 +1,41 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { requireOrgAccess } from "@/lib/tenancy/next";
+
+export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ org: string }> }) {
+  const { org } = await params;
+  const access = await requireOrgAccess(org, "org:view");
+  const base = `/o/${access.org.slug}`;
+  const tabs = [
+    { href: base, label: "Dashboard", show: true },
+    { href: `${base}/activity`, label: "Activity", show: access.can("activity:read") || access.can("activity:read_own") },
+    { href: `${base}/volunteers`, label: "Volunteers", show: access.can("members:read") },
+    { href: `${base}/settings`, label: "Settings", show: access.can("org:settings") },
+  ].filter((t) => t.show);
+  return (
+    <div className="flex flex-col gap-6">
+      {access.role === "support" && (
+        <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          Support access: read-only, time-limited, and every page you open is shown in this campaign&apos;s activity feed.
+        </p>
+      )}
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          <span className="font-semibold text-slate-900 dark:text-slate-100">{access.org.name}</span> · you are {access.role === "support" ? "platform support" : `${access.role === "admin" ? "an" : "a"} ${access.role}`}
+        </p>
+        <nav aria-label="Campaign">
+          <ul className="flex gap-1 text-sm">
+            {tabs.map((t) => (
+              <li key={t.href}>
+                <Link href={t.href} className="rounded px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
+                  {t.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </div>
+      {children}
+    </div>
+  );
+}

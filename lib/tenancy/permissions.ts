@@ -1,0 +1,80 @@
+import type { Role } from "@/db/schema";
+
+/** Who may do what in a campaign. Nothing else decides access: the guard reads this table. */
+export const permissionList = [
+  "org:view",
+  "activity:read",
+  "activity:read_own",
+  "members:read",
+  "members:invite",
+  "members:manage",
+  "members:manage_owners",
+  "org:settings",
+  "org:support_access",
+  "contacts:read",
+  "contacts:read_assigned",
+  "contacts:write",
+  "contacts:export",
+  "actions:read",
+  "actions:read_assigned",
+  "actions:write",
+  "actions:restore",
+  "imports:manage",
+  "reports:file",
+  "deletion_requests:manage",
+] as const;
+export type Permission = (typeof permissionList)[number];
+
+/** Staff under a support grant read what an admin reads, and change nothing. */
+export type AccessRole = Role | "support";
+
+export const rolePermissions: Record<AccessRole, readonly Permission[]> = {
+  owner: [
+    "org:view",
+    "activity:read",
+    "activity:read_own",
+    "members:read",
+    "members:invite",
+    "members:manage",
+    "members:manage_owners",
+    "org:settings",
+    "org:support_access",
+    "contacts:read",
+    "contacts:write",
+    "contacts:export",
+    "actions:read",
+    "actions:write",
+    "actions:restore",
+    "imports:manage",
+    "deletion_requests:manage",
+  ],
+  admin: [
+    "org:view",
+    "activity:read",
+    "activity:read_own",
+    "members:read",
+    "members:invite",
+    "members:manage",
+    "contacts:read",
+    "contacts:write",
+    "contacts:export",
+    "actions:read",
+    "actions:write",
+    "actions:restore",
+    "imports:manage",
+    "deletion_requests:manage",
+  ],
+  volunteer: ["org:view", "activity:read_own", "contacts:read_assigned", "actions:read_assigned", "reports:file"],
+  support: ["org:view", "activity:read", "members:read", "contacts:read", "actions:read"],
+};
+
+export function can(role: AccessRole, permission: Permission): boolean {
+  return rolePermissions[role].includes(permission);
+}
+
+/** Roles an actor may hand out: only owners make owners. */
+export function assignableRoles(role: AccessRole): Role[] {
+  if (can(role, "members:manage_owners")) return ["owner", "admin", "volunteer"];
+  if (can(role, "members:manage")) return ["admin", "volunteer"];
+  return [];
+}
