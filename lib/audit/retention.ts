@@ -1,14 +1,14 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { auditArchives, auditEvents, type AuditArchive } from "@/db/schema/audit";
+import { auditArchives, auditChainHeads, auditEvents, type AuditArchive } from "@/db/schema/audit";
 import { organizations } from "@/db/schema/organizations";
 import type { Database, Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { archiveBlobKey, archivePlaintext, listArchives, type ArchiveSealer } from "./archive";
-import { GENESIS_HASH, type SealedEvent } from "./chain";
+import { GENESIS_HASH, chainIdOf, type SealedEvent } from "./chain";
 import { recordAuditEvent } from "./record";
 import { withAuditSystemScope } from "./scope";
 
@@ -66,16 +66,20 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
   const orgId = opts.orgId === null ? null : z.uuid().parse(opts.orgId).toLowerCase();
   const now = opts.now ?? new Date();
   const perArchive = opts.maxEventsPerArchive ?? MAX_EVENTS_PER_ARCHIVE;
-  let retentionDays: number;
-  if (orgId === null) {
-    retentionDays = opts.retentionDays === undefined ? AUDIT_RETENTION_DAYS.default : auditRetentionDaysSchema.parse(opts.retentionDays);
-  } else {
-    const [org] = await inChainContext(db, orgId, (tx) =>
-      tx.select({ settings: organizations.settings }).from(organizations).where(eq(organizations.id, orgId)),
-    );
+  const { retentionDays, headSeq } = await inChainContext(db, orgId, async (tx) => {
+    // Only events that existed when the run began: its own audit.archived records wait for the next run.
+    const [head] = await tx
+      .select({ seq: auditChainHeads.seq })
+      .from(auditChainHeads)
+      .where(eq(auditChainHeads.chainId, chainIdOf(orgId)));
+    if (orgId === null) {
+      const days = opts.retentionDays === undefined ? AUDIT_RETENTION_DAYS.default : auditRetentionDaysSchema.parse(opts.retentionDays);
+      return { retentionDays: days, headSeq: head?.seq ?? 0 };
+    }
+    const [org] = await tx.select({ settings: organizations.settings }).from(organizations).where(eq(organizations.id, orgId));
     if (!org) throw new Error("No such organisation");
-    retentionDays = auditRetentionDays(org.settings);
-  }
+    return { retentionDays: auditRetentionDays(org.settings), headSeq: head?.seq ?? 0 };
+  });
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
   const run: ArchiveRun = { orgId, retentionDays, cutoff, archives: [], events: 0 };
 
@@ -85,7 +89,7 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
       const events: SealedEvent[] = await tx
         .select()
         .from(auditEvents)
-        .where(and(inChain(orgId), lt(auditEvents.createdAt, cutoff)))
+        .where(and(inChain(orgId), lt(auditEvents.createdAt, cutoff), lte(auditEvents.seq, headSeq)))
         .orderBy(asc(auditEvents.seq))
         .limit(perArchive);
       return { previous, events };
