@@ -79,7 +79,8 @@ export function ConsentBanner() {
     <section
       role="region"
       aria-labelledby={headingId}
-      className="fixed inset-x-0 bottom-0 z-50 border-t border-slate-300 bg-white p-4 shadow-2xl dark:border-slate-700 dark:bg-slate-900"
+      // Sticky, not fixed: it stays in view yet takes its own space, so it never hides the footer's cookie settings.
+      className="sticky bottom-0 z-50 border-t border-slate-300 bg-white p-4 shadow-2xl dark:border-slate-700 dark:bg-slate-900"
       data-testid="consent-banner"
     >
       <div className="mx-auto flex max-w-4xl flex-col gap-3">
