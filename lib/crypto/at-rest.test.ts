@@ -42,7 +42,7 @@ const gpgPath = ["/usr/bin/gpg", "/usr/local/bin/gpg"].find((p) => fs.existsSync
 
 describe("sealed columns are all covered by key rotation", () => {
   it("registers every table with a sealed() column (encrypted_files is rotated as files)", () => {
-    const withSealed = Object.values(schema)
+    const withSealed = Object.values(schema as Record<string, unknown>)
       .filter((v): v is PgTable => isTable(v))
       .filter((table) => Object.values(getTableColumns(table)).some((c) => isSealedColumn(c)))
       .map((table) => getTableName(table))
