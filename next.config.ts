@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   serverExternalPackages: ["argon2", "pino"],
+  // Types are checked by `npm run typecheck` (CI runs it before the tests); the build need not repeat it.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     const headers = Object.entries(staticSecurityHeaders).map(([key, value]) => ({ key, value }));
     return [

@@ -1,7 +1,8 @@
 import { count, eq } from "drizzle-orm";
 import type { DatabaseHandle, Transaction } from "@/lib/db/client";
-import { enterSystem } from "@/lib/db/tenant";
+import { enterSystem, enterTenant } from "@/lib/db/tenant";
 import { hashPassword } from "@/lib/auth/password";
+import { recordAuditEvent } from "@/lib/audit";
 import { memberships, organizations, systemMeta, users, type Role } from "@/db/schema";
 
 export const demoOrganizations = [
@@ -56,6 +57,10 @@ async function seed(tx: Transaction, password: string): Promise<void> {
     if (account.org && account.role) {
       const orgId = orgIds.get(account.org)!;
       await tx.insert(memberships).values({ orgId, userId: user!.id, role: account.role });
+      const actor = { kind: "member" as const, id: user!.id };
+      await enterTenant(tx, { orgId });
+      if (account.role === "owner") await recordAuditEvent(tx, { orgId, actor, action: "org.created" });
+      else await recordAuditEvent(tx, { orgId, actor, action: "member.invitation.accepted", metadata: { role: account.role } });
     }
   }
   await tx.insert(systemMeta).values({ key: SEEDED, value: new Date().toISOString() });

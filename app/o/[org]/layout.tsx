@@ -21,7 +21,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
       )}
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <p className="text-sm text-slate-600 dark:text-slate-400">
-          <span className="font-semibold text-slate-900 dark:text-slate-100">{access.org.name}</span> · you are {access.role === "support" ? "platform support" : `${access.role === "admin" ? "an" : "a"} ${access.role}`}
+          <span className="font-semibold text-slate-900 dark:text-slate-100">{access.org.name}</span> · you are {access.role === "support" ? "platform support" : access.role === "volunteer" ? "a volunteer" : `an ${access.role}`}
         </p>
         <nav aria-label="Campaign">
           <ul className="flex gap-1 text-sm">
