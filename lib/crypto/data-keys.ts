@@ -1,6 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { and, eq, isNotNull, ne, sql } from "drizzle-orm";
+import { and, eq, is, isNotNull, ne, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { orgKeys, type OrgKeyKind, type OrgKeyStatus } from "@/db/schema/crypto";
 import { resultRows, type Queryable, type Transaction } from "@/lib/db/client";
@@ -52,7 +52,8 @@ const perTransaction = new WeakMap<object, Map<string, TxKeys>>();
 
 /** Keys are read through a transaction inside withTenant: RLS shows the organisation's rows, and the active key stays pinned until commit. */
 export function assertTransaction(tx: unknown): asserts tx is Transaction {
-  if (!(tx instanceof PgTransaction)) throw new TenantContextError("Encryption needs a transaction opened by withTenant, not the database handle");
+  // drizzle's is() rather than instanceof: scripts can load drizzle's ESM and CJS builds side by side.
+  if (!is(tx, PgTransaction)) throw new TenantContextError("Encryption needs a transaction opened by withTenant, not the database handle");
 }
 
 function keysOf(tx: Transaction, orgId: string): TxKeys {

@@ -18,6 +18,8 @@ import { decryptField, encryptField } from "./fields";
 import { openEncryptedFile, putEncryptedFile } from "./files";
 import { ROTATE_DATA_KEY_JOB, getKeyRotationProgress, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation } from "./rotation";
 import { shredOrganizationKeys } from "./shred";
+import { createLocalMasterKeyProvider, setMasterKeyProvider } from "./keyring";
+import { rotateMasterKeys } from "./master-rotation";
 import { createOrganization, useTestMasterKeys } from "./test-support";
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
@@ -34,9 +36,10 @@ describe.each(testBackends())("data-key rotation and crypto-shredding (%s)", (ba
   let t: TestDatabase;
   let blobDir: string;
   let store: BlobStore;
+  let m1: { id: string; key: Buffer };
 
   beforeAll(async () => {
-    useTestMasterKeys(["m1"]);
+    [m1] = useTestMasterKeys(["m1"]) as [{ id: string; key: Buffer }];
     t = await createTestDatabase(backend);
     blobDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-rotation-"));
     store = createLocalBlobStore(blobDir);
@@ -174,6 +177,32 @@ describe.each(testBackends())("data-key rotation and crypto-shredding (%s)", (ba
 
     // Another organisation is untouched.
     await everythingReadable(survivor, other.files, other.ids);
+  });
+
+  it("re-wraps every organisation's keys under a new master key, old one readable until the run ends", async () => {
+    const orgs = [await createOrganization(t.db), await createOrganization(t.db)];
+    const seeded = [];
+    for (const orgId of orgs) seeded.push(await seed(orgId));
+    const m2 = { id: "m2", key: randomBytes(32) };
+    try {
+      // Before re-wrapping, a process that lost m1 cannot read: the error names the missing key.
+      setMasterKeyProvider(createLocalMasterKeyProvider([m2], "test"));
+      await expect(withTenant(t.db, { orgId: orgs[0]! }, (tx) => getIntegrationCredentials(tx, orgs[0]!, provider(0)))).rejects.toThrow(/Master key "m1" is not configured/);
+
+      setMasterKeyProvider(createLocalMasterKeyProvider([m2, m1], "test"));
+      const progress: number[] = [];
+      const result = await rotateMasterKeys(t.db, (done) => progress.push(done));
+      expect(result.newest).toBe("m2");
+      expect(result.rewrapped).toBeGreaterThanOrEqual(orgs.length * 2);
+      expect(Object.keys(result.usage)).toEqual(["m2"]);
+      expect(progress.at(-1)).toBe(result.organizations);
+      expect((await rotateMasterKeys(t.db)).rewrapped).toBe(0); // idempotent
+
+      setMasterKeyProvider(createLocalMasterKeyProvider([m2], "test")); // m1 can now be removed
+      for (const [i, orgId] of orgs.entries()) await everythingReadable(orgId, seeded[i]!.files, seeded[i]!.ids);
+    } finally {
+      setMasterKeyProvider(createLocalMasterKeyProvider([m2, m1], "test"));
+    }
   });
 
   it("shreds an organisation that never encrypted anything, so it cannot start later", async () => {
