@@ -1,6 +1,7 @@
 import "server-only";
+import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { eq } from "drizzle-orm";
-import { signInAttempts, users, type SignInOutcome } from "@/db/schema";
+import { signInAttempts, users, type SignInOutcome, type User } from "@/db/schema";
 import type { Database } from "@/lib/db";
 import { hashClientAddress } from "@/lib/keys";
 import { describeDevice } from "./device";
@@ -10,36 +11,61 @@ import { dummyPasswordHash, verifyPassword } from "./password";
 import { consumeRecoveryCode } from "./recovery-codes";
 import { createSession, type SessionPolicy } from "./sessions";
 import { hasTotp, verifyTotpCode } from "./totp";
+import { beginSecurityKeyAuthentication, hasSecurityKeys, verifySecurityKeyAssertion, type RelyingParty } from "./webauthn";
 
 export type SignInInput = {
   email: string;
   password: string;
   totpCode?: string;
   recoveryCode?: string;
+  /** The JSON of a WebAuthn assertion, answering a challenge from `beginSecurityKeySignIn`. */
+  webauthnResponse?: string;
   clientAddress?: string | null;
   userAgent?: string | null;
 };
 
 export type SignInFailure = "invalid" | "second_factor_required" | "second_factor_failed" | "rate_limited" | "unverified" | "disabled";
+/** The second factors a person can have; recovery codes come with either. */
+export type SecondFactorKind = "totp" | "webauthn";
 export type SignInResult =
   | { ok: true; userId: string; sessionId: string; secondFactor: string | null }
-  | { ok: false; reason: SignInFailure; retryAt?: number; userId?: string };
+  | { ok: false; reason: SignInFailure; retryAt?: number; userId?: string; factors?: SecondFactorKind[] };
 
-type Deps = { db: Database; limiters: AuthLimiters; policy: SessionPolicy; onEmailUnverified?: (userId: string) => Promise<void> };
+type Deps = {
+  db: Database;
+  limiters: AuthLimiters;
+  policy: SessionPolicy;
+  onEmailUnverified?: (userId: string) => Promise<void>;
+  /** The WebAuthn relying party; the configured public URL unless a test says otherwise. */
+  rp?: RelyingParty;
+};
+
+type PasswordFailure = { ok: false; reason: "invalid" | "rate_limited" | "unverified" | "disabled"; retryAt?: number };
+type Recorder = (outcome: SignInOutcome, userId: string | null) => Promise<unknown>;
+
+function signInMethod(input: SignInInput): string {
+  if (input.recoveryCode) return "password+recovery_code";
+  if (input.webauthnResponse) return "password+webauthn";
+  return input.totpCode ? "password+totp" : "password";
+}
 
 /**
- * Password sign-in with the second step. Every attempt is counted against the account and the
- * address before anything is checked (so the (N+1)th attempt fails even with the right password),
- * unknown accounts cost the same argon2 work as known ones, and every outcome is recorded.
+ * The password step shared by sign-in and the security-key options request. Every attempt is
+ * counted against the account and the address before anything is checked (so the (N+1)th attempt
+ * fails even with the right password), unknown accounts cost the same argon2 work as known ones,
+ * and every refusal is recorded.
  */
-export async function signInWithPassword(deps: Deps, input: SignInInput): Promise<SignInResult> {
+async function checkPassword(
+  deps: Deps,
+  input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent">,
+  method: string,
+): Promise<{ ok: true; user: User; emailHash: string; record: Recorder } | PasswordFailure> {
   const { db, limiters } = deps;
   const email = input.email.trim().normalize("NFC").toLowerCase();
   const emailHash = hashEmail(email);
   const addressHash = hashClientAddress(input.clientAddress) ?? "unknown";
-  const method = input.recoveryCode ? "password+recovery_code" : input.totpCode ? "password+totp" : "password";
 
-  const record = (outcome: SignInOutcome, userId: string | null) =>
+  const record: Recorder = (outcome, userId) =>
     db.insert(signInAttempts).values({
       userId,
       emailHash,
@@ -75,26 +101,52 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
     await deps.onEmailUnverified?.(user.id);
     return { ok: false, reason: "unverified" };
   }
+  return { ok: true, user, emailHash, record };
+}
+
+/** The second factors a person has enrolled (confirmed TOTP, registered security keys). */
+export async function enrolledSecondFactors(db: Database, userId: string): Promise<SecondFactorKind[]> {
+  const [totp, keys] = await Promise.all([hasTotp(db, userId), hasSecurityKeys(db, userId)]);
+  return [...(totp ? (["totp"] as const) : []), ...(keys ? (["webauthn"] as const) : [])];
+}
+
+/**
+ * Password sign-in with the second step. Whoever has a factor enrolled never gets a session from
+ * the password alone: they are told which factors they have and must present one of them.
+ */
+export async function signInWithPassword(deps: Deps, input: SignInInput): Promise<SignInResult> {
+  const { db, limiters } = deps;
+  const checked = await checkPassword(deps, input, signInMethod(input));
+  if (!checked.ok) return checked;
+  const { user, emailHash, record } = checked;
 
   let secondFactor: string | null = null;
-  if (await hasTotp(db, user.id)) {
-    if (!input.totpCode && !input.recoveryCode) {
+  const factors = await enrolledSecondFactors(db, user.id);
+  if (factors.length > 0) {
+    if (!input.totpCode && !input.recoveryCode && !input.webauthnResponse) {
       await record("second_factor_required", user.id);
-      return { ok: false, reason: "second_factor_required", userId: user.id };
+      return { ok: false, reason: "second_factor_required", userId: user.id, factors };
     }
     const factorLimit = await limiters.secondFactorPerAccount.limit(emailHash);
     if (!factorLimit.success) {
       await record("rate_limited", user.id);
       return { ok: false, reason: "rate_limited", retryAt: factorLimit.reset };
     }
-    const passed = input.recoveryCode
-      ? await consumeRecoveryCode(db, user.id, input.recoveryCode)
-      : await verifyTotpCode(db, user.id, input.totpCode ?? "");
+    let passed: boolean;
+    if (input.recoveryCode) {
+      passed = await consumeRecoveryCode(db, user.id, input.recoveryCode);
+      secondFactor = "recovery_code";
+    } else if (input.webauthnResponse) {
+      passed = factors.includes("webauthn") && (await verifySecurityKeyAssertion(db, user.id, "sign_in", input.webauthnResponse, deps.rp));
+      secondFactor = "webauthn";
+    } else {
+      passed = factors.includes("totp") && (await verifyTotpCode(db, user.id, input.totpCode ?? ""));
+      secondFactor = "totp";
+    }
     if (!passed) {
       await record("second_factor_failed", user.id);
       return { ok: false, reason: "second_factor_failed" };
     }
-    secondFactor = input.recoveryCode ? "recovery_code" : "totp";
   }
 
   const session = await createSession(db, {
@@ -106,4 +158,22 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
   });
   await record("succeeded", user.id);
   return { ok: true, userId: user.id, sessionId: session.id, secondFactor };
+}
+
+export type SecurityKeySignInStart = { ok: true; options: PublicKeyCredentialRequestOptionsJSON } | PasswordFailure;
+
+/**
+ * The challenge for signing in with a security key. It re-checks the password under the same
+ * limits as sign-in, so it is no shortcut for guessing passwords or probing accounts, and answers
+ * "invalid" alike for a wrong password and for an account without keys. A refusal is recorded; a
+ * challenge is not (the attempt is recorded when it ends, by `signInWithPassword`).
+ */
+export async function beginSecurityKeySignIn(
+  deps: Deps,
+  input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent">,
+): Promise<SecurityKeySignInStart> {
+  const checked = await checkPassword(deps, input, "password+webauthn");
+  if (!checked.ok) return checked;
+  const options = await beginSecurityKeyAuthentication(deps.db, checked.user.id, "sign_in", deps.rp);
+  return options ? { ok: true, options } : { ok: false, reason: "invalid" };
 }

@@ -7,15 +7,21 @@ import { remainingRecoveryCodes } from "@/lib/auth/recovery-codes";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { listActiveSessions } from "@/lib/auth/sessions";
 import { hasTotp } from "@/lib/auth/totp";
+import { listSecurityKeys } from "@/lib/auth/webauthn";
 import {
+  beginSecurityKeyAction,
+  beginSecurityKeyCheckAction,
   beginTotpAction,
   changePasswordAction,
   confirmTotpAction,
   disableTotpAction,
+  finishSecurityKeyAction,
+  removeSecurityKeyAction,
   revokeOtherSessionsAction,
   revokeSessionAction,
 } from "./actions";
 import { TotpEnrolment } from "./totp-panel";
+import { SecurityKeysPanel } from "./webauthn-panel";
 
 export const metadata = { title: "Security" };
 
@@ -25,11 +31,12 @@ export default async function SecuritySettingsPage() {
   const current = await requireSession("/settings/security");
   const { db } = await getAuthRuntime();
   const userId = current.user.id;
-  const [sessions, history, totpOn, recoveryLeft] = await Promise.all([
+  const [sessions, history, totpOn, recoveryLeft, securityKeys] = await Promise.all([
     listActiveSessions(db, userId),
     listSignInHistory(db, userId),
     hasTotp(db, userId),
     remainingRecoveryCodes(db, userId),
+    listSecurityKeys(db, userId),
   ]);
 
   return (
@@ -68,6 +75,24 @@ export default async function SecuritySettingsPage() {
             <TotpEnrolment begin={beginTotpAction} confirm={confirmTotpAction} />
           </div>
         )}
+      </Card>
+
+      <Card>
+        <h2 className="mb-2 text-lg font-semibold">Security keys</h2>
+        <p className="mb-4 text-sm">
+          {securityKeys.length > 0
+            ? "Signing in needs your password and a touch of one of these keys (or another step you have set up)."
+            : "Use a hardware key or your device's built-in authenticator as a second step when you sign in."}
+          {securityKeys.length > 0 && !totpOn && ` You have ${recoveryLeft} unused recovery code${recoveryLeft === 1 ? "" : "s"}.`}
+        </p>
+        <SecurityKeysPanel
+          keys={securityKeys.map((k) => ({ id: k.id, name: k.name, added: when(k.createdAt), lastUsed: k.lastUsedAt ? when(k.lastUsedAt) : null }))}
+          totpOn={totpOn}
+          begin={beginSecurityKeyAction}
+          finish={finishSecurityKeyAction}
+          beginCheck={beginSecurityKeyCheckAction}
+          remove={removeSecurityKeyAction}
+        />
       </Card>
 
       <Card>
