@@ -8,16 +8,23 @@ import type { BlobStore } from "@/lib/storage/blob-store";
 import { archiveLine, type SealedEvent } from "./chain";
 import { withAuditSystemScope } from "./scope";
 
-/** Where an archive belongs; a sealer binds its ciphertext to all of it, so a file moved elsewhere fails to open. */
-export type ArchiveContext = { orgId: string | null; archiveId: string; blobKey: string };
+/** Which archive: the chain it belongs to (null: the account chain) and its id. A sealer binds its ciphertext to both. */
+export type ArchiveLocation = { orgId: string | null; archiveId: string };
+/** A stored archive: its location plus the reference the sealer returned (kept in audit_archives.blob_key). */
+export type StoredArchive = ArchiveLocation & { ref: string };
 
 /**
- * Encrypts and decrypts archive files under the organisation's key (null: the account chain's key).
- * Destroying an organisation's key must make `open` fail for good: that is crypto-shredding.
+ * Encrypts archive files into the blob store and reads them back. The production sealer (sealers.ts) puts an
+ * organisation's archives under that organisation's keys, so destroying those keys makes them unreadable for good
+ * (crypto-shredding), and key rotation re-encrypts them with the organisation's other files.
  */
 export interface ArchiveSealer {
-  seal(plaintext: Uint8Array, ctx: ArchiveContext): Promise<Uint8Array>;
-  open(ciphertext: Uint8Array, ctx: ArchiveContext): Promise<Uint8Array>;
+  /** Encrypts and stores one archive; returns the reference to record and the stored size in bytes. */
+  write(blobs: BlobStore, at: ArchiveLocation, plaintext: Uint8Array): Promise<{ ref: string; size: number }>;
+  /** The decrypted archive; null when nothing is stored under the reference; throws when it cannot be decrypted. */
+  read(blobs: BlobStore, at: StoredArchive): Promise<Uint8Array | null>;
+  /** Removes an archive that was written but never recorded. */
+  discard(blobs: BlobStore, at: StoredArchive): Promise<void>;
 }
 
 export class ArchiveUnreadableError extends Error {
@@ -65,8 +72,9 @@ const lineSchema = z.object({
   hash: hex64,
 });
 
-export function archiveBlobKey(orgId: string | null, firstSeq: number, lastSeq: number, archiveId: string): string {
-  return `audit/${orgId ?? "account"}/${String(firstSeq).padStart(12, "0")}-${String(lastSeq).padStart(12, "0")}-${archiveId}.jsonl.pgp`;
+/** Blob key for sealers that store archives as plain blobs (the account chain's, the test sealer's). */
+export function archiveBlobKey(at: ArchiveLocation): string {
+  return `audit/${at.orgId ?? "account"}/${at.archiveId}.pgp`;
 }
 
 /** The plaintext of an archive: a header line naming the run and its links, then one JSON line per event. */
@@ -114,14 +122,13 @@ export async function openArchive(
   blobs: BlobStore,
   sealer: ArchiveSealer,
 ): Promise<{ plaintext: Uint8Array; events: SealedEvent[] }> {
-  const ciphertext = await readBlob(blobs, archive.blobKey);
-  if (!ciphertext) throw new ArchiveUnreadableError(archive.id, "missing");
-  let plaintext: Uint8Array;
+  let plaintext: Uint8Array | null;
   try {
-    plaintext = await sealer.open(ciphertext, { orgId: archive.orgId, archiveId: archive.id, blobKey: archive.blobKey });
+    plaintext = await sealer.read(blobs, { orgId: archive.orgId, archiveId: archive.id, ref: archive.blobKey });
   } catch {
     throw new ArchiveUnreadableError(archive.id, "undecryptable");
   }
+  if (!plaintext) throw new ArchiveUnreadableError(archive.id, "missing");
   return { plaintext, events: parseArchive(archive.id, plaintext).events };
 }
 

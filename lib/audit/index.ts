@@ -41,5 +41,6 @@ export {
   AUDIT_RETENTION_SETTING,
   type ArchiveRun,
 } from "./retention";
-export { readArchive, listArchives, ArchiveUnreadableError, ArchiveNotFoundError, type ArchiveSealer, type ArchiveContext } from "./archive";
+export { readArchive, listArchives, ArchiveUnreadableError, ArchiveNotFoundError, type ArchiveSealer, type ArchiveLocation, type StoredArchive } from "./archive";
+export { createOrgKeyArchiveSealer } from "./sealers";
 export { withAuditSystemScope } from "./scope";

@@ -9,12 +9,15 @@ import { withTenant } from "@/lib/db/tenant";
 import { createLocalBlobStore } from "@/lib/storage/local";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
-import { ArchiveUnreadableError, archivePlaintext, listArchives, parseArchive, readArchive, readBlob } from "./archive";
+import { ArchiveUnreadableError, archivePlaintext, listArchives, parseArchive, readArchive, readBlob, type ArchiveSealer } from "./archive";
 import { GENESIS_HASH } from "./chain";
 import { recordAuditEvent } from "./record";
 import { AUDIT_RETENTION_DAYS, archiveExpiredEvents, auditRetentionDays } from "./retention";
 import { withAuditSystemScope } from "./scope";
+import { createOrgKeyArchiveSealer } from "./sealers";
 import { createTestArchiveSealer } from "./test-sealer";
+import { shredOrganizationKeys } from "@/lib/crypto/shred";
+import { useTestMasterKeys } from "@/lib/crypto/test-support";
 import { dbError, newOrg } from "./test-helpers";
 import { verifyAuditChains } from "./verify";
 
@@ -33,16 +36,25 @@ describe("retention setting", () => {
   });
 });
 
-describe.each(testBackends())("retention into encrypted archives (%s)", (backend) => {
+const cases = testBackends().flatMap((backend) => (["organisation keys", "test keys"] as const).map((sealerKind) => ({ backend, sealerKind })));
+
+describe.each(cases)("retention into encrypted archives ($backend, $sealerKind)", ({ backend, sealerKind }) => {
   let t: TestDatabase;
   let dir: string;
   let blobs: BlobStore;
-  const sealer = createTestArchiveSealer();
+  let sealer: ArchiveSealer;
+  const testSealer = createTestArchiveSealer();
+  /** Crypto-shredding through the sealer's own keys. */
+  const shred = (orgId: string) => (sealerKind === "test keys" ? testSealer.destroyKey(orgId) : shredOrganizationKeys(t.db, orgId));
+  /** Every blob holding this organisation's archives, whichever sealer wrote them. */
+  const blobsOf = async (orgId: string) => [...(await blobs.list(`audit/${orgId}/`)), ...(await blobs.list(`org/${orgId}/`))];
 
   beforeAll(async () => {
+    useTestMasterKeys();
     t = await createTestDatabase(backend);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "rampart-audit-"));
     blobs = createLocalBlobStore(dir);
+    sealer = sealerKind === "test keys" ? testSealer : createOrgKeyArchiveSealer(t.db);
   });
   afterAll(async () => {
     await t?.drop();
@@ -91,9 +103,11 @@ describe.each(testBackends())("retention into encrypted archives (%s)", (backend
     const orgId = await newOrg(t, "retention-read");
     const events = await record(orgId, 4);
     const [archive] = (await archiveExpiredEvents(t.db, blobs, sealer, { orgId, now: new Date(Date.now() + 30 * DAY) })).archives;
-    const stored = Buffer.from((await readBlob(blobs, archive!.blobKey))!);
-    expect(stored.toString("latin1")).not.toContain("contact.updated");
-    expect(stored.toString("latin1")).not.toContain(actorId);
+    const files = await blobsOf(orgId);
+    expect(files).toHaveLength(1);
+    const stored = Buffer.from((await readBlob(blobs, files[0]!))!).toString("latin1");
+    expect(stored).not.toContain("contact.updated");
+    expect(stored).not.toContain(actorId);
 
     const back = await readArchive(t.db, blobs, sealer, { orgId, archiveId: archive!.id });
     expect(back.events.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
@@ -136,7 +150,7 @@ describe.each(testBackends())("retention into encrypted archives (%s)", (backend
     const archived = results.flatMap((r) => (r.status === "fulfilled" ? r.value.archives : []));
     expect(archived.map((a) => [a.firstSeq, a.lastSeq])).toEqual([[1, 8]]);
     expect((await verifyAuditChains(t.db, { orgId, archives: { blobs, sealer } })).ok).toBe(true);
-    expect((await blobs.list(`audit/${orgId}/`)).length).toBe(1);
+    expect(await blobsOf(orgId)).toHaveLength(1);
   });
 
   describe("verify reads archives back", () => {
@@ -149,26 +163,40 @@ describe.each(testBackends())("retention into encrypted archives (%s)", (backend
 
     it("finds an event edited inside an archive", async () => {
       const { orgId, archive } = await archivedOrg("archive-tamper");
-      const ctx = { orgId, archiveId: archive.id, blobKey: archive.blobKey };
-      const { header, events } = parseArchive(archive.id, await sealer.open((await readBlob(blobs, archive.blobKey))!, ctx));
+      const at = { orgId, archiveId: archive.id, ref: archive.blobKey };
+      const { header, events } = parseArchive(archive.id, (await sealer.read(blobs, at))!);
       events[2] = { ...events[2]!, action: "contact.deleted" };
-      await blobs.put(archive.blobKey, await sealer.seal(archivePlaintext({ ...header, id: archive.id }, events), ctx));
-      expect((await verifyAuditChains(t.db, { orgId, archives: { blobs, sealer } })).chains[0]!.firstBroken).toMatchObject({
-        seq: 3,
-        archiveId: archive.id,
-        problem: "hash_mismatch",
-      });
+      const edited = archivePlaintext({ ...header, id: archive.id }, events);
+      if (sealerKind === "test keys") {
+        // Someone holding the key re-encrypts an edited archive in place: the chain inside it no longer verifies.
+        await sealer.write(blobs, at, edited);
+        expect((await verifyAuditChains(t.db, { orgId, archives: { blobs, sealer } })).chains[0]!.firstBroken).toMatchObject({
+          seq: 3,
+          archiveId: archive.id,
+          problem: "hash_mismatch",
+        });
+      } else {
+        // Without the key, any change to the stored file fails authentication.
+        const [file] = await blobsOf(orgId);
+        const bytes = Buffer.from((await readBlob(blobs, file!))!);
+        bytes.writeUInt8(bytes.readUInt8(bytes.length - 40) ^ 1, bytes.length - 40);
+        await blobs.put(file!, bytes);
+        expect((await verifyAuditChains(t.db, { orgId, archives: { blobs, sealer } })).chains[0]!.firstBroken).toMatchObject({
+          archiveId: archive.id,
+          problem: "archive_unreadable",
+        });
+      }
     });
 
     it("reports a missing archive file", async () => {
-      const { orgId, archive } = await archivedOrg("archive-missing");
-      await blobs.delete(archive.blobKey);
+      const { orgId } = await archivedOrg("archive-missing");
+      for (const key of await blobsOf(orgId)) await blobs.delete(key);
       expect((await verifyAuditChains(t.db, { orgId, archives: { blobs, sealer } })).chains[0]!.firstBroken).toMatchObject({ problem: "archive_missing" });
     });
 
     it("cannot open an archive once the organisation's key is destroyed (crypto-shredding)", async () => {
       const { orgId, archive } = await archivedOrg("archive-shredded");
-      sealer.destroyKey(orgId);
+      await shred(orgId);
       await expect(readArchive(t.db, blobs, sealer, { orgId, archiveId: archive.id })).rejects.toBeInstanceOf(ArchiveUnreadableError);
       expect((await verifyAuditChains(t.db, { orgId, archives: { blobs, sealer } })).chains[0]!.firstBroken).toMatchObject({ problem: "archive_unreadable" });
     });
@@ -176,7 +204,9 @@ describe.each(testBackends())("retention into encrypted archives (%s)", (backend
     it("refuses an archive file moved to another archive's place", async () => {
       const a = await archivedOrg("archive-swap-a");
       const b = await archivedOrg("archive-swap-b");
-      await blobs.put(b.archive.blobKey, (await readBlob(blobs, a.archive.blobKey))!);
+      const [from] = await blobsOf(a.orgId);
+      const [to] = await blobsOf(b.orgId);
+      await blobs.put(to!, (await readBlob(blobs, from!))!);
       expect((await verifyAuditChains(t.db, { orgId: b.orgId, archives: { blobs, sealer } })).chains[0]!.firstBroken).toMatchObject({
         problem: "archive_unreadable",
       });

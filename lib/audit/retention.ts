@@ -7,7 +7,7 @@ import { organizations } from "@/db/schema/organizations";
 import type { Database, Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import type { BlobStore } from "@/lib/storage/blob-store";
-import { archiveBlobKey, archivePlaintext, listArchives, type ArchiveSealer } from "./archive";
+import { archivePlaintext, listArchives, type ArchiveSealer } from "./archive";
 import { GENESIS_HASH, chainIdOf, type SealedEvent } from "./chain";
 import { recordAuditEvent } from "./record";
 import { withAuditSystemScope } from "./scope";
@@ -57,7 +57,7 @@ function inChainContext<T>(db: Database, orgId: string | null, fn: (tx: Transact
 
 /**
  * Moves the events older than the hot window into encrypted archives: for each run of up to `maxEventsPerArchive`
- * events, writes the sealed JSON-lines file to the blob store, then, in one transaction, records the archive,
+ * events, has the sealer encrypt the JSON-lines file into the blob store, then, in one transaction, records the archive,
  * removes exactly those events through the database's purge function, and logs `audit.archived` in the same chain.
  * The scheduled job calls this per organisation (and once with orgId null). Two runs at once never lose or duplicate
  * an event: the second fails on the archive record, removes the file it wrote and throws.
@@ -104,8 +104,7 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
     }
 
     const id = randomUUID();
-    const blobKey = archiveBlobKey(orgId, first.seq, last.seq, id);
-    const record = {
+    const range = {
       id,
       orgId,
       firstSeq: first.seq,
@@ -115,15 +114,13 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
       eventCount: batch.events.length,
       firstAt: first.createdAt,
       lastAt: last.createdAt,
-      blobKey,
     };
-    const sealed = await sealer.seal(archivePlaintext(record, batch.events), { orgId, archiveId: id, blobKey });
-    await blobs.put(blobKey, sealed);
+    const stored = await sealer.write(blobs, { orgId, archiveId: id }, archivePlaintext(range, batch.events));
     try {
       const archive = await inChainContext(db, orgId, async (tx) => {
         const [row] = await tx
           .insert(auditArchives)
-          .values({ ...record, byteSize: sealed.byteLength })
+          .values({ ...range, blobKey: stored.ref, byteSize: stored.size })
           .returning();
         await tx.execute(sql`SELECT audit_purge_archived(${id}::uuid)`);
         await recordAuditEvent(tx, {
@@ -138,8 +135,8 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
       run.archives.push(archive);
       run.events += archive.eventCount;
     } catch (err) {
-      // Another run archived these events first, or the purge refused: the file we wrote is not recorded anywhere.
-      await blobs.delete(blobKey).catch(() => undefined);
+      // Another run archived these events first, or the purge refused: the file just written is recorded nowhere.
+      await sealer.discard(blobs, { orgId, archiveId: id, ref: stored.ref }).catch(() => undefined);
       throw err;
     }
     if (batch.events.length < perArchive) break;

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { ArchiveContext, ArchiveSealer } from "./archive";
+import type { BlobStore } from "@/lib/storage/blob-store";
+import { archiveBlobKey, readBlob, type ArchiveLocation, type ArchiveSealer } from "./archive";
 
 /**
  * AES-256-GCM with one random key per organisation, held in memory: for tests and the bench, where the real
@@ -14,19 +15,27 @@ export function createTestArchiveSealer(): ArchiveSealer & { destroyKey(orgId: s
     if (!key) throw new Error("no key for this organisation");
     return key;
   };
-  const aad = (ctx: ArchiveContext) => Buffer.from(`rampart-audit-archive\n${ctx.orgId ?? "account"}\n${ctx.archiveId}\n${ctx.blobKey}`);
+  const aad = (at: ArchiveLocation, ref: string) => Buffer.from(`rampart-audit-archive\n${at.orgId ?? "account"}\n${at.archiveId}\n${ref}`);
   return {
-    async seal(plaintext, ctx) {
+    async write(blobs: BlobStore, at, plaintext) {
+      const ref = archiveBlobKey(at);
       const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", keyOf(ctx.orgId, true), iv).setAAD(aad(ctx));
+      const cipher = createCipheriv("aes-256-gcm", keyOf(at.orgId, true), iv).setAAD(aad(at, ref));
       const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
+      const sealed = Buffer.concat([iv, cipher.getAuthTag(), body]);
+      await blobs.put(ref, sealed);
+      return { ref, size: sealed.length };
     },
-    async open(ciphertext, ctx) {
-      const buf = Buffer.from(ciphertext);
-      const decipher = createDecipheriv("aes-256-gcm", keyOf(ctx.orgId, false), buf.subarray(0, 12)).setAAD(aad(ctx));
+    async read(blobs, at) {
+      const stored = await readBlob(blobs, at.ref);
+      if (!stored) return null;
+      const buf = Buffer.from(stored);
+      const decipher = createDecipheriv("aes-256-gcm", keyOf(at.orgId, false), buf.subarray(0, 12)).setAAD(aad(at, at.ref));
       decipher.setAuthTag(buf.subarray(12, 28));
       return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]);
+    },
+    async discard(blobs, at) {
+      await blobs.delete(at.ref);
     },
     destroyKey(orgId) {
       keys.delete(orgId ?? "account");

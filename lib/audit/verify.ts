@@ -88,34 +88,69 @@ async function walkArchive(walk: Walk, a: AuditArchive, opts: VerifyOptions): Pr
   return true;
 }
 
-async function verifyChain(tx: Transaction, orgId: string | null, opts: VerifyOptions): Promise<ChainReport> {
+async function walkHot(tx: Transaction, orgId: string | null, walk: Walk, batch: number): Promise<void> {
+  const inChain = orgId === null ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
+  let after = 0;
+  for (;;) {
+    const rows = await tx.select().from(auditEvents).where(and(inChain, gt(auditEvents.seq, after))).orderBy(asc(auditEvents.seq)).limit(batch);
+    for (const row of rows) checkEvent(walk, row);
+    if (rows.length < batch) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  const [head] = await tx
+    .select()
+    .from(auditChainHeads)
+    .where(orgId === null ? isNull(auditChainHeads.orgId) : eq(auditChainHeads.orgId, orgId));
+  const lastSeq = walk.expectedSeq - 1;
+  if ((head?.seq ?? 0) !== lastSeq || (head?.hash ?? GENESIS_HASH) !== walk.prevHash) {
+    throw new Broken({ seq: head?.seq ?? lastSeq, problem: "head_mismatch", detail: `the chain head is at event ${head?.seq ?? 0} but the events end at ${lastSeq}` });
+  }
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Archives are opened outside any transaction (the sealer may need the database itself); then one snapshot reads
+ * the archive list again, the hot events and the head. If a retention run recorded new archives in between, those
+ * are opened too and the snapshot is taken again.
+ */
+async function verifyChain(db: Database, orgId: string | null, opts: VerifyOptions): Promise<ChainReport> {
   const walk: Walk = { expectedSeq: 1, prevHash: GENESIS_HASH, events: 0 };
   const report: ChainReport = { orgId, ok: true, events: 0, archives: 0, archivesNotOpened: 0 };
-  const inChain = orgId === null ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
-  try {
-    for (const a of await listArchives(tx, orgId)) {
+  const checked: string[] = [];
+  const checkArchives = async (archives: AuditArchive[], open: VerifyOptions) => {
+    if (archives.slice(0, checked.length).some((a, i) => a.id !== checked[i])) {
+      throw new Broken({ seq: archives[0]?.firstSeq ?? 1, problem: "archive_mismatch", detail: "the recorded archives changed while they were being checked" });
+    }
+    for (const a of archives.slice(checked.length)) {
+      if (!(await walkArchive(walk, a, open))) report.archivesNotOpened++;
+      checked.push(a.id);
       report.archives++;
-      if (!(await walkArchive(walk, a, opts))) report.archivesNotOpened++;
     }
-    const batch = opts.batchSize ?? 5000;
-    let after = 0;
-    for (;;) {
-      const rows = await tx.select().from(auditEvents).where(and(inChain, gt(auditEvents.seq, after))).orderBy(asc(auditEvents.seq)).limit(batch);
-      for (const row of rows) checkEvent(walk, row);
-      if (rows.length < batch) break;
-      after = rows[rows.length - 1]!.seq;
-    }
-    const [head] = await tx
-      .select()
-      .from(auditChainHeads)
-      .where(orgId === null ? isNull(auditChainHeads.orgId) : eq(auditChainHeads.orgId, orgId));
-    const lastSeq = walk.expectedSeq - 1;
-    if ((head?.seq ?? 0) !== lastSeq || (head?.hash ?? GENESIS_HASH) !== walk.prevHash) {
-      throw new Broken({
-        seq: head?.seq ?? lastSeq,
-        problem: "head_mismatch",
-        detail: `the chain head is at event ${head?.seq ?? 0} but the events end at ${lastSeq}`,
-      });
+  };
+  try {
+    for (let attempt = 1; ; attempt++) {
+      await checkArchives(await withAuditSystemScope(db, (tx) => listArchives(tx, orgId)), opts);
+      const hot: Walk = { ...walk };
+      const done = await withAuditSystemScope(
+        db,
+        async (tx) => {
+          const archives = await listArchives(tx, orgId);
+          if (archives.length !== checked.length) {
+            if (attempt < MAX_ATTEMPTS) return false;
+            // Retention keeps racing us: check the newest archives by their recorded links only.
+            await checkArchives(archives, { ...opts, archives: undefined });
+            Object.assign(hot, walk);
+          }
+          await walkHot(tx, orgId, hot, opts.batchSize ?? 5000);
+          return true;
+        },
+        { isolationLevel: "repeatable read", accessMode: "read only" },
+      );
+      if (done) {
+        Object.assign(walk, hot);
+        break;
+      }
     }
   } catch (err) {
     if (!(err instanceof Broken)) throw err;
@@ -144,10 +179,7 @@ export async function verifyAuditChains(db: Database, opts: VerifyOptions = {}):
           ).map((r) => r.org_id),
         );
   const reports: ChainReport[] = [];
-  // One snapshot per chain: events, archives and head are read as of one moment while writers carry on.
-  for (const orgId of chains) {
-    reports.push(await withAuditSystemScope(db, (tx) => verifyChain(tx, orgId, opts), { isolationLevel: "repeatable read", accessMode: "read only" }));
-  }
+  for (const orgId of chains) reports.push(await verifyChain(db, orgId, opts));
   return { ok: reports.every((r) => r.ok), chains: reports };
 }
 
