@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import { memberships, organizations, supportAccessGrants } from "@/db/schema";
 import type { Database, Transaction } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
@@ -50,6 +50,9 @@ export async function resolveOrgAccess(db: Database, viewer: Viewer, slug: strin
             eq(supportAccessGrants.staffUserId, viewer.id),
             isNull(supportAccessGrants.revokedAt),
             gt(supportAccessGrants.expiresAt, new Date()),
+            // Only a grant that has begun and spans at most 24 h, whoever dated it.
+            lte(supportAccessGrants.createdAt, new Date()),
+            lte(supportAccessGrants.expiresAt, sql`${supportAccessGrants.createdAt} + interval '24 hours'`),
           ),
         );
       grantId = grant?.id;
