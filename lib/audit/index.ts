@@ -35,6 +35,9 @@ export { loadActivityFeed, loadAccountActivityFeed, visibleMemberNames, toFeedIt
 export { verifyAuditChains, describeBrokenLink, type VerifyReport, type ChainReport, type BrokenLink, type ChainProblem } from "./verify";
 export {
   archiveExpiredEvents,
+  archiveAllExpiredEvents,
+  AUDIT_ARCHIVE_JOB,
+  type RetentionSweep,
   auditRetentionDays,
   auditRetentionDaysSchema,
   AUDIT_RETENTION_DAYS,

@@ -143,3 +143,24 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
   }
   return run;
 }
+
+export type RetentionSweep = { runs: ArchiveRun[]; failures: { orgId: string | null; error: string }[] };
+
+/**
+ * The scheduled sweep: archives every chain that has events (each organisation by its own window, the account chain
+ * by the default). One chain's failure, such as a shredded organisation whose keys are gone, does not stop the others.
+ */
+export async function archiveAllExpiredEvents(db: Database, blobs: BlobStore, sealer: ArchiveSealer, opts: { now?: Date } = {}): Promise<RetentionSweep> {
+  const chains = await withAuditSystemScope(db, async (tx) => (await tx.select({ orgId: auditChainHeads.orgId }).from(auditChainHeads)).map((r) => r.orgId));
+  const sweep: RetentionSweep = { runs: [], failures: [] };
+  for (const orgId of chains) {
+    try {
+      sweep.runs.push(await archiveExpiredEvents(db, blobs, sealer, { orgId, now: opts.now }));
+    } catch (err) {
+      sweep.failures.push({ orgId, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) });
+    }
+  }
+  return sweep;
+}
+
+export const AUDIT_ARCHIVE_JOB = "audit.archive-expired";
