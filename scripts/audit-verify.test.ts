@@ -29,7 +29,7 @@ async function withDb(fn: (h: DatabaseHandle) => Promise<void>): Promise<void> {
 }
 
 function verify(...args: string[]) {
-  const env = { ...process.env, RAMPART_DATA_DIR: dataDir, LOG_LEVEL: "silent" };
+  const env: NodeJS.ProcessEnv = { ...process.env, RAMPART_DATA_DIR: dataDir, LOG_LEVEL: "silent" };
   delete env.DATABASE_URL;
   return spawnSync(tsx, ["--conditions=react-server", path.join(root, "scripts", "audit-verify.ts"), ...args], { cwd: root, env, encoding: "utf8", timeout: 60_000 });
 }
