@@ -16,7 +16,7 @@ describe("keys:rotate-master", () => {
     const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
     try {
       fs.writeFileSync(path.join(dataDir, "db.lock"), JSON.stringify({ pid: holder.pid, since: new Date().toISOString() }));
-      const env = { ...process.env, RAMPART_DATA_DIR: dataDir, LOG_LEVEL: "silent" };
+      const env = { ...process.env, RAMPART_DATA_DIR: dataDir, LOG_LEVEL: "silent" } as NodeJS.ProcessEnv;
       delete env.RAMPART_MASTER_KEYS;
       delete env.DATABASE_URL;
       const run = spawnSync(tsx, ["--conditions=react-server", path.join(root, "scripts", "keys-rotate-master.ts"), "--generate"], { cwd: root, env, encoding: "utf8" });
