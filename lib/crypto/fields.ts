@@ -42,8 +42,10 @@ export function placeName(place: FieldPlace): Buffer {
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-function toBytes(value: string | Uint8Array): Uint8Array {
-  return typeof value === "string" ? utf8.encode(value) : value;
+function checkedBytes(value: string | Uint8Array): Uint8Array {
+  const bytes = typeof value === "string" ? utf8.encode(value) : value;
+  if (bytes.length > MAX_FIELD_BYTES) throw new CiphertextTooLargeError("value", MAX_FIELD_BYTES);
+  return bytes;
 }
 
 /** The data-key version a sealed value was written under (read from its header, no key needed). */
@@ -56,8 +58,7 @@ export function sealedKeyVersion(ciphertext: Uint8Array): number {
 
 /** Synchronous core, for callers that already hold the key (batches, rotation). */
 export function sealWithKey(key: DataKey, place: FieldPlace, value: string | Uint8Array): Buffer {
-  const bytes = toBytes(value);
-  if (bytes.length > MAX_FIELD_BYTES) throw new CiphertextTooLargeError("value", MAX_FIELD_BYTES);
+  const bytes = checkedBytes(value);
   const header = Buffer.alloc(FIELD_HEADER_LENGTH);
   header[0] = MAGIC;
   header[1] = FIELD_FORMAT_VERSION;
@@ -82,8 +83,8 @@ export function openWithKey(key: DataKey, place: FieldPlace, ciphertext: Uint8Ar
 
 /** Encrypts a value for its place under the organisation's active data key. */
 export async function encryptField(ctx: FieldContext, value: string | Uint8Array): Promise<Buffer> {
-  if (toBytes(value).length > MAX_FIELD_BYTES) throw new CiphertextTooLargeError("value", MAX_FIELD_BYTES);
-  return sealWithKey(await activeDataKey(ctx.tx, ctx.orgId), ctx, value);
+  const bytes = checkedBytes(value); // before any key lookup
+  return sealWithKey(await activeDataKey(ctx.tx, ctx.orgId), ctx, bytes);
 }
 
 /** The value's bytes; throws a CryptoError if it was modified, moved, oversize, or its key is gone. */

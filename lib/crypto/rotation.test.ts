@@ -205,6 +205,19 @@ describe.each(testBackends())("data-key rotation and crypto-shredding (%s)", (ba
     }
   });
 
+  it("starts one rotation when two owners ask at once, even for an organisation without keys yet", async () => {
+    for (const withData of [false, true]) {
+      const orgId = await createOrganization(t.db);
+      if (withData) await withTenant(t.db, { orgId }, (tx) => encryptField({ tx, orgId, table: "x", column: "y", rowId: "z" }, "v"));
+      const [a, b] = await Promise.all([startDataKeyRotation(t.db, orgId), startDataKeyRotation(t.db, orgId)]);
+      expect(a.jobId).toBe(b.jobId);
+      expect([a.started, b.started].sort()).toEqual([false, true]);
+      expect([a.version, b.version]).toEqual([2, 2]);
+      await runJobsUntilIdle(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(store) } });
+      expect(await getKeyRotationProgress(t.db, orgId)).toMatchObject({ state: "succeeded", activeVersion: 2 });
+    }
+  });
+
   it("shreds an organisation that never encrypted anything, so it cannot start later", async () => {
     const orgId = await createOrganization(t.db);
     expect((await shredOrganizationKeys(t.db, orgId)).destroyedKeys).toBe(0);

@@ -71,8 +71,12 @@ export async function startDataKeyRotation(db: Database, tenant: string | Tenant
   const ctx = tenantOf(tenant);
   const { orgId } = ctx;
   return withTenant(db, ctx, async (tx) => {
-    await activeDataKey(tx, orgId); // creates the first key if the organisation never encrypted anything
-    await tx.select({ v: orgKeys.version }).from(orgKeys).where(and(eq(orgKeys.orgId, orgId), eq(orgKeys.kind, "data"))).for("update");
+    // FOR UPDATE before anything else: two concurrent starts then queue here instead of deadlocking on share locks.
+    const lockDataKeys = () => tx.select({ v: orgKeys.version }).from(orgKeys).where(and(eq(orgKeys.orgId, orgId), eq(orgKeys.kind, "data"))).for("update");
+    if ((await lockDataKeys()).length === 0) {
+      await activeDataKey(tx, orgId); // the organisation never encrypted anything: create its first key
+      await lockDataKeys();
+    }
     const running = await latestJob(tx, orgId, ROTATE_DATA_KEY_JOB);
     if (running && (running.state === "queued" || running.state === "running")) {
       const active = (await listOrganizationKeys(tx, orgId)).find((k) => k.kind === "data" && k.status === "active");
