@@ -3,6 +3,7 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 import { emailTokens, users, type EmailTokenPurpose } from "@/db/schema";
 import type { Database, Queryable } from "@/lib/db";
 import type { Mailer } from "@/lib/mail";
+import { recordAuditEvent } from "@/lib/audit";
 import { hashPassword, verifyPassword } from "./password";
 import { revokeSessions } from "./sessions";
 import { assessPassword } from "./strength";
@@ -59,7 +60,9 @@ export async function signUp(ctx: Ctx, input: { name: string; email: string; pas
   const passwordHash = await hashPassword(input.password);
   const token = await ctx.db.transaction(async (tx) => {
     const inserted = await tx.insert(users).values({ name: input.name, email: input.email, passwordHash }).onConflictDoNothing().returning({ id: users.id });
-    return inserted[0] ? issueLink(tx, inserted[0].id, "verify_email") : null;
+    if (!inserted[0]) return null;
+    await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: inserted[0].id }, action: "account.created" });
+    return issueLink(tx, inserted[0].id, "verify_email");
   });
   if (token) await sendVerification(ctx, input.email, token);
   return { ok: true };
@@ -85,6 +88,7 @@ export async function verifyEmail(db: Database, token: string): Promise<boolean>
     const userId = await consumeLink(tx, token, "verify_email");
     if (!userId) return false;
     await tx.update(users).set({ emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, userId));
+    await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "account.email_verified" });
     return true;
   });
 }
@@ -115,7 +119,9 @@ export async function resetPassword(db: Database, token: string, newPassword: st
     if ((await consumeLink(tx, token, "reset_password")) !== userId)
       return { ok: false, reason: "invalid_link", message: "This reset link has expired or was already used. Ask for a new one." } as const;
     await tx.update(users).set({ passwordHash, emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, userId));
-    await revokeSessions(tx, { userId }, "password_reset");
+    const count = await revokeSessions(tx, { userId }, "password_reset");
+    await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "auth.password.reset" });
+    await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "session.revoked_all", metadata: { reason: "password_reset", count } });
     return { ok: true } as const;
   });
 }
@@ -133,7 +139,10 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, input.userId));
-    await revokeSessions(tx, { userId: input.userId, except: input.keepSessionId }, "password_changed");
+    const count = await revokeSessions(tx, { userId: input.userId, except: input.keepSessionId }, "password_changed");
+    const actor = { kind: "member" as const, id: input.userId };
+    await recordAuditEvent(tx, { orgId: null, actor, action: "auth.password.changed" });
+    await recordAuditEvent(tx, { orgId: null, actor, action: "session.revoked_all", metadata: { reason: "password_changed", count } });
   });
   return { ok: true };
 }

@@ -10,6 +10,8 @@ import { getAuthRuntime } from "./runtime";
 import { signSessionToken, verifySessionToken } from "./session-token";
 import { revokeSessions } from "./sessions";
 import { signInWithPassword, type SignInResult } from "./sign-in";
+import { loadSessionClaims } from "./token-claims";
+import { recordAuditEvent } from "@/lib/audit";
 
 const credentialsSchema = z.object({
   email: z.string().max(254),
@@ -92,7 +94,9 @@ export function buildAuthOptions(): NextAuthOptions {
             { ...parsed.data, clientAddress: addressFrom(req.headers), userAgent: header(req.headers, "user-agent") },
           );
           if (!result.ok) throw new Error(signInErrorCode(result));
-          return { id: result.userId, sid: result.sessionId };
+          // The token lists the person's campaigns so middleware can answer 404 without a database.
+          const claims = await loadSessionClaims(runtime.db, result.userId, result.sessionId);
+          return { id: result.userId, sid: result.sessionId, orgs: claims.orgs, staff: claims.staff };
         },
       }),
     ],
@@ -112,6 +116,7 @@ export function buildAuthOptions(): NextAuthOptions {
         if (token?.sub && typeof token.sid === "string") {
           const runtime = await getAuthRuntime();
           await revokeSessions(runtime.db, { userId: token.sub, only: token.sid }, "signed_out");
+          await recordAuditEvent(runtime.db, { orgId: null, actor: { kind: "member", id: token.sub }, action: "auth.sign_out" });
         }
       },
     },

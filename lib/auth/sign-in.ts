@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { signInAttempts, users, type SignInOutcome, type User } from "@/db/schema";
 import type { Database } from "@/lib/db";
 import { hashClientAddress } from "@/lib/keys";
+import { recordAuditEvent } from "@/lib/audit";
 import { describeDevice } from "./device";
 import { hashEmail } from "./email";
 import type { AuthLimiters } from "./limits";
@@ -55,6 +56,16 @@ function signInMethod(input: SignInInput): string {
  * fails even with the right password), unknown accounts cost the same argon2 work as known ones,
  * and every refusal is recorded.
  */
+const auditReasons = {
+  wrong_password: "invalid_credentials",
+  unknown_account: "unknown_account",
+  second_factor_required: "second_factor_required",
+  second_factor_failed: "second_factor_failed",
+  rate_limited: "rate_limited",
+  disabled: "account_disabled",
+  unverified: "email_unverified",
+} as const;
+
 async function checkPassword(
   deps: Deps,
   input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent">,
@@ -65,15 +76,19 @@ async function checkPassword(
   const emailHash = hashEmail(email);
   const addressHash = hashClientAddress(input.clientAddress) ?? "unknown";
 
-  const record: Recorder = (outcome, userId) =>
-    db.insert(signInAttempts).values({
-      userId,
-      emailHash,
-      outcome,
-      method,
-      clientAddressHash: hashClientAddress(input.clientAddress),
-      deviceSummary: describeDevice(input.userAgent),
-    });
+  const record: Recorder = async (outcome, userId) => {
+    const clientAddressHash = hashClientAddress(input.clientAddress);
+    await db.insert(signInAttempts).values({ userId, emailHash, outcome, method, clientAddressHash, deviceSummary: describeDevice(input.userAgent) });
+    // Known accounts also get the attempt in their own activity (the audit chain for account events).
+    if (!userId) return;
+    const actor = { kind: "member" as const, id: userId };
+    if (outcome === "succeeded") {
+      const secondFactor = method.split("+")[1] as "totp" | "webauthn" | "recovery_code" | undefined;
+      await recordAuditEvent(db, { orgId: null, actor, action: "auth.sign_in.succeeded", metadata: secondFactor ? { secondFactor } : {}, clientAddressHash });
+    } else {
+      await recordAuditEvent(db, { orgId: null, actor, action: "auth.sign_in.failed", metadata: { reason: auditReasons[outcome] }, clientAddressHash });
+    }
+  };
 
   const [perAccount, perAddress] = await Promise.all([limiters.signInPerAccount.limit(emailHash), limiters.signInPerAddress.limit(addressHash)]);
   const [user] = await db.select().from(users).where(eq(users.email, email));

@@ -19,6 +19,10 @@ import {
   verifySecurityKeyAssertion,
 } from "@/lib/auth/webauthn";
 import { sessionAction } from "@/lib/http/action";
+import { recordAuditEvent } from "@/lib/audit";
+import type { Queryable } from "@/lib/db";
+
+const me = (userId: string) => ({ orgId: null, actor: { kind: "member" as const, id: userId } });
 
 const password = z.string().min(1, "Enter your password.").max(MAX_PASSWORD_LENGTH);
 
@@ -34,7 +38,8 @@ export const changePasswordAction = sessionAction(
 
 export const revokeSessionAction = sessionAction(z.object({ sessionId: z.uuid() }), async ({ sessionId }, { session }) => {
   const runtime = await getAuthRuntime();
-  await revokeSessions(runtime.db, { userId: session.user.id, only: sessionId }, "revoked_by_user");
+  if ((await revokeSessions(runtime.db, { userId: session.user.id, only: sessionId }, "revoked_by_user")) > 0)
+    await recordAuditEvent(runtime.db, { ...me(session.user.id), action: "session.revoked", target: { type: "session", id: sessionId }, metadata: { reason: "user" } });
   if (sessionId === session.session.id) redirect("/login");
   return { ok: true, message: "That session was signed out." };
 });
@@ -42,6 +47,7 @@ export const revokeSessionAction = sessionAction(z.object({ sessionId: z.uuid() 
 export const revokeOtherSessionsAction = sessionAction(z.object({}), async (_input, { session }) => {
   const runtime = await getAuthRuntime();
   const n = await revokeSessions(runtime.db, { userId: session.user.id, except: session.session.id }, "revoked_all_others");
+  if (n > 0) await recordAuditEvent(runtime.db, { ...me(session.user.id), action: "session.revoked_all", metadata: { reason: "user", count: n } });
   return { ok: true, message: n === 0 ? "There were no other sessions." : `Signed out ${n} other session${n === 1 ? "" : "s"}.` };
 });
 
@@ -55,6 +61,7 @@ export const confirmTotpAction = sessionAction(z.object({ code: z.string().trim(
   const runtime = await getAuthRuntime();
   const codes = await runtime.db.transaction(async (tx) => {
     if (!(await confirmTotpEnrolment(tx, session.user.id, code))) return null;
+    await recordAuditEvent(tx as Queryable, { ...me(session.user.id), action: "auth.2fa.enabled", metadata: { method: "totp" } });
     return issueRecoveryCodes(tx, session.user.id);
   });
   if (!codes) return { fieldErrors: { code: "That code did not match. Check the time on your phone and try the next code." } };
@@ -70,6 +77,7 @@ export const disableTotpAction = sessionAction(z.object({ code: z.string().trim(
   if (!fresh) return { fieldErrors: { code: "That code did not work." } };
   await runtime.db.transaction(async (tx) => {
     await removeTotp(tx, userId);
+    await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.2fa.disabled", metadata: { method: "totp" } });
     // Recovery codes stand in for any factor: they stay while a security key does.
     if (!(await hasSecurityKeys(tx, userId))) await clearRecoveryCodes(tx, userId);
   });
@@ -95,6 +103,7 @@ export const finishSecurityKeyAction = sessionAction(
       const firstFactor = !(await hasTotp(tx, userId)) && !(await hasSecurityKeys(tx, userId));
       const registered = await finishSecurityKeyRegistration(tx, userId, { name, response });
       if (!registered.ok) return registered;
+      await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.webauthn.added" });
       return { ...registered, recoveryCodes: firstFactor ? await issueRecoveryCodes(tx, userId) : null };
     });
     if (!result.ok)
@@ -141,6 +150,7 @@ export const removeSecurityKeyAction = sessionAction(
     if (!fresh) return response ? { message: "That security key was not accepted. Please try again." } : { fieldErrors: { code: "That code did not work." } };
     const removed = await runtime.db.transaction(async (tx) => {
       if (!(await removeSecurityKey(tx, userId, credentialId))) return false;
+      await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.webauthn.removed" });
       if (!(await hasTotp(tx, userId)) && !(await hasSecurityKeys(tx, userId))) await clearRecoveryCodes(tx, userId);
       return true;
     });
