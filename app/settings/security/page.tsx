@@ -21,6 +21,8 @@ import {
   revokeSessionAction,
 } from "./actions";
 import { TotpEnrolment } from "./totp-panel";
+import { FeedList } from "@/app/_components/live-feed";
+import { loadAccountActivityFeed } from "@/lib/audit";
 import { SecurityKeysPanel } from "./webauthn-panel";
 
 export const metadata = { title: "Security" };
@@ -31,12 +33,13 @@ export default async function SecuritySettingsPage() {
   const current = await requireSession("/settings/security");
   const { db } = await getAuthRuntime();
   const userId = current.user.id;
-  const [sessions, history, totpOn, recoveryLeft, securityKeys] = await Promise.all([
+  const [sessions, history, totpOn, recoveryLeft, securityKeys, accountFeed] = await Promise.all([
     listActiveSessions(db, userId),
     listSignInHistory(db, userId),
     hasTotp(db, userId),
     remainingRecoveryCodes(db, userId),
     listSecurityKeys(db, userId),
+    loadAccountActivityFeed(db, userId, { limit: 20 }),
   ]);
 
   return (
@@ -116,6 +119,11 @@ export default async function SecuritySettingsPage() {
             </li>
           ))}
         </ul>
+      </Card>
+
+      <Card>
+        <h2 className="mb-4 text-lg font-semibold">Account activity</h2>
+        {accountFeed.items.length === 0 ? <p className="text-sm">Nothing recorded yet.</p> : <FeedList items={accountFeed.items} />}
       </Card>
 
       <Card>
