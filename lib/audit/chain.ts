@@ -43,13 +43,15 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
-/** The canonical content of an event, in a fixed field order (the format tag lets a later format coexist). */
-export function canonicalContent(e: ChainedEvent): string {
+/**
+ * The canonical content of an event in a fixed field order, without its place in the chain (seq, time, previous
+ * link), which the database supplies while it holds the chain's head (the format tag lets a later format coexist).
+ */
+export function canonicalContent(e: Omit<ChainedEvent, "seq" | "createdAt" | "prevHash">): string {
   return canonicalJson([
     FORMAT,
     e.id,
     e.orgId,
-    e.seq,
     e.actorKind,
     e.actorId,
     e.action,
@@ -58,13 +60,15 @@ export function canonicalContent(e: ChainedEvent): string {
     e.metadata,
     e.clientAddressHash,
     e.requestId,
-    e.createdAt.toISOString(),
   ]);
 }
 
-/** SHA-256 over the previous link and the event's canonical content, hex. */
+/**
+ * SHA-256 (hex) over the previous link, the canonical content, the position and the time (ISO, milliseconds).
+ * The database computes the same when it appends (record.ts); keep the two in step.
+ */
 export function eventHash(e: ChainedEvent): string {
-  return createHash("sha256").update(e.prevHash).update("\n").update(canonicalContent(e)).digest("hex");
+  return createHash("sha256").update(`${e.prevHash}\n${canonicalContent(e)}\n${e.seq}\n${e.createdAt.toISOString()}`, "utf8").digest("hex");
 }
 
 export function chainIdOf(orgId: string | null): string {

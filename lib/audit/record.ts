@@ -7,7 +7,7 @@ import type { AuditActorKind } from "@/db/schema/audit";
 import { resultRows, type Queryable, type Transaction } from "@/lib/db/client";
 import { enterTenant } from "@/lib/db/tenant";
 import { auditActionDefinitions, isAuditAction, type AuditAction, type AuditMetadataInput, type AuditTargetType, auditTargetTypes } from "./actions";
-import { GENESIS_HASH, chainIdOf, eventHash, type ChainedEvent } from "./chain";
+import { GENESIS_HASH, canonicalContent, chainIdOf, type ChainedEvent } from "./chain";
 import { AuditMetadataError, assertSafeMetadata } from "./metadata";
 
 /** Who acted. People, staff and API tokens are named by internal id only; the system and anonymous clients by kind. */
@@ -15,9 +15,12 @@ export type AuditActor = { kind: "member" | "staff" | "api_token"; id: string } 
 
 export type AuditTarget = { type: AuditTargetType; id: string };
 
+/** Lets callers pass `as const` literals (readonly arrays) as well as plain objects. */
+type ReadonlyDeep<T> = T extends (infer U)[] ? readonly ReadonlyDeep<U>[] : T extends object ? { readonly [K in keyof T]: ReadonlyDeep<T[K]> } : T;
+
 type MetadataField<A extends AuditAction> = Record<never, never> extends AuditMetadataInput<A>
-  ? { metadata?: AuditMetadataInput<A> }
-  : { metadata: AuditMetadataInput<A> };
+  ? { metadata?: ReadonlyDeep<AuditMetadataInput<A>> }
+  : { metadata: ReadonlyDeep<AuditMetadataInput<A>> };
 
 type AuditEventFields = {
   /** The organisation whose chain gets the event; null or absent for account-level events (sign-ins, 2FA, …). */
@@ -112,34 +115,46 @@ export async function recordAuditEvent<A extends AuditAction>(q: Queryable, inpu
   });
 }
 
-type HeadRow = { seq: string | number; hash: string; last_ms: number | string; now_ms: number | string };
+type AppendedRow = { seq: string | number; hash: string; created_ms: string | number };
 
+/**
+ * One statement while holding the chain's head row (FOR UPDATE: writers to one chain queue here, until commit): the
+ * next seq, the time (never before the previous event's, so seq order is time order, which the feed and retention
+ * rely on), the hash over the previous link, and the event itself. The hash formula is chain.ts's eventHash.
+ */
 async function appendToChain(tx: Transaction, event: PreparedEvent): Promise<RecordedAuditEvent> {
   const chainId = chainIdOf(event.orgId);
-  // Creates the chain on first use and locks its head row until commit: writers to one chain queue here.
-  const [head] = resultRows<HeadRow>(
-    await tx.execute(sql`
-      INSERT INTO audit_chain_heads (chain_id, org_id, seq, hash, last_at)
-      VALUES (${chainId}, ${event.orgId}, 0, ${GENESIS_HASH}, 'epoch')
-      ON CONFLICT (chain_id) DO UPDATE SET chain_id = excluded.chain_id
-      RETURNING seq, hash,
-        (extract(epoch FROM last_at) * 1000)::float8 AS last_ms,
-        floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms`),
-  );
-  if (!head) throw new AuditEventError("the chain head could not be locked");
-  // Time never runs backwards along a chain, so seq order is time order (the feed and retention rely on it).
-  const createdAt = new Date(Math.max(Number(head.now_ms), Number(head.last_ms)));
-  const chained: ChainedEvent = { ...event, seq: Number(head.seq) + 1, createdAt, prevHash: head.hash };
-  const hash = eventHash(chained);
-  const at = createdAt.toISOString();
-  await tx.execute(sql`
-    WITH appended AS (
-      INSERT INTO audit_events (id, org_id, seq, actor_kind, actor_id, action, target_type, target_id, metadata,
-        client_address_hash, request_id, created_at, prev_hash, hash)
-      VALUES (${chained.id}, ${chained.orgId}, ${chained.seq}, ${chained.actorKind}, ${chained.actorId}, ${chained.action},
-        ${chained.targetType}, ${chained.targetId}, ${JSON.stringify(chained.metadata)}::jsonb, ${chained.clientAddressHash},
-        ${chained.requestId}, ${at}::timestamptz, ${chained.prevHash}, ${hash})
-    )
-    UPDATE audit_chain_heads SET seq = ${chained.seq}, hash = ${hash}, last_at = ${at}::timestamptz WHERE chain_id = ${chainId}`);
-  return { id: chained.id, orgId: chained.orgId, seq: chained.seq, hash, createdAt };
+  const content = canonicalContent(event);
+  const append = async () =>
+    resultRows<AppendedRow>(
+      await tx.execute(sql`
+        WITH head AS (
+          SELECT seq, hash, last_at FROM audit_chain_heads WHERE chain_id = ${chainId} FOR UPDATE
+        ), next AS (
+          SELECT head.seq + 1 AS seq, head.hash AS prev_hash, at.created_at,
+            encode(sha256(convert_to(head.hash || E'\n' || ${content}::text || E'\n' || (head.seq + 1)::text || E'\n'
+              || to_char(at.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'UTF8')), 'hex') AS hash
+          FROM head, LATERAL (SELECT greatest(date_trunc('milliseconds', clock_timestamp()), head.last_at) AS created_at) at
+        ), moved AS (
+          UPDATE audit_chain_heads h SET seq = next.seq, hash = next.hash, last_at = next.created_at FROM next WHERE h.chain_id = ${chainId}
+        ), appended AS (
+          INSERT INTO audit_events (id, org_id, seq, actor_kind, actor_id, action, target_type, target_id, metadata,
+            client_address_hash, request_id, created_at, prev_hash, hash)
+          SELECT ${event.id}::uuid, ${event.orgId}::uuid, next.seq, ${event.actorKind}::audit_actor_kind, ${event.actorId}::uuid,
+            ${event.action}::text, ${event.targetType}::text, ${event.targetId}::text, ${JSON.stringify(event.metadata)}::jsonb,
+            ${event.clientAddressHash}::text, ${event.requestId}::text, next.created_at, next.prev_hash, next.hash
+          FROM next
+        )
+        -- Read back from the CTE, not RETURNING: the appender may not be allowed to read the event (another person's account event).
+        SELECT seq, hash, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM next`),
+    );
+  let [row] = await append();
+  if (!row) {
+    // The chain's first event: create its head, then append (a concurrent first writer may have created it already).
+    await tx.execute(sql`INSERT INTO audit_chain_heads (chain_id, org_id, seq, hash, last_at)
+      VALUES (${chainId}, ${event.orgId}, 0, ${GENESIS_HASH}, 'epoch') ON CONFLICT (chain_id) DO NOTHING`);
+    [row] = await append();
+  }
+  if (!row) throw new AuditEventError("the chain head could not be locked");
+  return { id: event.id, orgId: event.orgId, seq: Number(row.seq), hash: row.hash, createdAt: new Date(Number(row.created_ms)) };
 }
