@@ -1,6 +1,6 @@
 import Link from "next/link";
-import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
+import { AccountForm } from "../account-form";
 import { resetPasswordAction } from "../actions";
 
 export const metadata = { title: "Choose a new password" };
@@ -12,19 +12,12 @@ export default async function ResetPasswordPage({ searchParams }: { searchParams
       <PageHeading title="Choose a new password" lead="Every session of your account will be signed out." />
       <Card>
         {typeof token === "string" ? (
-          <ActionForm
+          <AccountForm
             action={resetPasswordAction}
             hidden={{ token }}
             submitLabel="Set new password"
             fields={[{ name: "password", label: "New password", type: "password", autoComplete: "new-password", hint: "At least 10 characters; a passphrase is best." }]}
-            success={(state) => (
-              <p role="status" className="text-sm">
-                {state.message}{" "}
-                <Link href="/login" className="underline">
-                  Sign in
-                </Link>
-              </p>
-            )}
+            successLink={{ href: "/login", label: "Sign in" }}
           />
         ) : (
           <p>

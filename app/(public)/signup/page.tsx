@@ -1,6 +1,6 @@
 import Link from "next/link";
-import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
+import { AccountForm } from "../account-form";
 import { signUpAction } from "../actions";
 
 export const metadata = { title: "Create an account" };
@@ -10,7 +10,7 @@ export default function SignupPage() {
     <div className="mx-auto max-w-md">
       <PageHeading title="Create an account" lead="Long passphrases are welcome; there are no rules about symbols or digits." />
       <Card>
-        <ActionForm
+        <AccountForm
           action={signUpAction}
           submitLabel="Create account"
           fields={[
@@ -24,11 +24,6 @@ export default function SignupPage() {
               hint: "At least 10 characters. Several unrelated words are easy to remember and hard to guess.",
             },
           ]}
-          success={(state) => (
-            <p role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
-              {state.message}
-            </p>
-          )}
         />
         <p className="mt-4 text-sm">
           Already have an account?{" "}

@@ -1,6 +1,5 @@
-import Link from "next/link";
-import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
+import { AccountForm } from "../account-form";
 import { verifyEmailAction } from "../actions";
 
 export const metadata = { title: "Confirm your email" };
@@ -13,19 +12,12 @@ export default async function VerifyEmailPage({ searchParams }: { searchParams: 
       <PageHeading title="Confirm your email" />
       <Card>
         {typeof token === "string" ? (
-          <ActionForm
+          <AccountForm
             action={verifyEmailAction}
             hidden={{ token }}
             submitLabel="Confirm my email address"
             fields={[]}
-            success={(state) => (
-              <p role="status" className="text-sm">
-                {state.message}{" "}
-                <Link href="/login" className="underline">
-                  Sign in
-                </Link>
-              </p>
-            )}
+            successLink={{ href: "/login", label: "Sign in" }}
           />
         ) : (
           <p>This page needs the link from your email.</p>
