@@ -278,6 +278,25 @@ class ByteQueue {
     }
     return out;
   }
+  /** The next `n` bytes as views of the queued chunks (no copy). */
+  takeParts(n: number): Buffer[] {
+    if (n > this.length) throw new Error("ByteQueue underflow");
+    this.length -= n;
+    const parts: Buffer[] = [];
+    while (n > 0) {
+      const c = this.chunks[0]!;
+      if (c.length <= n) {
+        parts.push(c);
+        this.chunks.shift();
+        n -= c.length;
+      } else {
+        parts.push(c.subarray(0, n));
+        this.chunks[0] = c.subarray(n);
+        n = 0;
+      }
+    }
+    return parts;
+  }
   peek(n: number): Buffer {
     const out = this.take(n);
     this.chunks.unshift(out);
@@ -286,7 +305,7 @@ class ByteQueue {
   }
 }
 
-/** Frames a byte stream as one packet body with 2^16-byte partial parts and a definite last part. */
+/** Frames a byte stream as one packet body with 2^16-byte partial parts and a definite last part (views, no copies). */
 async function* framePacket(tag: number, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const part = 2 ** STREAM_PART_POWER;
   const queue = new ByteQueue();
@@ -294,18 +313,28 @@ async function* framePacket(tag: number, body: AsyncIterable<Uint8Array>): Async
   for await (const chunk of body) {
     queue.push(chunk);
     while (queue.length > part) {
-      const prefix = first ? Buffer.from([0xc0 | tag, 224 + STREAM_PART_POWER]) : Buffer.from([224 + STREAM_PART_POWER]);
+      yield first ? Buffer.from([0xc0 | tag, 224 + STREAM_PART_POWER]) : Buffer.from([224 + STREAM_PART_POWER]);
       first = false;
-      yield Buffer.concat([prefix, queue.take(part)]);
+      yield* queue.takeParts(part);
     }
   }
-  const rest = queue.take(queue.length);
-  yield Buffer.concat([first ? Buffer.from([0xc0 | tag]) : Buffer.alloc(0), lengthOctets(rest.length), rest]);
+  const rest = queue.length;
+  yield Buffer.concat([first ? Buffer.from([0xc0 | tag]) : Buffer.alloc(0), lengthOctets(rest)]);
+  yield* queue.takeParts(rest);
 }
 
 async function* literalBody(filename: Uint8Array, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   yield literalHeader(filename);
   yield* source;
+}
+
+/** Encrypts one chunk piece by piece: ciphertext may leave before the tag, plaintext never does (see openChunkParts). */
+function* sealChunkParts(keys: MessageKeys, index: number, parts: Buffer[]): Generator<Buffer> {
+  const cipher = createCipheriv("aes-256-gcm", keys.key, nonce(keys.iv, index));
+  cipher.setAAD(keys.info);
+  for (const p of parts) yield cipher.update(p);
+  cipher.final();
+  yield cipher.getAuthTag();
 }
 
 async function* sealStream(sessionKey: Uint8Array, chunkSizeByte: number, plaintext: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -319,13 +348,13 @@ async function* sealStream(sessionKey: Uint8Array, chunkSizeByte: number, plaint
   for await (const chunk of plaintext) {
     queue.push(chunk);
     while (queue.length >= chunkSize) {
-      yield Buffer.concat(sealChunk(keys, index++, keys.info, queue.take(chunkSize)));
+      yield* sealChunkParts(keys, index++, queue.takeParts(chunkSize));
       total += chunkSize;
     }
   }
   if (queue.length > 0 || index === 0) {
     total += queue.length;
-    yield Buffer.concat(sealChunk(keys, index++, keys.info, queue.take(queue.length)));
+    yield* sealChunkParts(keys, index++, queue.takeParts(queue.length));
   }
   yield Buffer.concat(sealChunk(keys, index, finalAdata(keys.info, total), Buffer.alloc(0)));
 }
@@ -384,6 +413,20 @@ async function* packetBodies(source: AsyncIterable<Uint8Array>, expectTag: numbe
   }
 }
 
+/** Decrypts one chunk given as pieces; returns its plaintext only once the tag has verified. */
+function openChunkParts(keys: MessageKeys, index: number, parts: Buffer[], tag: Buffer): Buffer[] {
+  const decipher = createDecipheriv("aes-256-gcm", keys.key, nonce(keys.iv, index));
+  decipher.setAAD(keys.info);
+  decipher.setAuthTag(tag);
+  try {
+    const out = parts.map((p) => decipher.update(p));
+    decipher.final();
+    return out;
+  } catch {
+    throw new PgpAuthError();
+  }
+}
+
 async function* openStream(sessionKey: Uint8Array, body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const queue = new ByteQueue();
   const it = body[Symbol.asyncIterator]();
@@ -400,27 +443,30 @@ async function* openStream(sessionKey: Uint8Array, body: AsyncIterable<Uint8Arra
   const head = queue.take(4 + SALT_LENGTH);
   if (head[0] !== SEIPD_VERSION || head[1] !== CIPHER_AES256 || head[2] !== AEAD_GCM) throw new PgpFormatError("only SEIPD v2 with AES-256 and GCM is accepted");
   const chunkSizeByte = head[3]!;
-  const sealedChunk = chunkSizeOf(chunkSizeByte) + TAG_LENGTH;
+  const chunkSize = chunkSizeOf(chunkSizeByte);
   const keys = deriveMessageKeys(sessionKey, head.subarray(4), chunkSizeByte);
   let index = 0;
   let total = 0;
   for (;;) {
-    await fill(sealedChunk + TAG_LENGTH + 1);
-    if (queue.length > sealedChunk + TAG_LENGTH) {
-      const plain = openChunk(keys, index++, keys.info, queue.take(sealedChunk));
-      total += plain.length;
-      yield plain;
+    // A full chunk is only known not to be the last once more than its tag and the final tag follow.
+    await fill(chunkSize + 2 * TAG_LENGTH + 1);
+    if (queue.length > chunkSize + 2 * TAG_LENGTH) {
+      const plain = openChunkParts(keys, index++, queue.takeParts(chunkSize), queue.take(TAG_LENGTH));
+      total += chunkSize;
+      yield* plain;
       continue;
     }
     if (queue.length < TAG_LENGTH) throw new PgpFormatError("the message is truncated");
-    const lastSealed = queue.take(queue.length - TAG_LENGTH);
-    if (lastSealed.length > 0 || index === 0) {
-      const plain = openChunk(keys, index++, keys.info, lastSealed);
-      total += plain.length;
+    const lastLength = queue.length - 2 * TAG_LENGTH;
+    if (lastLength >= 0 && (lastLength > 0 || index === 0)) {
+      const plain = openChunkParts(keys, index++, queue.takeParts(lastLength), queue.take(TAG_LENGTH));
+      total += lastLength;
       openChunk(keys, index, finalAdata(keys.info, total), queue.take(TAG_LENGTH));
-      yield plain;
+      yield* plain;
+    } else if (queue.length === TAG_LENGTH && index > 0) {
+      openChunk(keys, index, finalAdata(keys.info, total), queue.take(TAG_LENGTH));
     } else {
-      openChunk(keys, index, finalAdata(keys.info, total), queue.take(TAG_LENGTH));
+      throw new PgpFormatError("the message is truncated");
     }
     return;
   }
