@@ -154,6 +154,9 @@ test.describe("cookie consent", () => {
     await expect(banner(page)).toBeVisible();
     // Reopened on request: focus moves into the banner so keyboard and screen-reader users land on it.
     await expect(banner(page).getByRole("heading", { name: "Cookies on Rampart" })).toBeFocused();
+    // Customise shows the choice in force, not a blank form that would withdraw consent on save.
+    await banner(page).getByRole("button", { name: "Customise", exact: true }).click();
+    await expect(banner(page).getByRole("checkbox", { name: /Preferences/ })).toBeChecked();
     await choose(page, "Reject all");
 
     expect(await cookieNames(context)).toEqual([CONSENT_COOKIE]);

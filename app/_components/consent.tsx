@@ -52,18 +52,23 @@ const choiceButton =
   "rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-semibold text-slate-900 hover:bg-slate-100 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700";
 
 export function ConsentBanner() {
-  const { consent, bannerOpen, choose } = useConsent();
+  const { bannerOpen } = useConsent();
+  return bannerOpen ? <BannerPanel /> : null;
+}
+
+/** Mounted only while open, so each opening starts from the choice in force, not from the first render. */
+function BannerPanel() {
+  const { consent, choose } = useConsent();
   const [customising, setCustomising] = useState(false);
   const [preferences, setPreferences] = useState(consent?.categories.preferences ?? false);
   const [error, setError] = useState<string | null>(null);
   const headingId = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
 
+  // Reopened from "Cookie settings": move focus into the banner. A first visit does not steal focus.
   useEffect(() => {
-    if (bannerOpen && consent) headingRef.current?.focus();
-  }, [bannerOpen, consent]);
-
-  if (!bannerOpen) return null;
+    if (consent) headingRef.current?.focus();
+  }, [consent]);
 
   const submit = async (body: Parameters<typeof choose>[0]) => {
     setError(null);
