@@ -116,7 +116,8 @@ export function LoginForm({ next }: { next: string }) {
   ].filter((m) => m.to !== method);
 
   return (
-    <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
+    // method=post: a submit before hydration must never put the password into the URL.
+    <form onSubmit={submit} method="post" className="flex flex-col gap-4" noValidate>
       {step === "password" ? (
         <>
           <div>
