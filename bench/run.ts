@@ -2,13 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { httpStack } from "./http-stack";
+import { loginBench } from "./login";
 import type { Harness, HarnessResult } from "./lib/harness";
 
 /**
  * `npm run bench`: every harness in turn, each against its own baseline on this machine in the same run.
  * Prints the machine, each harness's markdown table, and the ratio lines last; writes bench/results/*.json.
  */
-const harnesses: Harness[] = [httpStack];
+const harnesses: Harness[] = [httpStack, loginBench];
 
 function machine() {
   const cpus = os.cpus();
