@@ -162,9 +162,9 @@ async function fieldBench(say: Say): Promise<FieldResults> {
   return { floorEnc, floorDec, pgpEnc, pgpDec, pgpEncConc, pgpDecConc, oursEnc, oursDec, bulkSingle, bulkWorkers, workers };
 }
 
-type PageResults = { database: string; sealedMs: number[]; plainMs: number[] };
+type PageResults = { database: string; short: string; sealedMs: number[]; plainMs: number[] };
 
-async function pageBench(say: Say, db: Database, database: string): Promise<PageResults> {
+async function pageBench(say: Say, db: Database, database: string, short: string): Promise<PageResults> {
   say(`page: ${PAGE_ROWS} rows with a sealed 130-byte record against the same rows in clear (${database})…`);
   const orgId = randomUUID();
   await withSystem(db, (tx) => tx.insert(organizations).values({ id: orgId, slug: `bench-${orgId.slice(0, 8)}`, name: "Bench" }));
@@ -205,7 +205,7 @@ async function pageBench(say: Say, db: Database, database: string): Promise<Page
     await sealedPage();
     await plainPage();
   }
-  const out: PageResults = { database, sealedMs: [], plainMs: [] };
+  const out: PageResults = { database, short, sealedMs: [], plainMs: [] };
   const time = async (fn: () => Promise<unknown>, into: number[]) => {
     const t = performance.now();
     await fn();
@@ -332,7 +332,7 @@ async function fileBench(say: Say, db: Database): Promise<{ rows: FileRow[]; flo
   return { rows, floorEnc, oursEnc, floorRound, oursRound, e2e };
 }
 
-type BenchDatabase = { name: string; db: Database; close(): Promise<void> };
+type BenchDatabase = { name: string; short: string; db: Database; close(): Promise<void> };
 
 /**
  * PGlite as lib/db opens it; PGlite with a Buffer-based bytea parser (its default parses hex one
@@ -342,7 +342,7 @@ type BenchDatabase = { name: string; db: Database; close(): Promise<void> };
 async function benchDatabases(say: Say): Promise<BenchDatabase[]> {
   const out: BenchDatabase[] = [];
   const embedded = await openDatabase({ kind: "pglite", dataDir: "memory://" });
-  out.push({ name: "PGlite in memory, as lib/db opens it", db: embedded.db, close: () => embedded.close() });
+  out.push({ name: "PGlite in memory, as lib/db opens it", short: "PGlite", db: embedded.db, close: () => embedded.close() });
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
@@ -354,12 +354,12 @@ async function benchDatabases(say: Say): Promise<BenchDatabase[]> {
   const fast = drizzle({ client, schema });
   await migrate(fast, { migrationsFolder });
   await client.exec("SET ROLE rampart_app");
-  out.push({ name: "PGlite in memory, Buffer bytea parser (proposed)", db: fast as unknown as Database, close: () => client.close() });
+  out.push({ name: "PGlite in memory, Buffer bytea parser (proposed)", short: "PGlite with Buffer bytea parser", db: fast as unknown as Database, close: () => client.close() });
   if (process.env.RAMPART_TEST_PG_URL) {
     say("page: PostgreSQL found through RAMPART_TEST_PG_URL");
     const { createTestDatabase } = await import("@/lib/testing/databases");
     const pg = await createTestDatabase("postgres");
-    out.push({ name: "PostgreSQL (node-postgres), local", db: pg.db, close: () => pg.drop() });
+    out.push({ name: "PostgreSQL (node-postgres), local", short: "PostgreSQL", db: pg.db, close: () => pg.drop() });
   }
   return out;
 }
@@ -376,7 +376,7 @@ export async function runCryptoBench(say: Say): Promise<HarnessResult> {
   let files: Awaited<ReturnType<typeof fileBench>>;
   try {
     files = await fileBench(say, databases[0]!.db);
-    for (const d of databases) pages.push(await pageBench(say, d.db, d.name));
+    for (const d of databases) pages.push(await pageBench(say, d.db, d.name, d.short));
   } finally {
     for (const d of databases) await d.close();
   }
@@ -417,7 +417,7 @@ export async function runCryptoBench(say: Say): Promise<HarnessResult> {
   const peak = Math.max(...files.e2e.map((x) => x.peakRssMiB));
   const ratio =
     `ratio: crypto field encrypt ${r(f.oursEnc, f.floorEnc)} / decrypt ${r(f.oursDec, f.floorDec)} of node:crypto AES-256-GCM ` +
-    `(before, openpgp.js: ${r(f.pgpEnc, f.floorEnc)} / ${r(f.pgpDec, f.floorDec)}); ${PAGE_ROWS}-row page ${pageRatios} plaintext (${pages.map((p) => p.database.split(",")[0]).join(" / ")}); ` +
+    `(before, openpgp.js: ${r(f.pgpEnc, f.floorEnc)} / ${r(f.pgpDec, f.floorDec)}); ${PAGE_ROWS}-row page ${pageRatios} plaintext (${pages.map((p) => p.short).join(" / ")}); ` +
     `files ${(files.oursEnc / files.floorEnc).toFixed(2)}x raw AES-256-GCM MB/s encrypting (${(files.oursRound / files.floorRound).toFixed(2)}x round trip), peak RSS +${fmt(peak, 0)} MiB for ${FILE_MB} MiB`;
   const table = [
     fieldTable,
