@@ -1,4 +1,5 @@
 import "server-only";
+import { AUDIT_ARCHIVE_JOB, auditArchiveJobHandler } from "@/lib/audit/job";
 import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler } from "@/lib/crypto/rotation";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import type { JobHandler } from "./runner";
@@ -7,5 +8,6 @@ import type { JobHandler } from "./runner";
 export function jobHandlers(deps: { store: BlobStore }): Record<string, JobHandler> {
   return {
     [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(deps.store),
+    [AUDIT_ARCHIVE_JOB]: auditArchiveJobHandler(deps.store),
   };
 }
