@@ -477,9 +477,9 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       expect(res.headers.get("content-type")).toContain("application/problem+json");
       return wallEnabled("guard") ? "guard" : "rls";
     }
-    // A volunteer gets the feed, filtered by role to their own events: that filter is the guard's role.
+    // A volunteer gets the feed filtered to their own events: by the guard's role, and (0010) by RLS's role policy.
     const body = (await res.json()) as { items: { id: string }[] };
-    return body.items.some((i) => i.id === seeded.ownerEventId) ? "breach" : "guard";
+    return body.items.some((i) => i.id === seeded.ownerEventId) ? "breach" : wallEnabled("guard") ? "guard" : "rls";
   }
 
   const label = (a: Attempt) => `${a.table}.${a.op}`;
@@ -498,40 +498,20 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
   const name = (off: Wall[]) => (off.length === 0 ? "all walls on" : `${off.join(" + ")} off`);
 
   /**
-   * Documented limits of walls 1 and 3, asserted exactly so that a fix (or a new leak) shows up here.
-   * - A volunteer of A is a member of A: middleware lists A for them and RLS opens A to them, because both walls
-   *   are per campaign. Only the guard's permission table keeps them from campaign-wide rows. Role-aware policies
-   *   close this (reported with the SQL; see docs/authorization-matrix.md): this list then becomes empty.
-   * - Staff support grants are not in the session token, so middleware lets staff through to walls 2 and 3.
+   * Documented limits of the walls, asserted exactly so that a new leak shows up here.
+   * - Role-aware policies (0010) leave a volunteer of A nothing campaign-wide even with the guard off: the list is empty.
+   * - Staff support grants are not in the session token, so middleware alone lets staff through to walls 2 and 3.
    */
-  const VOLUNTEER_GAPS_RLS_ONLY = [
-    "organizations.tamper",
-    "memberships.read",
-    "memberships.insert",
-    "memberships.tamper",
-    "invitations.read",
-    "invitations.insert",
-    "invitations.tamper",
-    "support_access_grants.read",
-    "audit_events.read",
-    "org_keys.tamper",
-    "integration_secrets.read",
-    "integration_secrets.insert",
-    "integration_secrets.tamper",
-    "encrypted_files.read",
-    "encrypted_files.insert",
-    "encrypted_files.tamper",
-    "jobs.read",
-    "jobs.insert",
-    "jobs.tamper",
-    "route:/api/o/[org]/activity",
-  ];
+  const VOLUNTEER_GAPS_RLS_ONLY: string[] = [];
+  // A trigger, not a policy, stops key changes by anyone but managers: it holds even with RLS switched off.
+  const TRIGGER_GUARDED = ["org_keys.tamper"];
+  const unlessTriggered = (all: string[]) => all.filter((a) => !TRIGGER_GUARDED.includes(a));
 
   function expectedBreaches(who: (typeof attackers)[number], off: Wall[], all: string[]): string[] {
     const on = WALLS.filter((w) => !off.includes(w));
-    if (on.length === 0) return all;
-    if (who === "VolunteerA" && !on.includes("guard")) return on.includes("rls") ? VOLUNTEER_GAPS_RLS_ONLY : all;
-    if (who === "Staff" && on.length === 1 && on[0] === "middleware") return all;
+    if (on.length === 0) return unlessTriggered(all);
+    if (who === "VolunteerA" && !on.includes("guard")) return on.includes("rls") ? VOLUNTEER_GAPS_RLS_ONLY : unlessTriggered(all);
+    if (who === "Staff" && on.length === 1 && on[0] === "middleware") return unlessTriggered(all);
     return [];
   }
 
@@ -542,13 +522,14 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
         const expected = expectedBreaches(who, off, [...outcome.keys()]);
         expect(breaches(outcome).sort()).toEqual([...expected].sort());
         // Every refusal came from a wall that is switched on.
-        for (const [attempt, o] of outcome) if (o !== "breach") expect(off, `${attempt} refused by ${o}`).not.toContain(o);
+        for (const [attempt, o] of outcome)
+          if (o !== "breach" && !TRIGGER_GUARDED.includes(attempt)) expect(off, `${attempt} refused by ${o}`).not.toContain(o);
       });
 
   it("control: with all three walls off every attempt succeeds, so the refusals above are real", async () => {
     for (const who of attackers) {
       const outcome = await runMatrix(people[who]!, ["middleware", "guard", "rls"]);
-      expect(breaches(outcome).sort(), who).toEqual([...outcome.keys()].sort());
+      expect(breaches(outcome).sort(), who).toEqual(unlessTriggered([...outcome.keys()]).sort());
     }
   });
 
@@ -704,9 +685,8 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       expect(await visibleToStaff()).toBe(0);
     });
 
-    // Known gap in 0009 (reported with the fix): support_grants_own trusts the client's created_at, and lets staff
-    // UPDATE their own grant, so a grant can be dated into the future or stretched. Remove `.fails` once fixed.
-    it.fails("the 24 h limit cannot be dodged by dating created_at into the future", async () => {
+    // 0010: a grant must start now (within minutes) and staff cannot update their own grants.
+    it("the 24 h limit cannot be dodged by dating created_at into the future", async () => {
       const future = Date.now() + 30 * 86_400_000;
       await expect(
         withPerson(t.db, people.Staff!.id, (tx) =>
