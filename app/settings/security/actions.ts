@@ -61,7 +61,7 @@ export const confirmTotpAction = sessionAction(z.object({ code: z.string().trim(
   const runtime = await getAuthRuntime();
   const codes = await runtime.db.transaction(async (tx) => {
     if (!(await confirmTotpEnrolment(tx, session.user.id, code))) return null;
-    await recordAuditEvent(tx as Queryable, { ...me(session.user.id), action: "auth.2fa.enabled", metadata: { method: "totp" } });
+    await recordAuditEvent(tx as Queryable, { ...me(session.user.id), action: "auth.two_factor.enabled", metadata: { method: "totp" } });
     return issueRecoveryCodes(tx, session.user.id);
   });
   if (!codes) return { fieldErrors: { code: "That code did not match. Check the time on your phone and try the next code." } };
@@ -77,7 +77,7 @@ export const disableTotpAction = sessionAction(z.object({ code: z.string().trim(
   if (!fresh) return { fieldErrors: { code: "That code did not work." } };
   await runtime.db.transaction(async (tx) => {
     await removeTotp(tx, userId);
-    await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.2fa.disabled", metadata: { method: "totp" } });
+    await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.two_factor.disabled", metadata: { method: "totp" } });
     // Recovery codes stand in for any factor: they stay while a security key does.
     if (!(await hasSecurityKeys(tx, userId))) await clearRecoveryCodes(tx, userId);
   });
