@@ -9,7 +9,7 @@ export default defineConfig({
   timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
-  workers: process.env.CI ? 2 : undefined,
+  workers: 2,
   retries: 0,
   forbidOnly: true,
   reporter: [["list"], ["json", { outputFile: "test-results/playwright.json" }]],
@@ -37,6 +37,8 @@ export default defineConfig({
       RAMPART_DATA_DIR: process.env.E2E_DATA_DIR ?? `.data/e2e-${process.pid}`,
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
+      // Every browser test signs up from 127.0.0.1: the per-address sign-up limit is exercised by the integration tests.
+      SIGNUP_LIMIT_PER_ADDRESS: "1000",
     },
   },
 });

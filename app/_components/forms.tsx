@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, type ReactNode } from "react";
+import { useActionState, useId, type ReactNode } from "react";
 import type { FormState } from "@/lib/http/action";
 import { inputClass, primaryButtonClass } from "./ui";
 
@@ -26,13 +26,15 @@ export function ActionForm({
   success?: (state: FormState) => ReactNode;
 }) {
   const [state, formAction, pending] = useActionState(action, {});
+  // Unique per form: two forms on one page may share field names.
+  const formId = useId();
   if (state.ok && success) return <>{success(state)}</>;
   return (
     <form action={formAction} className="flex flex-col gap-4" noValidate>
       {hidden && Object.entries(hidden).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
       {fields.map((f) => {
         const error = state.fieldErrors?.[f.name];
-        const id = `field-${f.name}`;
+        const id = `${formId}-${f.name}`;
         return (
           <div key={f.name}>
             <label htmlFor={id} className="block text-sm font-medium">

@@ -19,7 +19,7 @@ export function createAuthLimiters(db: Database, config: Config = getConfig()): 
   return {
     signInPerAccount: make("signin-account", config.auth.loginLimitPerAccount),
     signInPerAddress: make("signin-address", config.auth.loginLimitPerAddress),
-    signUpPerAddress: make("signup-address", 10, 60 * 60 * 1000),
+    signUpPerAddress: make("signup-address", config.auth.signupLimitPerAddress, 60 * 60 * 1000),
     resetPerAccount: make("reset-account", 5, 60 * 60 * 1000),
     resetPerAddress: make("reset-address", 20, 60 * 60 * 1000),
     secondFactorPerAccount: make("2fa-account", 10),

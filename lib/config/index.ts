@@ -69,6 +69,7 @@ const variables = {
   SESSION_IDLE_MINUTES: { schema: z.coerce.number().int().min(5).max(1440), expected: "must be a whole number of minutes from 5 to 1440 (idle sign-out)" },
   LOGIN_LIMIT_PER_ACCOUNT: { schema: z.coerce.number().int().min(1).max(1000), expected: "must be a whole number of sign-in attempts per account per window (1-1000)" },
   LOGIN_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-in attempts per client address per window" },
+  SIGNUP_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-ups per client address per hour" },
   LOGIN_LIMIT_WINDOW_SECONDS: { schema: z.coerce.number().int().min(10).max(86400), expected: "must be the rate-limit window in seconds (10-86400)" },
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\/\S+$/), expected: "must be an smtp:// or smtps:// URL, for example smtps://user:pass@smtp.example.org:465" },
   MAIL_FROM: { schema: z.string().min(3).max(200), expected: "must be a sender such as Rampart <no-reply@example.org>" },
@@ -127,6 +128,7 @@ export type Config = {
     loginLimitPerAccount: number;
     loginLimitPerAddress: number;
     loginLimitWindowSeconds: number;
+    signupLimitPerAddress: number;
   };
   /** SMTP in production; the `.data/outbox/` folder otherwise. */
   mail: { kind: "smtp"; url: string; from: string } | { kind: "outbox"; dir: string; from: string };
@@ -202,6 +204,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       loginLimitPerAccount: v.LOGIN_LIMIT_PER_ACCOUNT ?? 10,
       loginLimitPerAddress: v.LOGIN_LIMIT_PER_ADDRESS ?? 100,
       loginLimitWindowSeconds: v.LOGIN_LIMIT_WINDOW_SECONDS ?? 900,
+      signupLimitPerAddress: v.SIGNUP_LIMIT_PER_ADDRESS ?? 10,
     },
     mail: v.SMTP_URL
       ? { kind: "smtp", url: v.SMTP_URL, from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" }
