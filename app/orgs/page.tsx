@@ -6,7 +6,8 @@ import { memberships, organizations } from "@/db/schema";
 import { requireSession } from "@/lib/auth/current";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { withPerson } from "@/lib/db";
-import { createCampaignAction } from "./actions";
+import { ActionButton } from "@/app/_components/action-button";
+import { createCampaignAction, leaveCampaignAction } from "./actions";
 
 export const metadata = { title: "Your campaigns" };
 
@@ -37,7 +38,10 @@ export default async function OrgsPage() {
                 <Link href={`/o/${o.slug}`} className="text-lg font-semibold underline-offset-2 hover:underline">
                   {o.name}
                 </Link>
-                <p className="mt-1 text-sm capitalize text-slate-600 dark:text-slate-400">{o.role}</p>
+                <div className="mt-1 flex items-center justify-between gap-2">
+                  <p className="text-sm capitalize text-slate-600 dark:text-slate-400">{o.role}</p>
+                  <ActionButton action={leaveCampaignAction} hidden={{ org: o.slug }} label="Leave" variant="danger" />
+                </div>
               </Card>
             </li>
           ))}

@@ -222,3 +222,9 @@ export async function updateSettings(tx: Transaction, access: OrgAccess, changes
   await recordAuditEvent(tx, { orgId: access.org.id, actor: { kind: "member", id: access.userId }, action: "org.settings_changed", metadata: { keys } });
   return keys;
 }
+
+/** Leaving is removing yourself; the last active owner cannot leave. */
+export function leaveCampaign(tx: Transaction, access: OrgAccess): Promise<void> {
+  if (access.role === "support") throw new CampaignRuleError("Support access is not a membership.");
+  return removeMember(tx, access, access.userId);
+}

@@ -17,7 +17,8 @@ import type { Permission } from "./permissions";
 
 const resourceOf = (permission: Permission) => permission.split(":")[0]!.replace(/[^a-z_]/g, "_");
 
-async function decide(session: ValidSession, slug: string, permission: Permission): Promise<AccessDecision> {
+/** The guard for a session already checked (by sessionAction): for actions that must act after their transaction. */
+export async function decide(session: ValidSession, slug: string, permission: Permission): Promise<AccessDecision> {
   const { db } = await getAuthRuntime();
   return resolveOrgAccess(
     db,
@@ -46,15 +47,16 @@ async function recordSupportUse(access: OrgAccess, permission: Permission): Prom
  * For campaign pages: session → organisation → membership or grant → permission → 2FA policy.
  * Anything short of access is a 404 (slugs are not enumerable); a suspended campaign shows its notice.
  */
-export const requireOrgAccess = cache(async (slug: string, permission: Permission, returnTo?: string): Promise<OrgAccess> => {
-  const session = await requireSession(returnTo ?? `/o/${slug}`);
+export const requireOrgAccess = cache(async (slug: string, permission: Permission, options: { recordSupportUse?: boolean } = {}): Promise<OrgAccess> => {
+  const session = await requireSession(`/o/${slug}`);
   const decision = await decide(session, slug, permission);
   if (!decision.ok) {
     if (decision.reason === "suspended") redirect(`/suspended?org=${encodeURIComponent(slug)}`);
     if (decision.reason === "second_factor_required") redirect(`/settings/security?required_by=${encodeURIComponent(slug)}`);
     notFound();
   }
-  await recordSupportUse(decision.access, permission);
+  // The layout checks too but leaves recording to the page, so one visit is one feed entry.
+  if (options.recordSupportUse !== false) await recordSupportUse(decision.access, permission);
   return decision.access;
 });
 

@@ -4,7 +4,7 @@ import { requireOrgAccess } from "@/lib/tenancy/next";
 
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ org: string }> }) {
   const { org } = await params;
-  const access = await requireOrgAccess(org, "org:view");
+  const access = await requireOrgAccess(org, "org:view", { recordSupportUse: false });
   const base = `/o/${access.org.slug}`;
   const tabs = [
     { href: base, label: "Dashboard", show: true },
