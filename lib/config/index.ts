@@ -73,6 +73,7 @@ const variables = {
   LOGIN_LIMIT_WINDOW_SECONDS: { schema: z.coerce.number().int().min(10).max(86400), expected: "must be the rate-limit window in seconds (10-86400)" },
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\/\S+$/), expected: "must be an smtp:// or smtps:// URL, for example smtps://user:pass@smtp.example.org:465" },
   MAIL_FROM: { schema: z.string().min(3).max(200), expected: "must be a sender such as Rampart <no-reply@example.org>" },
+  RAMPART_BACKGROUND: { schema: z.enum(["on", "off"]), expected: "must be on (the app runs background jobs) or off (a separate npm run worker does)" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
 } as const;
 
@@ -133,6 +134,8 @@ export type Config = {
   /** SMTP in production; the `.data/outbox/` folder otherwise. */
   mail: { kind: "smtp"; url: string; from: string } | { kind: "outbox"; dir: string; from: string };
   logLevel: string;
+  /** Whether this server process runs the job runner and hourly chores. */
+  backgroundInProcess: boolean;
 };
 
 export const DEFAULT_DEMO_PASSWORD = "orange-lantern-harbor-42";
@@ -210,6 +213,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       ? { kind: "smtp", url: v.SMTP_URL, from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" }
       : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
     logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
+    backgroundInProcess: (v.RAMPART_BACKGROUND ?? "on") === "on",
   };
 }
 

@@ -1,0 +1,46 @@
+import "server-only";
+import { archiveAllExpiredEvents } from "@/lib/audit/retention";
+import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
+import type { Config } from "@/lib/config";
+import type { Database } from "@/lib/db";
+import { logger } from "@/lib/log";
+import { pruneRateLimitHits } from "@/lib/ratelimit";
+import { createBlobStore } from "@/lib/storage";
+import { jobHandlers } from "./handlers";
+import { startJobRunner } from "./runner";
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** The periodic chores: archive audit events past each campaign's window, drop dead rate-limit counters. */
+export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
+  const store = createBlobStore(config.blob);
+  const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
+  if (sweep.failures.length) logger.warn({ failures: sweep.failures.length }, "audit archive sweep: some chains were not archived");
+  await pruneRateLimitHits(db, config.auth.loginLimitWindowSeconds * 1000 * 4, now.getTime());
+}
+
+/**
+ * Background work of one process: the job runner (key rotations, archives) and the hourly chores.
+ * Runs inside the server in embedded mode and by default elsewhere; `npm run worker` runs it alone.
+ */
+export function startBackgroundWork(db: Database, config: Config): { stop(): Promise<void> } {
+  const runner = startJobRunner(db, { handlers: jobHandlers({ store: createBlobStore(config.blob) }) });
+  const chores = async () => {
+    try {
+      await runScheduledChores(db, config);
+    } catch (err) {
+      logger.error({ err }, "scheduled chores failed");
+    }
+  };
+  const first = setTimeout(() => void chores(), 30_000);
+  const timer = setInterval(() => void chores(), HOUR_MS);
+  first.unref();
+  timer.unref();
+  return {
+    async stop() {
+      clearTimeout(first);
+      clearInterval(timer);
+      await runner.stop();
+    },
+  };
+}
