@@ -1,8 +1,12 @@
 "use server";
 
 import { z } from "zod";
+import { recordAuditEvent } from "@/lib/audit";
+import { getAuthRuntime } from "@/lib/auth/runtime";
+import { startDataKeyRotation } from "@/lib/crypto/rotation";
+import { sessionAction } from "@/lib/http/action";
 import { updateSettings } from "@/lib/tenancy/campaigns";
-import { orgAction } from "@/lib/tenancy/next";
+import { decide, orgAction } from "@/lib/tenancy/next";
 
 export const updateSecuritySettingsAction = orgAction(
   "org:settings",
@@ -16,3 +20,22 @@ export const updateSecuritySettingsAction = orgAction(
     return { ok: true, message: changed.length ? "Settings saved." : "Nothing changed." };
   },
 );
+
+/** Owners start a data-key rotation: new writes use the new key at once; a background job re-encrypts the rest. */
+export const rotateDataKeyAction = sessionAction(z.object({ org: z.string().max(64) }), async ({ org }, { session }) => {
+  const decision = await decide(session, org, "org:settings");
+  if (!decision.ok) return { message: "This campaign is not available to you." };
+  const { db } = await getAuthRuntime();
+  const access = decision.access;
+  const started = await startDataKeyRotation(db, { orgId: access.org.id, userId: access.userId });
+  if (!started.started) return { message: "A rotation is already running; its progress is shown below." };
+  await access.run((tx) =>
+    recordAuditEvent(tx, {
+      orgId: access.org.id,
+      actor: { kind: "member", id: access.userId },
+      action: "key.data_rotated",
+      metadata: { phase: "started", version: started.version },
+    }),
+  );
+  return { ok: true, message: `Key version ${started.version} is now used for new data; older data is being re-encrypted.` };
+});

@@ -1,6 +1,9 @@
+import { ActionButton } from "@/app/_components/action-button";
 import { Card } from "@/app/_components/ui";
+import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getKeyRotationProgress } from "@/lib/crypto/rotation";
 import { requireOrgAccess } from "@/lib/tenancy/next";
-import { updateSecuritySettingsAction } from "./actions";
+import { rotateDataKeyAction, updateSecuritySettingsAction } from "./actions";
 import { SecuritySettingsForm } from "./settings-form";
 
 export const metadata = { title: "Campaign settings" };
@@ -8,10 +11,38 @@ export const metadata = { title: "Campaign settings" };
 export default async function OrgSettingsPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const access = await requireOrgAccess(org, "org:settings");
+  const { db } = await getAuthRuntime();
+  const rotation = await getKeyRotationProgress(db, { orgId: access.org.id, userId: access.userId });
+  const running = rotation.state === "queued" || rotation.state === "running";
   return (
-    <Card className="max-w-2xl">
-      <h1 className="mb-4 text-lg font-semibold">Security policy</h1>
-      <SecuritySettingsForm action={updateSecuritySettingsAction} org={access.org.slug} settings={access.org.settings} />
-    </Card>
+    <div className="flex max-w-2xl flex-col gap-6">
+      <Card>
+        <h1 className="mb-4 text-lg font-semibold">Security policy</h1>
+        <SecuritySettingsForm action={updateSecuritySettingsAction} org={access.org.slug} settings={access.org.settings} />
+      </Card>
+      <Card>
+        <h2 className="mb-2 text-lg font-semibold">Encryption key</h2>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Contact details, files and connection secrets are encrypted with this campaign&apos;s own key
+          {rotation.activeVersion ? ` (version ${rotation.activeVersion})` : ""}. Rotating it re-encrypts everything in the background; the campaign keeps working meanwhile.
+        </p>
+        {running && (
+          <div className="mt-4" data-testid="rotation-progress">
+            <label htmlFor="rotation" className="text-sm font-medium">
+              Re-encrypting: {rotation.done} of {rotation.total || "…"} ({rotation.percent}%)
+            </label>
+            <progress id="rotation" max={100} value={rotation.percent} className="mt-1 block w-full" />
+            <p className="mt-1 text-xs text-slate-500">Reload the page to update the progress.</p>
+          </div>
+        )}
+        {rotation.state === "succeeded" && rotation.finishedAt && (
+          <p className="mt-3 text-sm">Last rotation finished {rotation.finishedAt.toISOString().slice(0, 16).replace("T", " ")} UTC.</p>
+        )}
+        {rotation.state === "failed" && <p className="mt-3 text-sm text-red-700">The last rotation stopped with an error; starting again resumes it.</p>}
+        <div className="mt-4">
+          <ActionButton action={rotateDataKeyAction} hidden={{ org: access.org.slug }} label="Rotate the encryption key" />
+        </div>
+      </Card>
+    </div>
   );
 }
