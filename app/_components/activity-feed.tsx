@@ -1,4 +1,4 @@
-import { auditCategoryLabels } from "@/lib/audit/actions";
+import { auditCategoryLabels } from "@/lib/audit/categories";
 import type { FeedItem } from "@/lib/audit/activity";
 
 const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });

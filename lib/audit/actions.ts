@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AuditCategory } from "./categories";
 
 /**
  * The closed list of audited actions, each with its feed category and the schema of its metadata.
@@ -17,38 +18,7 @@ const secondFactor = z.enum(["totp", "webauthn", "recovery_code"]);
 const revocationReason = z.enum(["user", "password_changed", "password_reset", "user_disabled", "org_suspended", "idle", "expired", "admin", "staff"]);
 const breachReason = z.enum(["security_incident", "abuse", "request", "billing", "other"]);
 
-export const auditCategories = [
-  "sign_in",
-  "security",
-  "members",
-  "organization",
-  "support",
-  "keys",
-  "exports",
-  "contacts",
-  "actions",
-  "imports",
-  "deletion_requests",
-  "privacy",
-  "audit",
-] as const;
-export type AuditCategory = (typeof auditCategories)[number];
-
-export const auditCategoryLabels: Record<AuditCategory, string> = {
-  sign_in: "Sign-ins",
-  security: "Account security",
-  members: "Members and invitations",
-  organization: "Campaign settings",
-  support: "Support access",
-  keys: "Encryption keys",
-  exports: "Exports",
-  contacts: "Contacts",
-  actions: "Actions",
-  imports: "Imports",
-  deletion_requests: "Deletion requests",
-  privacy: "Privacy choices",
-  audit: "Activity log",
-};
+export { auditCategories, auditCategoryLabels, type AuditCategory } from "./categories";
 
 type Definition = { category: AuditCategory; metadata: z.ZodType<Record<string, unknown>> };
 const def = <S extends z.ZodType<Record<string, unknown>>>(category: AuditCategory, metadata: S) => ({ category, metadata });

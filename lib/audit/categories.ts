@@ -1,0 +1,33 @@
+/** Feed categories and their labels: a module of its own so client components can use them without the schemas. */
+export const auditCategories = [
+  "sign_in",
+  "security",
+  "members",
+  "organization",
+  "support",
+  "keys",
+  "exports",
+  "contacts",
+  "actions",
+  "imports",
+  "deletion_requests",
+  "privacy",
+  "audit",
+] as const;
+export type AuditCategory = (typeof auditCategories)[number];
+
+export const auditCategoryLabels: Record<AuditCategory, string> = {
+  sign_in: "Sign-ins",
+  security: "Account security",
+  members: "Members and invitations",
+  organization: "Campaign settings",
+  support: "Support access",
+  keys: "Encryption keys",
+  exports: "Exports",
+  contacts: "Contacts",
+  actions: "Actions",
+  imports: "Imports",
+  deletion_requests: "Deletion requests",
+  privacy: "Privacy choices",
+  audit: "Activity log",
+};
