@@ -2,6 +2,7 @@ import { ActionButton } from "@/app/_components/action-button";
 import { Card } from "@/app/_components/ui";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { getKeyRotationProgress } from "@/lib/crypto/rotation";
+import { listArchives } from "@/lib/audit";
 import { requireOrgAccess } from "@/lib/tenancy/next";
 import { rotateDataKeyAction, updateSecuritySettingsAction } from "./actions";
 import { SecuritySettingsForm } from "./settings-form";
@@ -14,6 +15,7 @@ export default async function OrgSettingsPage({ params }: { params: Promise<{ or
   const { db } = await getAuthRuntime();
   const rotation = await getKeyRotationProgress(db, { orgId: access.org.id, userId: access.userId });
   const running = rotation.state === "queued" || rotation.state === "running";
+  const archives = await access.run((tx) => listArchives(tx, access.org.id));
   return (
     <div className="flex max-w-2xl flex-col gap-6">
       <Card>
@@ -42,6 +44,28 @@ export default async function OrgSettingsPage({ params }: { params: Promise<{ or
         <div className="mt-4">
           <ActionButton action={rotateDataKeyAction} hidden={{ org: access.org.slug }} label="Rotate the encryption key" />
         </div>
+      </Card>
+      <Card>
+        <h2 className="mb-2 text-lg font-semibold">Activity log archives</h2>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Activity older than {access.org.settings.auditRetentionDays} days moves into encrypted archives that still verify. Downloads are decrypted JSON lines, and each download is recorded.
+        </p>
+        {archives.length === 0 ? (
+          <p className="mt-3 text-sm">No archives yet.</p>
+        ) : (
+          <ul className="mt-3 divide-y divide-slate-200 text-sm dark:divide-slate-800" data-testid="archive-list">
+            {archives.map((a) => (
+              <li key={a.id} className="flex items-center justify-between py-2">
+                <span>
+                  {a.eventCount} events, archived {a.createdAt.toISOString().slice(0, 10)}
+                </span>
+                <a href={`/api/o/${access.org.slug}/audit-archives/${a.id}`} className="underline" download>
+                  Download
+                </a>
+              </li>
+            ))}
+          </ul>
+        )}
       </Card>
     </div>
   );
