@@ -7,6 +7,11 @@ import { startDataKeyRotation } from "@/lib/crypto/rotation";
 import { sessionAction } from "@/lib/http/action";
 import { updateSettings } from "@/lib/tenancy/campaigns";
 import { decide, orgAction } from "@/lib/tenancy/next";
+import { redirect } from "next/navigation";
+import { getConfig } from "@/lib/config";
+import { reissueSessionCookie } from "@/lib/auth/reissue";
+import { createBlobStore } from "@/lib/storage";
+import { deleteCampaign } from "@/lib/tenancy/delete";
 
 export const updateSecuritySettingsAction = orgAction(
   "org:settings",
@@ -38,4 +43,15 @@ export const rotateDataKeyAction = sessionAction(z.object({ org: z.string().max(
     }),
   );
   return { ok: true, message: `Key version ${started.version} is now used for new data; older data is being re-encrypted.` };
+});
+
+/** Owners delete the campaign by crypto-shredding it, after typing its address to confirm. */
+export const deleteCampaignAction = sessionAction(z.object({ org: z.string().max(64), confirm: z.string().max(64) }), async ({ org, confirm }, { session }) => {
+  const decision = await decide(session, org, "org:settings");
+  if (!decision.ok) return { message: "This campaign is not available to you." };
+  if (confirm.trim() !== decision.access.org.slug) return { fieldErrors: { confirm: `Type ${decision.access.org.slug} to confirm.` } };
+  const { db } = await getAuthRuntime();
+  await deleteCampaign(db, createBlobStore(getConfig().blob), decision.access.org.id, session.user.id);
+  await reissueSessionCookie(session);
+  redirect("/orgs");
 });

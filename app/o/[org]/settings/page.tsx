@@ -4,7 +4,8 @@ import { getAuthRuntime } from "@/lib/auth/runtime";
 import { getKeyRotationProgress } from "@/lib/crypto/rotation";
 import { listArchives } from "@/lib/audit";
 import { requireOrgAccess } from "@/lib/tenancy/next";
-import { rotateDataKeyAction, updateSecuritySettingsAction } from "./actions";
+import { deleteCampaignAction, rotateDataKeyAction, updateSecuritySettingsAction } from "./actions";
+import { ActionForm } from "@/app/_components/forms";
 import { SecuritySettingsForm } from "./settings-form";
 
 export const metadata = { title: "Campaign settings" };
@@ -66,6 +67,19 @@ export default async function OrgSettingsPage({ params }: { params: Promise<{ or
             ))}
           </ul>
         )}
+      </Card>
+      <Card className="border-red-300 dark:border-red-900">
+        <h2 className="mb-2 text-lg font-semibold text-red-800 dark:text-red-300">Delete this campaign</h2>
+        <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
+          Its encryption keys are destroyed first, so its contacts, files and archived activity become unreadable everywhere, backups included.
+          Everyone loses access at once. This cannot be undone.
+        </p>
+        <ActionForm
+          action={deleteCampaignAction}
+          hidden={{ org: access.org.slug }}
+          submitLabel="Delete the campaign for good"
+          fields={[{ name: "confirm", label: `Type ${access.org.slug} to confirm`, autoComplete: "off" }]}
+        />
       </Card>
     </div>
   );
