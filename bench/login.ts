@@ -19,15 +19,17 @@ import { startProductionServer } from "./lib/server";
  * and again (about a hundred times in two minutes), which the default per-account limit (10) would
  * rightly refuse, so the bench raises that one to its maximum; the flood never touches their account.
  *
- * Two floods: from one address, where the per-address limit cuts it off after 100 verified guesses;
- * and from 200 addresses (a small botnet), where no limit applies within the run and every guess
- * costs a full argon2id verify — the worst case for the real person.
+ * Two floods: from one address, where the per-address limit cuts it off after 100 verified guesses
+ * (logins begun before and after that moment are reported apart); and from 200 addresses (a small
+ * botnet), where no limit applies within the run and every guess costs a full argon2id verify — the
+ * worst case for the real person. While the server is saturated a login waits behind the guesses
+ * already queued, so the ratio grows with the flood's concurrency (capped at MAX_IN_FLIGHT here).
  */
 const LOGINS = 30;
 const WARMUP_LOGINS = 3;
 const FLOOD_RATE = 50;
-const FLOOD_SECONDS_ONE_ADDRESS = 25;
-const FLOOD_SECONDS_MANY_ADDRESSES = 15;
+const FLOOD_SECONDS_ONE_ADDRESS = 30;
+const FLOOD_SECONDS_MANY_ADDRESSES = 20;
 const MANY_ADDRESSES = 200;
 const MAX_IN_FLIGHT = 32;
 const FLOOD_DRAIN_MS = 2_000;
@@ -40,6 +42,7 @@ const REAL_PERSON = { email: "owner@demo.test", password: process.env.RAMPART_DE
 const ADDRESS = { warmup: "127.0.1.1", baseline: "127.0.1.1", oneFlood: "127.0.1.2", manyFlood: "127.0.1.3", settle: "127.0.1.9", attacker: "127.0.0.2" };
 const botnet = Array.from({ length: MANY_ADDRESSES }, (_, i) => `127.0.2.${i + 1}`);
 
+const ratioText = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : "n/a");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function argon2VerifyMs(): Promise<{ median: number; min: number; max: number }> {
@@ -202,15 +205,15 @@ export const loginBench: Harness = {
       const settledMany = await settle(server.origin, baseline.p50);
       say(`settled in ${fmt(settledMany)} s`);
 
-      const cutOff = one.flood.firstRefusedAt;
-      const oneStats = summarise(`flood ${FLOOD_RATE}/s from one address`, one.attempts);
-      const afterCutOff = summarise("… logins begun after the per-address limit cut the flood off", cutOff === null ? [] : one.attempts.filter((a) => a.startedAt >= cutOff));
+      const cutOff = one.flood.firstRefusedAt ?? Number.POSITIVE_INFINITY;
+      const beforeCutOff = summarise(`flood ${FLOOD_RATE}/s from one address, logins begun before its per-address limit cut it off`, one.attempts.filter((a) => a.startedAt < cutOff));
+      const afterCutOff = summarise(`… logins begun after the cut-off (flood refused with 429)`, one.attempts.filter((a) => a.startedAt >= cutOff));
       const manyStats = summarise(`flood ${FLOOD_RATE}/s from ${MANY_ADDRESSES} addresses (no limit reached: every guess verified)`, many.attempts);
-      const phases = [baseline, oneStats, afterCutOff, manyStats];
-      const ratioOne = oneStats.p95 / baseline.p95;
+      const phases = [baseline, beforeCutOff, afterCutOff, manyStats];
+      const ratioBefore = beforeCutOff.p95 / baseline.p95;
       const ratioAfterCutOff = afterCutOff.p95 / baseline.p95;
       const ratioMany = manyStats.p95 / baseline.p95;
-      const cutOffSeconds = cutOff === null ? null : (cutOff - one.flood.startedAt) / 1000;
+      const cutOffSeconds = one.flood.firstRefusedAt === null ? null : (one.flood.firstRefusedAt - one.flood.startedAt) / 1000;
       const floodRow = (label: string, f: FloodStats) => [
         label,
         f.sent,
@@ -225,7 +228,7 @@ export const loginBench: Harness = {
         f.firstRefusedAt === null ? "never" : `${fmt((f.firstRefusedAt - f.startedAt) / 1000)} s`,
       ];
       const cell = (n: number, digits = 0) => (Number.isFinite(n) ? fmt(n, digits) : "–");
-      const ratioCell = (p: PhaseStats) => (Number.isFinite(p.p95) ? `**${(p.p95 / baseline.p95).toFixed(2)}x**` : "–");
+      const ratioCell = (p: PhaseStats) => (Number.isFinite(p.p95) ? `**${ratioText(p.p95 / baseline.p95)}**` : "–");
       const table = [
         markdownTable(
           ["Real person's login (csrf + credentials)", "Logins", "Signed in", "p50 ms", "p95 ms", "max ms", "p95 / no flood"],
@@ -241,7 +244,7 @@ export const loginBench: Harness = {
           `**median ${fmt(verify.median)} ms** over ${ARGON2_SAMPLES} (min ${fmt(verify.min)}, max ${fmt(verify.max)}); ` +
           `the credentials POST alone takes ${fmt(baseline.postP50, 0)} ms (p50) without flood.`,
         "",
-        `\`next start\` production build on PGlite (fresh, demo accounts), one Node process; ${LOGINS} sequential logins per phase (fewer when the flood ended first), ` +
+        `\`next start\` production build on PGlite (fresh, demo accounts), one Node process; ${LOGINS} sequential logins without flood, and as many as fit (at most ${LOGINS}) while each flood runs, ` +
           `${WARMUP_LOGINS} warm-up logins. Flood: a separate process, ${FLOOD_RATE} req/s for ${FLOOD_SECONDS_ONE_ADDRESS} s (one address) and ${FLOOD_SECONDS_MANY_ADDRESSES} s ` +
           `(${MANY_ADDRESSES} addresses), at most ${MAX_IN_FLIGHT} in flight (ticks at the cap are skipped; what is unanswered ${FLOOD_DRAIN_MS / 1000} s after the end is abandoned). Limits: per address ${SERVER_LIMITS.LOGIN_LIMIT_PER_ADDRESS} ` +
           `per ${Number(SERVER_LIMITS.LOGIN_LIMIT_WINDOW_SECONDS) / 60} min (default), per account raised to ${SERVER_LIMITS.LOGIN_LIMIT_PER_ACCOUNT} for the real person's repeated logins. ` +
@@ -251,9 +254,9 @@ export const loginBench: Harness = {
         name: "login",
         table,
         ratio:
-          `ratio: login p95 under a ${FLOOD_RATE} req/s wrong-password flood = ${ratioOne.toFixed(2)}x no-flood p95 (flood from one address; ` +
-          `${Number.isFinite(ratioAfterCutOff) ? `${ratioAfterCutOff.toFixed(2)}x` : "n/a"} once its per-address limit cut it off), ` +
-          `${ratioMany.toFixed(2)}x (from ${MANY_ADDRESSES} addresses); argon2id verify ${fmt(verify.median)} ms`,
+          `ratio: login p95 under a ${FLOOD_RATE} req/s wrong-password flood vs no flood = ${ratioText(ratioBefore)} (one address, until its per-address limit cut it off` +
+          `${cutOffSeconds === null ? ", which never happened" : ` after ${fmt(cutOffSeconds)} s`}), ${ratioText(ratioAfterCutOff)} (one address, after the cut-off), ` +
+          `${ratioText(ratioMany)} (${MANY_ADDRESSES} addresses); argon2id verify ${fmt(verify.median)} ms`,
         data: {
           settings: {
             logins: LOGINS,
@@ -272,7 +275,7 @@ export const loginBench: Harness = {
           floods: { oneAddress: one.flood, manyAddresses: many.flood },
           settleSeconds: { oneAddress: settledOne, manyAddresses: settledMany },
           cutOffSeconds,
-          ratios: { p95OneAddress: ratioOne, p95OneAddressAfterCutOff: ratioAfterCutOff, p95ManyAddresses: ratioMany },
+          ratios: { p95OneAddressBeforeCutOff: ratioBefore, p95OneAddressAfterCutOff: ratioAfterCutOff, p95ManyAddresses: ratioMany },
         },
       };
     } finally {
