@@ -4,6 +4,7 @@ import { Card } from "@/app/_components/ui";
 import { auditCategories, auditCategoryLabels, type AuditCategory } from "@/lib/audit";
 import { feedFor } from "@/lib/tenancy/feed";
 import { requireOrgAccess } from "@/lib/tenancy/next";
+import { listMembers } from "@/lib/tenancy/campaigns";
 
 export const metadata = { title: "Activity" };
 
@@ -15,9 +16,12 @@ export default async function ActivityPage({ params, searchParams }: { params: P
   const before = typeof sp.before === "string" && sp.before.length < 200 ? sp.before : undefined;
   const from = sp.from && /^\d{4}-\d{2}-\d{2}$/.test(sp.from) ? new Date(`${sp.from}T00:00:00Z`) : undefined;
   const to = sp.to && /^\d{4}-\d{2}-\d{2}$/.test(sp.to) ? new Date(`${sp.to}T23:59:59.999Z`) : undefined;
-  const page = await feedFor(access, { before, actions: category, from, to, limit: 50 });
+  // Owners, admins and support may narrow the feed to one member; volunteers only ever see their own.
+  const members = access.can("activity:read") ? await access.run((tx) => listMembers(tx, access.org.id)) : [];
+  const person = members.find((m) => m.userId === sp.person)?.userId;
+  const page = await feedFor(access, { before, actions: category, from, to, actorId: person, limit: 50 });
   const base = `/o/${access.org.slug}/activity`;
-  const filterQuery = new URLSearchParams(Object.entries({ category, from: sp.from, to: sp.to }).filter(([, v]) => v) as [string, string][]);
+  const filterQuery = new URLSearchParams(Object.entries({ category, person, from: sp.from, to: sp.to }).filter(([, v]) => v) as [string, string][]);
   return (
     <Card>
       <h1 className="mb-4 text-lg font-semibold">{access.role === "volunteer" ? "Your activity" : "Activity"}</h1>
@@ -33,6 +37,19 @@ export default async function ActivityPage({ params, searchParams }: { params: P
             ))}
           </select>
         </label>
+        {members.length > 0 && (
+          <label className="flex flex-col">
+            Person
+            <select name="person" defaultValue={person ?? ""} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-600 dark:bg-slate-800">
+              <option value="">Everyone</option>
+              {members.map((m) => (
+                <option key={m.userId} value={m.userId}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label className="flex flex-col">
           From
           <input type="date" name="from" defaultValue={sp.from} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-600 dark:bg-slate-800" />
