@@ -9,6 +9,7 @@ import { parseConfig } from "@/lib/config";
 import { exportOrganizationForGpg } from "@/lib/crypto/export";
 import { openDatabase } from "@/lib/db/client";
 import { withSystem } from "@/lib/db/tenant";
+import { recordAuditEvent } from "@/lib/audit";
 import { runCli } from "./lib/cli";
 
 const usage = `Usage: npm run export:gpg -- --org <slug> --out <file.gpg> [--passphrase-file <file>]
@@ -40,6 +41,7 @@ runCli(async () => {
       fs.rmSync(values.out, { force: true });
       throw err;
     }
+    await recordAuditEvent(handle.db, { orgId: org.id, actor: { kind: "system" }, action: "data.exported", metadata: { scope: "organization", format: "jsonl" } });
     console.log(`Wrote ${values.out} (${fs.statSync(values.out).size} bytes). Decrypt with: gpg --decrypt ${values.out}`);
   } finally {
     await handle.close();

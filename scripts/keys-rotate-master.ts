@@ -4,6 +4,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { type Config, parseConfig } from "@/lib/config";
 import { rotateMasterKeys } from "@/lib/crypto/master-rotation";
+import { recordAuditEvent } from "@/lib/audit";
+import { organizations } from "@/db/schema";
+import { withSystem } from "@/lib/db/tenant";
 import { openDatabase } from "@/lib/db/client";
 import { embeddedKeyFile, ensureEmbeddedSecrets } from "@/lib/keys";
 import { runCli } from "./lib/cli";
@@ -45,6 +48,10 @@ runCli(async () => {
       if (done === total || done % 100 === 0) console.log(`  ${done}/${total} organisations`);
     });
     console.log(`Re-wrapped ${result.rewrapped} keys of ${result.organizations} organisations under master key ${result.newest}.`);
+    // Each campaign's feed shows that its keys were re-wrapped (key ids only).
+    const orgIds = await withSystem(handle.db, (tx) => tx.select({ id: organizations.id }).from(organizations));
+    for (const { id } of orgIds)
+      await recordAuditEvent(handle.db, { orgId: id, actor: { kind: "system" }, action: "key.master_rotated", metadata: { toKeyId: result.newest } });
     const others = Object.keys(result.usage).filter((id) => id !== result.newest);
     if (others.length) console.log(`Still in use: ${others.join(", ")} (run again).`);
     else console.log("No live key uses an older master key; older ones may be removed once backups made with them have expired.");
