@@ -176,7 +176,7 @@ test.describe("accounts", () => {
       await newPassword.fill("password1234");
       await p.getByRole("button", { name: "Set new password" }).click();
       await expect(newPassword).toHaveAttribute("aria-invalid", "true");
-      await expect(p.locator("#field-password-error")).toHaveText(/^This password is too easy to guess: .+ Try a longer passphrase of unrelated words\.$/);
+      await expect(p.locator("[id$='-password-error']")).toHaveText(/^This password is too easy to guess: .+ Try a longer passphrase of unrelated words\.$/);
 
       const stronger = "harbour violet tundra saxophone 37";
       await newPassword.fill(stronger);
