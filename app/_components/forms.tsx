@@ -4,6 +4,8 @@ import { useActionState, useId, type ReactNode } from "react";
 import type { FormState } from "@/lib/http/action";
 import { inputClass, primaryButtonClass } from "./ui";
 
+const dangerButtonClass = primaryButtonClass.replace("bg-brand-600", "bg-red-700").replace("hover:bg-brand-700", "hover:bg-red-800");
+
 export type Field = { name: string; label: string; type?: string; autoComplete?: string; hint?: string; required?: boolean; inputMode?: "numeric" | "text" };
 
 /**
@@ -17,6 +19,7 @@ export function ActionForm({
   hidden,
   children,
   success,
+  danger,
 }: {
   action: (state: FormState, form: FormData) => Promise<FormState>;
   fields: Field[];
@@ -24,6 +27,8 @@ export function ActionForm({
   hidden?: Record<string, string>;
   children?: ReactNode;
   success?: (state: FormState) => ReactNode;
+  /** A destructive submit: red, so it never looks like the page's main action. */
+  danger?: boolean;
 }) {
   const [state, formAction, pending] = useActionState(action, {});
   // Unique per form: two forms on one page may share field names.
@@ -71,7 +76,7 @@ export function ActionForm({
           {state.message}
         </p>
       )}
-      <button type="submit" className={primaryButtonClass} disabled={pending}>
+      <button type="submit" className={danger ? dangerButtonClass : primaryButtonClass} disabled={pending}>
         {pending ? "Please wait…" : submitLabel}
       </button>
     </form>

@@ -78,6 +78,7 @@ export default async function OrgSettingsPage({ params }: { params: Promise<{ or
           action={deleteCampaignAction}
           hidden={{ org: access.org.slug }}
           submitLabel="Delete the campaign for good"
+          danger
           fields={[{ name: "confirm", label: `Type ${access.org.slug} to confirm`, autoComplete: "off" }]}
         />
       </Card>
