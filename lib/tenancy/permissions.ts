@@ -28,42 +28,27 @@ export type Permission = (typeof permissionList)[number];
 /** Staff under a support grant read what an admin reads, and change nothing. */
 export type AccessRole = Role | "support";
 
+const adminPermissions: readonly Permission[] = [
+  "org:view",
+  "activity:read",
+  "activity:read_own",
+  "members:read",
+  "members:invite",
+  "members:manage",
+  "contacts:read",
+  "contacts:write",
+  "contacts:export",
+  "actions:read",
+  "actions:write",
+  "actions:restore",
+  "imports:manage",
+  "deletion_requests:manage",
+];
+
 export const rolePermissions: Record<AccessRole, readonly Permission[]> = {
-  owner: [
-    "org:view",
-    "activity:read",
-    "activity:read_own",
-    "members:read",
-    "members:invite",
-    "members:manage",
-    "members:manage_owners",
-    "org:settings",
-    "org:support_access",
-    "contacts:read",
-    "contacts:write",
-    "contacts:export",
-    "actions:read",
-    "actions:write",
-    "actions:restore",
-    "imports:manage",
-    "deletion_requests:manage",
-  ],
-  admin: [
-    "org:view",
-    "activity:read",
-    "activity:read_own",
-    "members:read",
-    "members:invite",
-    "members:manage",
-    "contacts:read",
-    "contacts:write",
-    "contacts:export",
-    "actions:read",
-    "actions:write",
-    "actions:restore",
-    "imports:manage",
-    "deletion_requests:manage",
-  ],
+  // Owners can do all an admin can, plus manage owners, the security policy and support access.
+  owner: [...adminPermissions, "members:manage_owners", "org:settings", "org:support_access"],
+  admin: adminPermissions,
   volunteer: ["org:view", "activity:read_own", "contacts:read_assigned", "actions:read_assigned", "reports:file"],
   support: ["org:view", "activity:read", "members:read", "contacts:read", "actions:read"],
 };
