@@ -42,8 +42,11 @@ async function main(): Promise<void> {
   }
   if (!dev) buildIfNeeded(say);
 
-  const next = path.join(process.cwd(), "node_modules", ".bin", "next");
-  const child = spawn(next, [dev ? "dev" : "start", "-p", String(config.port), "-H", config.host], { stdio: "inherit", env: childEnv });
+  const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
+  // Production runs scripts/serve.ts (Next behind a server that vouches for the client address); dev runs next dev.
+  const child = dev
+    ? spawn(bin("next"), ["dev", "-p", String(config.port), "-H", config.host], { stdio: "inherit", env: childEnv })
+    : spawn(bin("tsx"), [path.join("scripts", "serve.ts")], { stdio: "inherit", env: childEnv });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 

@@ -26,7 +26,7 @@ function header(headers: Record<string, unknown> | undefined, name: string): str
   return typeof value === "string" ? value : null;
 }
 
-/** Last X-Forwarded-For hop: the one the Next server appended from the socket. */
+/** Last X-Forwarded-For hop: set by scripts/serve.ts (or the platform) to the address it vouches for. */
 function addressFrom(headers: Record<string, unknown> | undefined): string | null {
   return header(headers, "x-forwarded-for")?.split(",").map((h) => h.trim()).filter(Boolean).at(-1) ?? null;
 }

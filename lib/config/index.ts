@@ -44,6 +44,7 @@ const variables = {
   NODE_ENV: { schema: z.enum(["development", "production", "test"]), expected: "must be development, production or test" },
   PORT: { schema: z.coerce.number().int().min(1).max(65535), expected: "must be a TCP port number (1-65535), for example 3000" },
   HOST: { schema: z.string().regex(/^[\w.:-]+$/), expected: "must be the interface address to listen on, for example 127.0.0.1 or 0.0.0.0" },
+  TRUSTED_PROXIES: { schema: z.coerce.number().int().min(0).max(5), expected: "must be the number of proxies in front of the app that append to X-Forwarded-For (0-5)" },
   APP_URL: { schema: httpUrl, expected: "must be the public origin of the app, for example https://rampart.example.org" },
   RAMPART_DATA_DIR: { schema: z.string().min(1), expected: "must be a directory path, for example .data" },
   DATABASE_URL: {
@@ -110,6 +111,8 @@ export type BlobBackend = { kind: "local"; dir: string } | { kind: "vercel"; tok
 export type Config = {
   env: "development" | "production" | "test";
   port: number;
+  /** Proxies in front of `npm start` whose X-Forwarded-For hops are believed (0: the socket is the client). */
+  trustedProxies: number;
   /** Listening address: loopback by default in embedded mode, whose demo accounts share one known password. */
   host: string;
   appUrl: string;
@@ -191,6 +194,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
     env: nodeEnv,
     port,
     host: v.HOST ?? (embedded ? "127.0.0.1" : "0.0.0.0"),
+    trustedProxies: v.TRUSTED_PROXIES ?? 0,
     appUrl,
     secureCookies: appUrl.startsWith("https://"),
     dataDir,

@@ -1,6 +1,6 @@
 /**
- * The client's address as the Next server saw it: the last X-Forwarded-For hop is the one Next appended
- * from the socket; earlier hops are whatever the client claimed and are not trusted.
+ * The client's address: `npm start` (scripts/serve.ts) replaces X-Forwarded-For with the one address it can
+ * vouch for; on Vercel the platform sets the header. The last hop is read, never one a client could add.
  */
 export function clientAddress(headers: Headers): string | null {
   const forwarded = headers.get("x-forwarded-for");
