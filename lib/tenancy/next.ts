@@ -5,7 +5,7 @@ import { cache } from "react";
 import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
 import { getCurrentSession, requireSession } from "@/lib/auth/current";
-import { hasSecondFactor } from "@/lib/auth/factors";
+import { enrolledSecondFactors } from "@/lib/auth/sign-in";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import type { ValidSession } from "@/lib/auth/sessions";
 import type { Transaction } from "@/lib/db";
@@ -22,7 +22,7 @@ export async function decide(session: ValidSession, slug: string, permission: Pe
   const { db } = await getAuthRuntime();
   return resolveOrgAccess(
     db,
-    { id: session.user.id, isStaff: session.user.isStaff, hasSecondFactor: () => hasSecondFactor(db, session.user.id) },
+    { id: session.user.id, isStaff: session.user.isStaff, hasSecondFactor: async () => (await enrolledSecondFactors(db, session.user.id)).length > 0 },
     slug,
     permission,
   );
