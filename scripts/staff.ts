@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { users } from "@/db/schema";
+import { normalizeAccountEmail } from "@/lib/auth/email";
 import { parseConfig } from "@/lib/config";
 import { openDatabase } from "@/lib/db/client";
 import { withSystem } from "@/lib/db/tenant";
@@ -14,7 +15,7 @@ runCli(async () => {
   const handle = await openDatabase(parseConfig().database);
   try {
     const updated = await withSystem(handle.db, (tx) =>
-      tx.update(users).set({ isStaff: command === "grant", updatedAt: new Date() }).where(eq(users.email, email.trim().toLowerCase())).returning({ id: users.id }),
+      tx.update(users).set({ isStaff: command === "grant", updatedAt: new Date() }).where(eq(users.email, normalizeAccountEmail(email))).returning({ id: users.id }),
     );
     if (updated.length === 0) throw new Error("No account uses that email address.");
   } finally {

@@ -3,6 +3,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
+import { lastForwardedHop } from "@/lib/http/client-address";
 import { loadSecrets } from "@/lib/keys";
 import { resendVerification } from "./accounts";
 import { authCookieNames } from "./cookies";
@@ -24,11 +25,6 @@ const credentialsSchema = z.object({
 function header(headers: Record<string, unknown> | undefined, name: string): string | null {
   const value = headers?.[name];
   return typeof value === "string" ? value : null;
-}
-
-/** Last X-Forwarded-For hop: set by scripts/serve.ts (or the platform) to the address it vouches for. */
-function addressFrom(headers: Record<string, unknown> | undefined): string | null {
-  return header(headers, "x-forwarded-for")?.split(",").map((h) => h.trim()).filter(Boolean).at(-1) ?? null;
 }
 
 /** The error code the login page reads: "rate_limited:<retry ms>", "second_factor_required:totp,webauthn", or the bare reason. */
@@ -91,7 +87,7 @@ export function buildAuthOptions(): NextAuthOptions {
               policy: runtime.policy,
               onEmailUnverified: (userId) => resendVerification(runtime, userId),
             },
-            { ...parsed.data, clientAddress: addressFrom(req.headers), userAgent: header(req.headers, "user-agent") },
+            { ...parsed.data, clientAddress: lastForwardedHop(header(req.headers, "x-forwarded-for")), userAgent: header(req.headers, "user-agent") },
           );
           if (!result.ok) throw new Error(signInErrorCode(result));
           // The token lists the person's campaigns so middleware can answer 404 without a database.

@@ -6,7 +6,7 @@ import type { Database } from "@/lib/db";
 import { hashClientAddress } from "@/lib/keys";
 import { recordAuditEvent } from "@/lib/audit";
 import { describeDevice } from "./device";
-import { hashEmail } from "./email";
+import { hashEmail, normalizeAccountEmail } from "./email";
 import type { AuthLimiters } from "./limits";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { consumeRecoveryCode } from "./recovery-codes";
@@ -72,7 +72,7 @@ async function checkPassword(
   method: string,
 ): Promise<{ ok: true; user: User; emailHash: string; record: Recorder } | PasswordFailure> {
   const { db, limiters } = deps;
-  const email = input.email.trim().normalize("NFC").toLowerCase();
+  const email = normalizeAccountEmail(input.email);
   const emailHash = hashEmail(email);
   const addressHash = hashClientAddress(input.clientAddress) ?? "unknown";
 

@@ -2,6 +2,7 @@ import "server-only";
 import { eq } from "drizzle-orm";
 import { organizations, users } from "@/db/schema";
 import { recordAuditEvent, type AuditActor } from "@/lib/audit";
+import { normalizeAccountEmail } from "@/lib/auth/email";
 import { revokeSessions } from "@/lib/auth/sessions";
 import type { Database } from "@/lib/db";
 import { enterTenant, withSystem } from "@/lib/db/tenant";
@@ -14,7 +15,7 @@ import { CampaignRuleError } from "./campaigns";
  */
 export async function setUserDisabled(db: Database, actor: AuditActor, email: string, disabled: boolean): Promise<void> {
   await withSystem(db, async (tx) => {
-    const [user] = await tx.select({ id: users.id, isStaff: users.isStaff }).from(users).where(eq(users.email, email.trim().toLowerCase()));
+    const [user] = await tx.select({ id: users.id, isStaff: users.isStaff }).from(users).where(eq(users.email, normalizeAccountEmail(email)));
     if (!user) throw new CampaignRuleError("No account uses that email address.");
     if ("id" in actor && actor.id === user.id) throw new CampaignRuleError("You cannot disable yourself.");
     await tx.update(users).set({ disabledAt: disabled ? new Date() : null, updatedAt: new Date() }).where(eq(users.id, user.id));
