@@ -4,7 +4,7 @@ import pg from "pg";
 import { desc, eq, sql } from "drizzle-orm";
 import { auditEvents } from "@/db/schema/audit";
 import { recordAuditEvent } from "@/lib/audit/record";
-import { listActivity, type FeedViewer } from "@/lib/audit/feed";
+import { feedEventColumns, listActivity, type FeedViewer } from "@/lib/audit/feed";
 import { openDatabase, resultRows, type Database } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
@@ -127,18 +127,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 function offsetPage(db: Database, viewer: FeedViewer, page: number) {
   return withTenant(db, { orgId: viewer.orgId, userId: viewer.userId }, (tx) =>
     tx
-      .select({
-        id: auditEvents.id,
-        seq: auditEvents.seq,
-        orgId: auditEvents.orgId,
-        actorKind: auditEvents.actorKind,
-        actorId: auditEvents.actorId,
-        action: auditEvents.action,
-        targetType: auditEvents.targetType,
-        targetId: auditEvents.targetId,
-        metadata: auditEvents.metadata,
-        createdAt: auditEvents.createdAt,
-      })
+      .select(feedEventColumns)
       .from(auditEvents)
       .where(eq(auditEvents.orgId, viewer.orgId))
       .orderBy(desc(auditEvents.seq))

@@ -9,6 +9,20 @@ import { auditActionsIn, auditCategories, isAuditAction, type AuditAction, type 
 
 export type FeedViewer = { orgId: string; userId: string; role: Role };
 
+/** The columns a feed page reads (bench/audit.ts reuses them for its OFFSET baseline). */
+export const feedEventColumns = {
+  id: auditEvents.id,
+  seq: auditEvents.seq,
+  orgId: auditEvents.orgId,
+  actorKind: auditEvents.actorKind,
+  actorId: auditEvents.actorId,
+  action: auditEvents.action,
+  targetType: auditEvents.targetType,
+  targetId: auditEvents.targetId,
+  metadata: auditEvents.metadata,
+  createdAt: auditEvents.createdAt,
+};
+
 export type ActivityQuery = {
   /** Older than this cursor (the next page). */
   before?: string | null;
@@ -116,18 +130,7 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
     conditions.push(op === "from" ? and(gte(auditEvents.createdAt, date), sql`${auditEvents.seq} >= ${bound}`) : and(lt(auditEvents.createdAt, date), sql`${auditEvents.seq} < ${bound}`));
   }
   const rows = await tx
-    .select({
-      id: auditEvents.id,
-      seq: auditEvents.seq,
-      orgId: auditEvents.orgId,
-      actorKind: auditEvents.actorKind,
-      actorId: auditEvents.actorId,
-      action: auditEvents.action,
-      targetType: auditEvents.targetType,
-      targetId: auditEvents.targetId,
-      metadata: auditEvents.metadata,
-      createdAt: auditEvents.createdAt,
-    })
+    .select(feedEventColumns)
     .from(auditEvents)
     .where(and(...conditions))
     .orderBy(desc(auditEvents.seq))
