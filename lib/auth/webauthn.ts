@@ -41,12 +41,17 @@ const base64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9
 const credentialIdSchema = base64url(1366);
 const clientExtensionResults = z.record(z.string(), z.unknown()).default({});
 
-const registrationResponseSchema = z.object({
+/** What every credential response from the browser carries, whatever the ceremony. */
+const credentialEnvelope = {
   id: credentialIdSchema,
   rawId: credentialIdSchema,
   type: z.literal("public-key"),
   authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
   clientExtensionResults,
+};
+
+const registrationResponseSchema = z.object({
+  ...credentialEnvelope,
   response: z.object({
     clientDataJSON: base64url(4096),
     attestationObject: base64url(16384),
@@ -58,11 +63,7 @@ const registrationResponseSchema = z.object({
 });
 
 const authenticationResponseSchema = z.object({
-  id: credentialIdSchema,
-  rawId: credentialIdSchema,
-  type: z.literal("public-key"),
-  authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
-  clientExtensionResults,
+  ...credentialEnvelope,
   response: z.object({
     clientDataJSON: base64url(4096),
     authenticatorData: base64url(4096),
