@@ -170,6 +170,9 @@ describe.each(subjects)("signInWithPassword (database $db, limits on $limiter)",
 
   it("limits one address across many accounts, while another address still gets in", async () => {
     const perAddress = 4;
+    // Pinned to the start of a window: a burst straddling a window edge would let the sliding window forget a hit.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Math.floor(Date.now() / 60_000) * 60_000 + 1_000);
     const deps = { limiters: limiters({ signInPerAddress: limiter(perAddress) }) };
     const victim = await newUser();
     const attacker = "203.0.113.66";
@@ -223,7 +226,8 @@ describe.each(subjects)("signInWithPassword (database $db, limits on $limiter)",
   it("limits second-factor guesses per account", async () => {
     const user = await newUser();
     const { secret, now } = await enrolTotp(user);
-    const deps = { limiters: limiters({ secondFactorPerAccount: limiter(2) }) };
+    // An hour-long window: the three guesses cannot straddle a window edge in practice (TOTP needs the real clock).
+    const deps = { limiters: limiters({ secondFactorPerAccount: limiter(2, 3_600_000) }) };
     for (const guess of ["000001", "000002"]) expect((await attempt(deps, { email: user.email, password: PASSWORD, totpCode: guess })).ok).toBe(false);
     const code = await generate({ secret, epoch: now });
     expect(await attempt(deps, { email: user.email, password: PASSWORD, totpCode: code })).toMatchObject({ ok: false, reason: "rate_limited" });
