@@ -7,3 +7,4 @@ export * from "./audit";
 export * from "./crypto";
 export * from "./jobs";
 export * from "./campaigns";
+export * from "./workspace";

@@ -15,12 +15,14 @@ export const permissionList = [
   "contacts:read_assigned",
   "contacts:write",
   "contacts:export",
+  "contacts:sync",
   "actions:read",
   "actions:read_assigned",
   "actions:write",
   "actions:restore",
   "imports:manage",
   "reports:file",
+  "reports:read",
   "deletion_requests:manage",
 ] as const;
 export type Permission = (typeof permissionList)[number];
@@ -38,10 +40,13 @@ const adminPermissions: readonly Permission[] = [
   "contacts:read",
   "contacts:write",
   "contacts:export",
+  "contacts:sync",
   "actions:read",
   "actions:write",
   "actions:restore",
   "imports:manage",
+  "reports:file",
+  "reports:read",
   "deletion_requests:manage",
 ];
 
@@ -49,8 +54,8 @@ export const rolePermissions: Record<AccessRole, readonly Permission[]> = {
   // Owners can do all an admin can, plus manage owners, the security policy and support access.
   owner: [...adminPermissions, "members:manage_owners", "org:settings", "org:support_access"],
   admin: adminPermissions,
-  volunteer: ["org:view", "activity:read_own", "contacts:read_assigned", "actions:read_assigned", "reports:file"],
-  support: ["org:view", "activity:read", "members:read", "contacts:read", "actions:read"],
+  volunteer: ["org:view", "activity:read_own", "contacts:read_assigned", "contacts:sync", "actions:read_assigned", "reports:file"],
+  support: ["org:view", "activity:read", "members:read", "contacts:read", "actions:read", "reports:read"],
 };
 
 export function can(role: AccessRole, permission: Permission): boolean {

@@ -1,0 +1,268 @@
+import { sql } from "drizzle-orm";
+import { check, primaryKey, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, timestamptz, uuid } from "./columns";
+import { users } from "./accounts";
+import { organizations } from "./organizations";
+import { bytes, sealed } from "./crypto";
+
+/**
+ * The campaign workspace: contacts, lists, actions, outreach reports, deletion requests. Every table
+ * is a tenant table under RLS (migration 0013); personal values are sealed() per field under the
+ * campaign's data key (lib/contacts/sealed.ts), exact lookups go through keyed blind indexes.
+ */
+
+export const contactSources = ["manual", "import", "sync", "api"] as const;
+export type ContactSource = (typeof contactSources)[number];
+
+/** A postal address, sealed as one value. */
+export type ContactAddress = { line1?: string; line2?: string; city?: string; region?: string; postcode?: string; country?: string };
+
+export const contacts = pgTable(
+  "contacts",
+  {
+    id: uuid("id").primaryKey(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    name: sealed<string>("name").notNull(),
+    email: sealed<string>("email"),
+    phone: sealed<string>("phone"),
+    address: sealed<ContactAddress>("address"),
+    notes: sealed<string>("notes"),
+    /** HMAC of the normalised email / phone under the campaign's index key (lib/crypto/blind-index.ts). */
+    emailIndex: bytes("email_index"),
+    phoneIndex: bytes("phone_index"),
+    /** Campaign labels ("donor", "ward-5"): chosen by the campaign, never personal values. */
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    assignedTo: uuid("assigned_to").references(() => users.id, { onDelete: "set null" }),
+    /**
+     * Set when a member synced the contact from their own address book: it is theirs. Managers see it only
+     * after that member completed a report on it; the member can delete it for real from /settings/privacy.
+     */
+    syncedBy: uuid("synced_by").references(() => users.id, { onDelete: "cascade" }),
+    source: text("source").$type<ContactSource>().notNull().default("manual"),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("contacts_org_created_idx").on(t.orgId, t.createdAt, t.id),
+    index("contacts_email_index_idx").on(t.orgId, t.emailIndex),
+    index("contacts_phone_index_idx").on(t.orgId, t.phoneIndex),
+    index("contacts_assigned_idx").on(t.orgId, t.assignedTo),
+    index("contacts_synced_idx").on(t.syncedBy, t.orgId),
+    index("contacts_tags_idx").using("gin", t.tags),
+    check("contacts_source", sql`${t.source} in ('manual', 'import', 'sync', 'api')`),
+    check("contacts_synced_source", sql`${t.syncedBy} is null or ${t.source} = 'sync'`),
+  ],
+);
+
+/**
+ * Name search without names in clear: each word of a contact's name is normalised and its prefixes
+ * (3 to 12 characters) stored as keyed HMACs, truncated to 12 bytes. Deleted with the contact.
+ */
+export const contactNameTokens = pgTable(
+  "contact_name_tokens",
+  {
+    contactId: uuid("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    token: bytes("token").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.token] }), index("contact_name_tokens_lookup_idx").on(t.orgId, t.token)],
+);
+
+export const contactLists = pgTable(
+  "contact_lists",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("contact_lists_name_idx").on(t.orgId, t.name)],
+);
+
+export const contactListMembers = pgTable(
+  "contact_list_members",
+  {
+    listId: uuid("list_id")
+      .notNull()
+      .references(() => contactLists.id, { onDelete: "cascade" }),
+    contactId: uuid("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    addedAt: timestamptz("added_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.listId, t.contactId] }), index("contact_list_members_contact_idx").on(t.contactId)],
+);
+
+export const actionKinds = ["call", "text", "canvass", "event", "petition"] as const;
+export type ActionKind = (typeof actionKinds)[number];
+
+export const actions = pgTable(
+  "actions",
+  {
+    id: uuid("id").primaryKey(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<ActionKind>().notNull(),
+    title: text("title").notNull(),
+    /** Scripts and instructions can name people and places: sealed. */
+    instructions: sealed<string>("instructions"),
+    startsAt: timestamptz("starts_at"),
+    endsAt: timestamptz("ends_at"),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+    /** Soft delete: out of every view, restorable from the trash until the purge job removes it. */
+    deletedAt: timestamptz("deleted_at"),
+    deletedBy: uuid("deleted_by").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [
+    index("actions_org_idx").on(t.orgId, t.deletedAt, t.createdAt),
+    check("actions_kind", sql`${t.kind} in ('call', 'text', 'canvass', 'event', 'petition')`),
+    check("actions_dates", sql`${t.endsAt} is null or ${t.startsAt} is null or ${t.endsAt} >= ${t.startsAt}`),
+  ],
+);
+
+export const actionAssignees = pgTable(
+  "action_assignees",
+  {
+    actionId: uuid("action_id")
+      .notNull()
+      .references(() => actions.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.actionId, t.userId] }), index("action_assignees_user_idx").on(t.orgId, t.userId)],
+);
+
+export const actionTargets = pgTable(
+  "action_targets",
+  {
+    actionId: uuid("action_id")
+      .notNull()
+      .references(() => actions.id, { onDelete: "cascade" }),
+    contactId: uuid("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.actionId, t.contactId] }), index("action_targets_contact_idx").on(t.contactId)],
+);
+
+export const reportOutcomes = ["reached", "no_answer", "left_message", "wrong_number", "refused", "moved", "do_not_contact"] as const;
+export type ReportOutcome = (typeof reportOutcomes)[number];
+
+/** Survey answers: question key → answer, sealed as one value. */
+export type ReportAnswers = Record<string, string>;
+
+/** An outreach report by a member on one contact; a draft until completed. */
+export const reports = pgTable(
+  "reports",
+  {
+    id: uuid("id").primaryKey(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    contactId: uuid("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    actionId: uuid("action_id").references(() => actions.id, { onDelete: "set null" }),
+    filedBy: uuid("filed_by").references(() => users.id, { onDelete: "set null" }),
+    outcome: text("outcome").$type<ReportOutcome>().notNull(),
+    answers: sealed<ReportAnswers>("answers"),
+    completedAt: timestamptz("completed_at"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("reports_contact_idx").on(t.contactId, t.filedBy),
+    index("reports_org_completed_idx").on(t.orgId, t.completedAt),
+    index("reports_filed_by_idx").on(t.orgId, t.filedBy),
+    check("reports_outcome", sql`${t.outcome} in ('reached', 'no_answer', 'left_message', 'wrong_number', 'refused', 'moved', 'do_not_contact')`),
+  ],
+);
+
+export const deletionRequestStatuses = ["pending", "completed", "declined"] as const;
+export type DeletionRequestStatus = (typeof deletionRequestStatuses)[number];
+export const deletionDeclineReasons = ["not_found", "legal_obligation", "duplicate", "other"] as const;
+export type DeletionDeclineReason = (typeof deletionDeclineReasons)[number];
+
+/**
+ * A person's request that one campaign delete what it holds on them, matched by the blind index of
+ * their verified account email under that campaign's key. The requester reads its status; the
+ * campaign's managers act on it.
+ */
+export const deletionRequests = pgTable(
+  "deletion_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    requesterId: uuid("requester_id").references(() => users.id, { onDelete: "set null" }),
+    emailIndex: bytes("email_index").notNull(),
+    status: text("status").$type<DeletionRequestStatus>().notNull().default("pending"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    dueAt: timestamptz("due_at").notNull(),
+    decidedBy: uuid("decided_by").references(() => users.id, { onDelete: "set null" }),
+    decidedAt: timestamptz("decided_at"),
+    declineReason: text("decline_reason").$type<DeletionDeclineReason>(),
+    contactsDeleted: integer("contacts_deleted"),
+  },
+  (t) => [
+    index("deletion_requests_org_idx").on(t.orgId, t.status, t.dueAt),
+    index("deletion_requests_requester_idx").on(t.requesterId),
+    uniqueIndex("deletion_requests_one_open").on(t.orgId, t.requesterId).where(sql`status = 'pending'`),
+    check("deletion_requests_status", sql`${t.status} in ('pending', 'completed', 'declined')`),
+    check("deletion_requests_decline", sql`(${t.status} = 'declined') = (${t.declineReason} is not null)`),
+  ],
+);
+
+export const privacyReceiptKinds = ["synced_contacts_deleted", "deletion_requested", "data_exported"] as const;
+export type PrivacyReceiptKind = (typeof privacyReceiptKinds)[number];
+
+/** What a person did from /settings/privacy, kept for them as proof (the audit log holds the same, without the person's view). */
+export const privacyReceipts = pgTable(
+  "privacy_receipts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<PrivacyReceiptKind>().notNull(),
+    /** The campaign concerned, null for "all campaigns"; no foreign key so a receipt outlives a deleted campaign. */
+    orgId: uuid("org_id"),
+    orgName: text("org_name"),
+    count: integer("count").notNull().default(0),
+    details: jsonb("details").$type<Record<string, number | string>>().notNull().default({}),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("privacy_receipts_user_idx").on(t.userId, t.createdAt)],
+);
+
+export type Contact = typeof contacts.$inferSelect;
+export type NewContact = typeof contacts.$inferInsert;
+export type ContactList = typeof contactLists.$inferSelect;
+export type Action = typeof actions.$inferSelect;
+export type Report = typeof reports.$inferSelect;
+export type DeletionRequest = typeof deletionRequests.$inferSelect;
+export type PrivacyReceipt = typeof privacyReceipts.$inferSelect;

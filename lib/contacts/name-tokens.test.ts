@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { nameTokenWithKey, namePrefixes, nameWords, queryPrefixes } from "./name-tokens";
+
+describe("name tokens", () => {
+  it("folds case, accents and punctuation into words", () => {
+    expect(nameWords("  Zoë O'Brien-Smith ")).toEqual(["zoe", "o", "brien", "smith"]);
+  });
+
+  it("stores prefixes of 3 to 12 characters, and short words whole", () => {
+    expect(namePrefixes("Li Maria")).toEqual(["li", "mar", "mari", "maria"]);
+    expect(namePrefixes("Wolfeschlegelsteinhausen").at(-1)).toBe("wolfeschlege");
+  });
+
+  it("looks a query word up by its own first 12 characters", () => {
+    expect(queryPrefixes("MAR maria")).toEqual(["mar", "maria"]);
+    for (const p of queryPrefixes("María")) expect(namePrefixes("Maria Lopez")).toContain(p);
+  });
+
+  it("keys the tokens: another key gives other tokens, and no plain text is kept", () => {
+    const a = nameTokenWithKey(Buffer.alloc(32, 1), "mar");
+    const b = nameTokenWithKey(Buffer.alloc(32, 2), "mar");
+    expect(a).toHaveLength(12);
+    expect(a.equals(b)).toBe(false);
+    expect(a.toString("latin1")).not.toContain("mar");
+  });
+});

@@ -1,0 +1,54 @@
+import "server-only";
+import { createHmac } from "node:crypto";
+import { blindIndexKey } from "@/lib/crypto/data-keys";
+import type { Transaction } from "@/lib/db/client";
+
+/**
+ * Name search without names in clear. Each word of a name is folded (NFKD, marks dropped, lower case) and
+ * its prefixes of 3 to 12 characters (the whole word if shorter) stored as HMACs under the campaign's
+ * blind-index key, truncated to 12 bytes. A query word looks up its own token (its first 12 characters),
+ * so "mar" finds "María" and "Marchetti". Without the key the tokens say only which contacts of one campaign
+ * share a name prefix; decrypting every name to search would not scale past a few thousand contacts.
+ */
+export const NAME_TOKEN_MIN = 3;
+export const NAME_TOKEN_MAX = 12;
+const TOKEN_BYTES = 12;
+
+/** Folded words of a name or query: "  Zoë O'Brien-Smith " → ["zoe", "o", "brien", "smith"]. */
+export function nameWords(value: string): string[] {
+  return value
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
+}
+
+/** The plain prefixes stored for a name (before hashing), without duplicates. */
+export function namePrefixes(name: string): string[] {
+  const out = new Set<string>();
+  for (const word of nameWords(name)) {
+    const chars = Array.from(word);
+    if (chars.length < NAME_TOKEN_MIN) out.add(word);
+    for (let n = NAME_TOKEN_MIN; n <= Math.min(chars.length, NAME_TOKEN_MAX); n++) out.add(chars.slice(0, n).join(""));
+  }
+  return [...out];
+}
+
+/** The plain prefixes a query looks up: one per word (its first 12 characters), duplicates dropped. */
+export function queryPrefixes(query: string): string[] {
+  return [...new Set(nameWords(query).map((w) => Array.from(w).slice(0, NAME_TOKEN_MAX).join("")))];
+}
+
+export function nameTokenWithKey(key: Uint8Array, prefix: string): Buffer {
+  return createHmac("sha256", key).update(`rampart/name-token/v1\0${prefix}`).digest().subarray(0, TOKEN_BYTES);
+}
+
+/** Token functions for one campaign (one key lookup): what to store for a name, what to look up for a query. */
+export async function nameTokenizer(tx: Transaction, orgId: string): Promise<{ forName(name: string): Buffer[]; forQuery(query: string): Buffer[] }> {
+  const key = await blindIndexKey(tx, orgId);
+  return {
+    forName: (name) => namePrefixes(name).map((p) => nameTokenWithKey(key, p)),
+    forQuery: (query) => queryPrefixes(query).map((p) => nameTokenWithKey(key, p)),
+  };
+}

@@ -1,0 +1,179 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { contactNameTokens, contacts, type ContactAddress, type ContactSource } from "@/db/schema";
+import { blindIndexer, normalizeEmail, normalizePhone, NormalizationError } from "@/lib/crypto";
+import type { Transaction } from "@/lib/db/client";
+import { nameTokenizer } from "./name-tokens";
+import { sealedContacts } from "./sealed";
+
+/**
+ * The one write path of contact rows: validation, sealing, blind indexes and name tokens together, in the
+ * caller's tenant transaction. Pages, sync, imports, the demo seed and the bench all write through here.
+ */
+
+const optionalText = (max: number, label: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, `${label} is too long (at most ${max} characters)`)
+    .optional()
+    .transform((v) => (v ? v : undefined));
+
+export const contactEmailSchema = optionalText(320, "Email").refine((v) => {
+  if (v === undefined) return true;
+  try {
+    normalizeEmail(v);
+    return true;
+  } catch (err) {
+    if (err instanceof NormalizationError) return false;
+    throw err;
+  }
+}, "Enter an email address like name@example.org");
+
+export const contactPhoneSchema = optionalText(40, "Phone").refine((v) => {
+  if (v === undefined) return true;
+  try {
+    normalizePhone(v);
+    return true;
+  } catch (err) {
+    if (err instanceof NormalizationError) return false;
+    throw err;
+  }
+}, "Enter a phone number of 4 to 15 digits, e.g. +44 20 7946 0958");
+
+export const addressSchema = z
+  .object({
+    line1: optionalText(200, "Address line 1"),
+    line2: optionalText(200, "Address line 2"),
+    city: optionalText(100, "City"),
+    region: optionalText(100, "Region"),
+    postcode: optionalText(20, "Postcode"),
+    country: optionalText(100, "Country"),
+  })
+  .strict()
+  .transform((a): ContactAddress | undefined => {
+    const kept = Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as ContactAddress;
+    return Object.keys(kept).length ? kept : undefined;
+  });
+
+/** Campaign labels: short, lower case, no personal values. */
+export const tagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9 _-]{0,39}$/, "A tag is 1 to 40 letters, digits, spaces, '-' or '_'");
+
+export const tagsSchema = z
+  .array(tagSchema)
+  .max(20, "At most 20 tags")
+  .transform((t) => [...new Set(t)]);
+
+export const contactInputSchema = z
+  .object({
+    name: z.string().trim().min(1, "Enter a name").max(200, "Name is too long (at most 200 characters)"),
+    email: contactEmailSchema,
+    phone: contactPhoneSchema,
+    address: addressSchema.optional(),
+    notes: optionalText(5000, "Notes"),
+    tags: tagsSchema.default([]),
+  })
+  .strict();
+export type ContactInput = z.input<typeof contactInputSchema>;
+export type ContactValues = z.output<typeof contactInputSchema>;
+
+export type ContactOrigin = {
+  source: ContactSource;
+  /** Member who synced it from their own address book (source "sync"). */
+  syncedBy?: string | null;
+  createdBy?: string | null;
+  assignedTo?: string | null;
+};
+
+const CHUNK = 500;
+
+/** Inserts validated contacts in one campaign; returns their ids in input order. */
+export async function insertContacts(tx: Transaction, orgId: string, inputs: ContactValues[], origin: ContactOrigin): Promise<string[]> {
+  if (inputs.length === 0) return [];
+  if ((origin.syncedBy ?? null) !== null && origin.source !== "sync") throw new TypeError("a synced contact has source 'sync'");
+  const index = await blindIndexer(tx, orgId);
+  const tokens = await nameTokenizer(tx, orgId);
+  const ids: string[] = [];
+  for (let start = 0; start < inputs.length; start += CHUNK) {
+    const rows = [];
+    const tokenRows = [];
+    for (const input of inputs.slice(start, start + CHUNK)) {
+      const id = randomUUID();
+      ids.push(id);
+      rows.push(
+        await sealedContacts.seal(tx, {
+          id,
+          orgId,
+          name: input.name,
+          email: input.email ?? null,
+          phone: input.phone ?? null,
+          address: input.address ?? null,
+          notes: input.notes ?? null,
+          emailIndex: input.email ? index("email", input.email) : null,
+          phoneIndex: input.phone ? index("phone", input.phone) : null,
+          tags: input.tags,
+          source: origin.source,
+          syncedBy: origin.syncedBy ?? null,
+          createdBy: origin.createdBy ?? null,
+          assignedTo: origin.assignedTo ?? null,
+        }),
+      );
+      for (const token of tokens.forName(input.name)) tokenRows.push({ contactId: id, orgId, token });
+    }
+    await tx.insert(contacts).values(rows);
+    for (let t = 0; t < tokenRows.length; t += CHUNK * 4) await tx.insert(contactNameTokens).values(tokenRows.slice(t, t + CHUNK * 4));
+  }
+  return ids;
+}
+
+export const contactPatchSchema = contactInputSchema.partial().strict();
+export type ContactPatch = z.output<typeof contactPatchSchema>;
+
+/**
+ * Changes the given fields of one contact (an explicit `undefined` in a patch made from a form clears it).
+ * Returns the names of the fields that were written, or null when RLS hides the row from this person.
+ */
+export async function updateContactFields(tx: Transaction, orgId: string, id: string, patch: Partial<ContactValues>): Promise<string[] | null> {
+  const [row] = await tx
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.orgId, orgId), eq(contacts.id, id)))
+    .for("update");
+  if (!row) return null;
+  const fields = Object.keys(patch).filter((k) => k in contactInputSchema.shape) as (keyof ContactValues)[];
+  if (fields.length === 0) return [];
+  const index = await blindIndexer(tx, orgId);
+  const plain: Record<string, unknown> = {};
+  const set: Record<string, unknown> = { updatedAt: new Date() };
+  for (const field of fields) {
+    const value = patch[field];
+    if (field === "tags") set.tags = value ?? [];
+    else plain[field] = value ?? null;
+    if (field === "email") set.emailIndex = value ? index("email", value as string) : null;
+    if (field === "phone") set.phoneIndex = value ? index("phone", value as string) : null;
+  }
+  Object.assign(set, await sealedContacts.sealPatch(tx, { orgId, id }, plain));
+  await tx.update(contacts).set(set).where(and(eq(contacts.orgId, orgId), eq(contacts.id, id)));
+  if (fields.includes("name") && patch.name) {
+    const tokens = await nameTokenizer(tx, orgId);
+    await tx.delete(contactNameTokens).where(eq(contactNameTokens.contactId, id));
+    await tx.insert(contactNameTokens).values(tokens.forName(patch.name).map((token) => ({ contactId: id, orgId, token })));
+  }
+  return fields;
+}
+
+/** Deletes contacts for real (their name tokens, list entries, targets and reports go by cascade); returns the ids deleted. */
+export async function deleteContactRows(tx: Transaction, orgId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const gone = await tx
+    .delete(contacts)
+    .where(and(eq(contacts.orgId, orgId), inArray(contacts.id, ids)))
+    .returning({ id: contacts.id });
+  return gone.map((g) => g.id);
+}
