@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contactNameTokens, contacts, reports } from "@/db/schema";
@@ -6,15 +7,14 @@ import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testi
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { contactInputSchema, insertContacts } from "./store";
 import { sealedContacts } from "./sealed";
-import { randomUUID } from "node:crypto";
 
 /** Wall 3 alone (no guard, no lib filter): who reads which contact rows, straight from SQL under RLS. */
 describe.each(testBackends())("contact visibility under RLS (%s)", (backend) => {
   let t: TestDatabase;
   let f: WorkspaceFixture;
-  let campaignContact: string;
-  let assigned: string;
-  let synced: string;
+  let campaignContact: string | undefined;
+  let assigned: string | undefined;
+  let synced: string | undefined;
   const as = (userId: string) => ({ orgId: f.orgA, userId });
   const visible = (userId: string, orgId = f.orgA) =>
     withTenant(t.db, { orgId, userId }, async (tx) => (await tx.select({ id: contacts.id }).from(contacts)).map((r) => r.id).sort());

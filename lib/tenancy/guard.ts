@@ -30,7 +30,11 @@ const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
  * membership row (or a live support grant for staff) → the permission table → the campaign's 2FA policy.
  * Anything short of access reads as "not found", so slugs cannot be enumerated.
  */
-export async function resolveOrgAccess(db: Database, viewer: Viewer, slug: string, permission: Permission): Promise<AccessDecision> {
+/** One permission, or several of which any one is enough (a page admins read in full and volunteers in part). */
+export type Needed = Permission | readonly Permission[];
+const anyOf = (needed: Needed): readonly Permission[] => (typeof needed === "string" ? [needed] : needed);
+
+export async function resolveOrgAccess(db: Database, viewer: Viewer, slug: string, permission: Needed): Promise<AccessDecision> {
   if (!slugPattern.test(slug)) return { ok: false, reason: "not_found" };
   const found = await withPerson(db, viewer.id, async (tx) => {
     const [org] = resultRows<{ id: string; suspended: boolean }>(await tx.execute(sql`select id, suspended from org_lookup_by_slug(${slug})`));
@@ -74,7 +78,7 @@ export async function resolveOrgAccess(db: Database, viewer: Viewer, slug: strin
   if (!orgRow) return { ok: false, reason: "not_found" };
   const settings = orgSettingsSchema.parse(orgRow.settings ?? {});
   if (guardOn && role === "support" && settings.supportAccess === "refused") return { ok: false, reason: "not_found" };
-  if (guardOn && !can(role, permission)) return { ok: false, reason: "not_found" };
+  if (guardOn && !anyOf(permission).some((p) => can(role, p))) return { ok: false, reason: "not_found" };
   if (guardOn && role !== "support" && requiresSecondFactor(settings, role) && !(await viewer.hasSecondFactor()))
     return { ok: false, reason: "second_factor_required", org: { slug } };
 

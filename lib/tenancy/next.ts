@@ -12,13 +12,12 @@ import type { Transaction } from "@/lib/db";
 import { sessionAction, type FormState } from "@/lib/http/action";
 import { problemResponse } from "@/lib/http/problem";
 import { publicRoute, HttpError } from "@/lib/http/route";
-import { resolveOrgAccess, type AccessDecision, type OrgAccess } from "./guard";
-import type { Permission } from "./permissions";
+import { resolveOrgAccess, type AccessDecision, type Needed, type OrgAccess } from "./guard";
 
-const resourceOf = (permission: Permission) => permission.split(":")[0]!.replace(/[^a-z_]/g, "_");
+const resourceOf = (needed: Needed) => (typeof needed === "string" ? needed : needed[0]!).split(":")[0]!.replace(/[^a-z_]/g, "_");
 
 /** The guard for a session already checked (by sessionAction): for actions that must act after their transaction. */
-export async function decide(session: ValidSession, slug: string, permission: Permission): Promise<AccessDecision> {
+export async function decide(session: ValidSession, slug: string, permission: Needed): Promise<AccessDecision> {
   const { db } = await getAuthRuntime();
   return resolveOrgAccess(
     db,
@@ -29,7 +28,7 @@ export async function decide(session: ValidSession, slug: string, permission: Pe
 }
 
 /** Every read by staff under a support grant shows in the campaign's activity feed. */
-async function recordSupportUse(access: OrgAccess, permission: Permission): Promise<void> {
+async function recordSupportUse(access: OrgAccess, permission: Needed): Promise<void> {
   if (access.role !== "support") return;
   const requestId = (await headers()).get("x-request-id");
   await access.run((tx) =>
@@ -47,7 +46,7 @@ async function recordSupportUse(access: OrgAccess, permission: Permission): Prom
  * For campaign pages: session → organisation → membership or grant → permission → 2FA policy.
  * Anything short of access is a 404 (slugs are not enumerable); a suspended campaign shows its notice.
  */
-export const requireOrgAccess = cache(async (slug: string, permission: Permission, options: { recordSupportUse?: boolean } = {}): Promise<OrgAccess> => {
+export const requireOrgAccess = cache(async (slug: string, permission: Needed, options: { recordSupportUse?: boolean } = {}): Promise<OrgAccess> => {
   const session = await requireSession(`/o/${slug}`);
   const decision = await decide(session, slug, permission);
   if (!decision.ok) {
@@ -66,7 +65,7 @@ export type OrgActionContext = { access: OrgAccess; tx: Transaction; session: Va
  * For campaign server actions: the form names the campaign in `org`; the guard runs before the input
  * is parsed, and the body runs in one tenant transaction for this person (so RLS checks them again).
  */
-export function orgAction<S extends z.ZodType>(permission: Permission, schema: S, body: (input: z.output<S>, ctx: OrgActionContext) => Promise<FormState>) {
+export function orgAction<S extends z.ZodType>(permission: Needed, schema: S, body: (input: z.output<S>, ctx: OrgActionContext) => Promise<FormState>) {
   return sessionAction(z.object({ org: z.string().max(64) }).loose(), async (raw, { session, requestId }) => {
     const decision = await decide(session, raw.org, permission);
     if (!decision.ok) return { message: "This campaign is not available to you." };
@@ -78,7 +77,7 @@ export function orgAction<S extends z.ZodType>(permission: Permission, schema: S
 type OrgRouteHandler = (request: Request, ctx: { access: OrgAccess; requestId: string }) => Promise<Response>;
 
 /** For campaign route handlers (/api/o/[org]/…): the same chain; refusals are 404 problem+json. */
-export function orgRoute(permission: Permission, handler: OrgRouteHandler) {
+export function orgRoute(permission: Needed, handler: OrgRouteHandler) {
   return publicRoute<{ org: string }>(async (request, { params, requestId }) => {
     const session = await getCurrentSession();
     if (!session) return problemResponse({ status: 401, title: "Sign in required", requestId });

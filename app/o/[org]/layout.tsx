@@ -8,8 +8,12 @@ export default async function OrgLayout({ children, params }: { children: ReactN
   const base = `/o/${access.org.slug}`;
   const tabs = [
     { href: base, label: "Dashboard", show: true },
+    { href: `${base}/contacts`, label: "Contacts", show: access.can("contacts:read") || access.can("contacts:read_assigned") },
+    { href: `${base}/actions`, label: "Actions", show: access.can("actions:read") || access.can("actions:read_assigned") },
+    { href: `${base}/reports`, label: "Reports", show: access.can("reports:read") || access.can("reports:file") },
     { href: `${base}/activity`, label: "Activity", show: access.can("activity:read") || access.can("activity:read_own") },
     { href: `${base}/volunteers`, label: "Volunteers", show: access.can("members:read") },
+    { href: `${base}/deletion-requests`, label: "Deletion requests", show: access.can("deletion_requests:manage") },
     { href: `${base}/settings`, label: "Settings", show: access.can("org:settings") },
   ].filter((t) => t.show);
   return (
@@ -24,7 +28,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
           <span className="font-semibold text-slate-900 dark:text-slate-100">{access.org.name}</span> · you are {access.role === "support" ? "platform support" : access.role === "volunteer" ? "a volunteer" : `an ${access.role}`}
         </p>
         <nav aria-label="Campaign">
-          <ul className="flex gap-1 text-sm">
+          <ul className="flex flex-wrap gap-1 text-sm">
             {tabs.map((t) => (
               <li key={t.href}>
                 <Link href={t.href} className="rounded px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
