@@ -42,7 +42,13 @@ function expectOutcome(row: MatrixRow, role: MatrixRole, expected: Outcome, res:
     return;
   }
   expect(res.status(), where).toBe(expected);
-  if (api) {
+  if (row.download) {
+    // Refusals come from middleware (an HTML 404) or the route's guard (problem+json); either way no file.
+    if (expected === 200) {
+      expect(res.headers()["content-type"], where).toContain(row.download);
+      expect(res.headers()["content-disposition"], where).toContain("attachment");
+    } else expect(res.headers()["content-disposition"] ?? "", where).not.toContain("attachment");
+  } else if (api) {
     expect(res.headers()["content-type"], where).toContain(expected === 200 ? "application/json" : "application/problem+json");
   } else {
     expect(res.headers()["content-type"], where).toContain("text/html");
