@@ -1,0 +1,281 @@
+import { randomUUID } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { auditEvents, contacts, reports } from "@/db/schema";
+import { resultRows } from "@/lib/db/client";
+import { withTenant } from "@/lib/db/tenant";
+import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
+import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
+import type { AccessRole } from "@/lib/tenancy/permissions";
+import {
+  assignContact,
+  classifySearch,
+  ContactNotFoundError,
+  ContactRuleError,
+  createContact,
+  deleteContact,
+  getContact,
+  listContacts,
+  setContactTags,
+  updateContact,
+  type ContactViewer,
+} from "./contacts";
+import { sealedContacts } from "./sealed";
+import { contactInputSchema, deleteContactRows, insertContacts, updateContactFields } from "./store";
+
+describe("classifySearch", () => {
+  it("reads emails, phone numbers and names", () => {
+    expect(classifySearch("Maria@Example.org")).toBe("email");
+    expect(classifySearch("+44 (20) 7946-0958")).toBe("phone");
+    expect(classifySearch("020 7946")).toBe("phone");
+    expect(classifySearch("123")).toBe("name");
+    expect(classifySearch("maria lopez")).toBe("name");
+  });
+});
+
+describe.each(testBackends())("contacts as people see them (%s)", (backend) => {
+  let t: TestDatabase;
+  let f: WorkspaceFixture;
+  const ids: Record<string, string> = {};
+  const viewer = (userId: string, role: AccessRole, orgId = f.orgA): ContactViewer => ({ orgId, userId, role });
+  const admin = () => viewer(f.admin, "admin");
+  const volunteer = () => viewer(f.volunteer, "volunteer");
+  const as = <T>(v: ContactViewer, fn: (tx: Parameters<Parameters<typeof withTenant>[2]>[0]) => Promise<T>) => withTenant(t.db, { orgId: v.orgId, userId: v.userId }, fn);
+  const eventsFor = (id: string) =>
+    as(admin(), async (tx) =>
+      (await tx.select({ action: auditEvents.action, metadata: auditEvents.metadata }).from(auditEvents).where(and(eq(auditEvents.targetType, "contact"), eq(auditEvents.targetId, id)))).map(
+        (e) => e.action,
+      ),
+    );
+
+  beforeAll(async () => {
+    t = await createTestDatabase(backend);
+    f = await seedWorkspaceFixture(t.db);
+    ids.maria = await as(admin(), (tx) => createContact(tx, admin(), { name: "María Lopez", email: "maria.lopez@example.org", phone: "+44 20 7946 0958", notes: "Campaign note", tags: ["donor"] }));
+    ids.marchetti = await as(admin(), (tx) => createContact(tx, admin(), { name: "Luca Marchetti", email: "luca@example.org" }));
+    ids.assigned = await as(admin(), (tx) =>
+      createContact(tx, admin(), { name: "Sam Okafor", phone: "07700 900123", notes: "Private campaign note", tags: ["ward-5"] }, { assignedTo: f.volunteer }),
+    );
+    [ids.synced] = await as(volunteer(), (tx) =>
+      insertContacts(tx, f.orgA, [contactInputSchema.parse({ name: "Aunt Jo", email: "jo@example.org", notes: "Mine" })], { source: "sync", syncedBy: f.volunteer, createdBy: f.volunteer }),
+    );
+    ids.other = await withTenant(t.db, { orgId: f.orgB, userId: f.ownerB }, (tx) => createContact(tx, viewer(f.ownerB, "owner", f.orgB), { name: "Rival Person" }));
+  }, 60_000);
+  afterAll(async () => t?.drop());
+
+  describe("search", () => {
+    const search = (q: string, v = admin()) => as(v, async (tx) => (await listContacts(tx, v, { q })).rows.map((r) => r.id));
+
+    it("finds an exact email whatever its case and surrounding spaces", async () => {
+      expect(await search("  MARIA.Lopez@Example.ORG ")).toEqual([ids.maria]);
+      expect(await search("maria@example.org")).toEqual([]);
+      expect(await search("not-an-email@")).toEqual([]);
+    });
+
+    it("finds a phone number written another way", async () => {
+      expect(await search("+44 (20) 7946-0958")).toEqual([ids.maria]);
+      expect(await search("07700-900-123")).toEqual([ids.assigned]);
+    });
+
+    it("finds names by the start of each word, every word required, accents folded", async () => {
+      expect((await search("mar")).sort()).toEqual([ids.maria, ids.marchetti].sort());
+      expect(await search("maria lop")).toEqual([ids.maria]);
+      expect(await search("lop luca")).toEqual([]);
+      expect(await search("MARCHETTI")).toEqual([ids.marchetti]);
+      expect(await search("--")).toEqual([]);
+    });
+
+    it("needs no name in clear: the stored name and tokens do not contain it", async () => {
+      const rows = await withTenant(t.db, { orgId: f.orgA }, async (tx) =>
+        resultRows<{ name: Buffer }>(await tx.execute(sql`select name from contacts where id = ${ids.maria}::uuid`)),
+      );
+      expect(Buffer.from(rows[0]!.name).toString("latin1")).not.toMatch(/lopez/i);
+      const tokens = await withTenant(t.db, { orgId: f.orgA }, async (tx) => resultRows<{ token: Buffer }>(await tx.execute(sql`select token from contact_name_tokens where contact_id = ${ids.maria}::uuid`)));
+      expect(tokens.length).toBeGreaterThan(0);
+      for (const { token } of tokens) expect(Buffer.from(token).toString("latin1")).not.toMatch(/lop|mar/i);
+    });
+
+    it("a volunteer's search stays within what they see", async () => {
+      expect(await search("maria.lopez@example.org", volunteer())).toEqual([]);
+      expect(await search("sam", volunteer())).toEqual([ids.assigned]);
+      expect(await search("aunt", volunteer())).toEqual([ids.synced]);
+      expect(await search("aunt")).toEqual([]);
+    });
+  });
+
+  describe("filters", () => {
+    it("filters managers by tag and assignee; volunteers' filters are ignored", async () => {
+      const list = (v: ContactViewer, q: Parameters<typeof listContacts>[2]) => as(v, async (tx) => (await listContacts(tx, v, q)).rows.map((r) => r.id).sort());
+      expect(await list(admin(), { tag: "donor" })).toEqual([ids.maria]);
+      expect(await list(admin(), { assignedTo: f.volunteer })).toEqual([ids.assigned]);
+      expect(await list(admin(), { assignedTo: "none" })).toEqual([ids.maria, ids.marchetti].sort());
+      expect(await list(volunteer(), { tag: "donor" })).toEqual([ids.assigned, ids.synced].sort());
+    });
+  });
+
+  describe("what each role is given", () => {
+    it("a volunteer lists only what is assigned to them and what they synced, in the reach-out shape", async () => {
+      const page = await as(volunteer(), (tx) => listContacts(tx, volunteer()));
+      expect(page.view).toBe("reach_out");
+      expect(page.rows.map((r) => r.id).sort()).toEqual([ids.assigned, ids.synced].sort());
+      for (const row of page.rows) {
+        expect(Object.keys(row).sort()).toEqual(["address", "createdAt", "email", "id", "name", "phone", "syncedByMe", "view"]);
+      }
+      const v2 = viewer(f.volunteer2, "volunteer");
+      expect((await as(v2, (tx) => listContacts(tx, v2))).rows).toEqual([]);
+    });
+
+    it("a volunteer never gets a campaign contact's notes, but gets their own synced contact's", async () => {
+      const assigned = await as(volunteer(), (tx) => getContact(tx, volunteer(), ids.assigned!));
+      expect(assigned).toMatchObject({ view: "reach_out", name: "Sam Okafor", notes: null, canEdit: false });
+      expect(assigned).not.toHaveProperty("tags");
+      expect(assigned).not.toHaveProperty("assignee");
+      const mine = await as(volunteer(), (tx) => getContact(tx, volunteer(), ids.synced!));
+      expect(mine).toMatchObject({ view: "reach_out", notes: "Mine", canEdit: true, syncedByMe: true });
+    });
+
+    it("managers get the full shape, notes and tags included", async () => {
+      const c = await as(admin(), (tx) => getContact(tx, admin(), ids.assigned!));
+      expect(c).toMatchObject({ view: "full", notes: "Private campaign note", tags: ["ward-5"], assignee: { id: f.volunteer, name: "volunteer" }, canEdit: true });
+    });
+
+    it("a contact not visible, another campaign's, or a malformed id is null", async () => {
+      expect(await as(volunteer(), (tx) => getContact(tx, volunteer(), ids.maria!))).toBeNull();
+      expect(await as(admin(), (tx) => getContact(tx, admin(), ids.other!))).toBeNull();
+      const ownerB = viewer(f.ownerB, "owner", f.orgB);
+      expect(await withTenant(t.db, { orgId: f.orgB, userId: f.ownerB }, (tx) => getContact(tx, ownerB, ids.maria!))).toBeNull();
+      expect(await as(admin(), (tx) => getContact(tx, admin(), "not-a-uuid"))).toBeNull();
+      expect(await as(admin(), (tx) => getContact(tx, viewer(f.admin, "admin"), randomUUID()))).toBeNull();
+    });
+
+    it("an admin sees a volunteer's synced contact only after the volunteer completed a report on it, and never its notes", async () => {
+      const [id] = await as(volunteer(), (tx) =>
+        insertContacts(tx, f.orgA, [contactInputSchema.parse({ name: "Cousin Ray", notes: "volunteer's own" })], { source: "sync", syncedBy: f.volunteer, createdBy: f.volunteer }),
+      );
+      expect(await as(admin(), (tx) => getContact(tx, admin(), id!))).toBeNull();
+      const reportId = randomUUID();
+      await as(volunteer(), (tx) => tx.insert(reports).values({ id: reportId, orgId: f.orgA, contactId: id!, filedBy: f.volunteer, outcome: "reached" }));
+      expect(await as(admin(), (tx) => getContact(tx, admin(), id!))).toBeNull();
+      await as(volunteer(), (tx) => tx.update(reports).set({ completedAt: new Date() }).where(eq(reports.id, reportId)));
+      const seen = await as(admin(), (tx) => getContact(tx, admin(), id!));
+      expect(seen).toMatchObject({ name: "Cousin Ray", notes: null, synced: true, canEdit: false });
+      await expect(as(admin(), (tx) => updateContact(tx, admin(), id!, { name: "Changed" }))).rejects.toThrow(ContactRuleError);
+      await expect(as(admin(), (tx) => deleteContact(tx, admin(), id!))).rejects.toThrow(ContactRuleError);
+    });
+  });
+
+  describe("volunteers cannot change campaign contacts", () => {
+    it("the lib refuses", async () => {
+      await expect(as(volunteer(), (tx) => updateContact(tx, volunteer(), ids.assigned!, { name: "X" }))).rejects.toThrow(ContactRuleError);
+      await expect(as(volunteer(), (tx) => deleteContact(tx, volunteer(), ids.assigned!))).rejects.toThrow(ContactRuleError);
+      await expect(as(volunteer(), (tx) => assignContact(tx, volunteer(), ids.assigned!, f.volunteer2))).rejects.toThrow(ContactRuleError);
+      await expect(as(volunteer(), (tx) => setContactTags(tx, volunteer(), ids.assigned!, ["x"]))).rejects.toThrow(ContactRuleError);
+      await expect(as(volunteer(), (tx) => createContact(tx, volunteer(), { name: "X" }))).rejects.toThrow(ContactRuleError);
+      await expect(as(volunteer(), (tx) => updateContact(tx, volunteer(), ids.maria!, { name: "X" }))).rejects.toThrow(ContactNotFoundError);
+      await expect(as(volunteer(), (tx) => deleteContact(tx, volunteer(), ids.maria!))).rejects.toThrow(ContactNotFoundError);
+    });
+
+    it("row-level security refuses too, without the lib's checks", async () => {
+      expect(await as(volunteer(), (tx) => updateContactFields(tx, f.orgA, ids.assigned!, { name: "X" }))).toBeNull();
+      expect(await as(volunteer(), (tx) => deleteContactRows(tx, f.orgA, [ids.assigned!, ids.maria!]))).toEqual([]);
+      expect(await as(volunteer(), (tx) => tx.update(contacts).set({ assignedTo: f.volunteer2 }).where(eq(contacts.id, ids.assigned!)).returning())).toEqual([]);
+      const still = await as(admin(), (tx) => getContact(tx, admin(), ids.assigned!));
+      expect(still).toMatchObject({ name: "Sam Okafor", assignee: { id: f.volunteer } });
+    });
+
+    it("a volunteer edits and deletes a contact they synced", async () => {
+      const [id] = await as(volunteer(), (tx) =>
+        insertContacts(tx, f.orgA, [contactInputSchema.parse({ name: "Old Friend" })], { source: "sync", syncedBy: f.volunteer, createdBy: f.volunteer }),
+      );
+      expect(await as(volunteer(), (tx) => updateContact(tx, volunteer(), id!, { name: "Old Friend", phone: "555 0100" }))).toEqual(["phone"]);
+      expect(await as(volunteer(), (tx) => getContact(tx, volunteer(), id!))).toMatchObject({ phone: "555 0100" });
+      await as(volunteer(), (tx) => deleteContact(tx, volunteer(), id!));
+      expect(await as(volunteer(), (tx) => getContact(tx, volunteer(), id!))).toBeNull();
+    });
+  });
+
+  describe("assignment", () => {
+    it("assigns only to active members of the campaign", async () => {
+      await expect(as(admin(), (tx) => assignContact(tx, admin(), ids.marchetti!, f.outsider))).rejects.toThrow("not a member");
+      await expect(as(admin(), (tx) => assignContact(tx, admin(), ids.marchetti!, f.ownerB))).rejects.toThrow("not a member");
+      await expect(as(admin(), (tx) => createContact(tx, admin(), { name: "Y" }, { assignedTo: f.ownerB }))).rejects.toThrow("not a member");
+      await expect(as(admin(), (tx) => assignContact(tx, admin(), ids.synced!, f.volunteer2))).rejects.toThrow(ContactNotFoundError);
+    });
+
+    it("assigning shows the contact to the volunteer; unassigning hides it again", async () => {
+      const v2 = viewer(f.volunteer2, "volunteer");
+      await as(admin(), (tx) => assignContact(tx, admin(), ids.marchetti!, f.volunteer2));
+      expect(await as(v2, (tx) => getContact(tx, v2, ids.marchetti!))).toMatchObject({ name: "Luca Marchetti" });
+      await as(admin(), (tx) => assignContact(tx, admin(), ids.marchetti!, null));
+      expect(await as(v2, (tx) => getContact(tx, v2, ids.marchetti!))).toBeNull();
+      const events = await eventsFor(ids.marchetti!);
+      expect(events.filter((a) => a === "contact.assigned")).toHaveLength(2);
+    });
+  });
+
+  describe("every write is audited", () => {
+    it("create, update, tags, assign and delete each record their event", async () => {
+      const id = await as(admin(), (tx) => createContact(tx, admin(), { name: "Audit Me", email: "audit@example.org" }, { assignedTo: f.volunteer2 }));
+      expect(await eventsFor(id)).toEqual(["contact.created", "contact.assigned"]);
+      const [created] = await as(admin(), (tx) => tx.select({ metadata: auditEvents.metadata }).from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, "contact.created"))));
+      expect(created!.metadata).toEqual({ source: "manual" });
+
+      expect(await as(admin(), (tx) => updateContact(tx, admin(), id, { name: "Audit Me", email: "new@example.org", notes: "n" }))).toEqual(["email", "notes"]);
+      expect(await as(admin(), (tx) => updateContact(tx, admin(), id, { name: "Audit Me", email: "new@example.org", notes: "n" }))).toEqual([]);
+      expect(await as(admin(), (tx) => setContactTags(tx, admin(), id, ["A", "b", "a"]))).toEqual({ added: 2, removed: 0 });
+      expect(await as(admin(), (tx) => setContactTags(tx, admin(), id, ["b"]))).toEqual({ added: 0, removed: 1 });
+      await as(admin(), (tx) => assignContact(tx, admin(), id, f.volunteer));
+      await as(admin(), (tx) => deleteContact(tx, admin(), id));
+      expect(await eventsFor(id)).toEqual(["contact.created", "contact.assigned", "contact.updated", "contact.tags_changed", "contact.tags_changed", "contact.assigned", "contact.deleted"]);
+      const [updated] = await as(admin(), (tx) => tx.select({ metadata: auditEvents.metadata }).from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, "contact.updated"))));
+      expect(updated!.metadata).toEqual({ fields: ["email", "notes"] });
+      expect(await withTenant(t.db, { orgId: f.orgA }, async (tx) => (await tx.select().from(contacts).where(eq(contacts.id, id))).length)).toBe(0);
+      // The index moved with the email: the old one finds nothing.
+      expect((await as(admin(), (tx) => listContacts(tx, admin(), { q: "audit@example.org" }))).total).toBe(0);
+    });
+
+    it("a failed write leaves nothing behind", async () => {
+      await expect(as(admin(), (tx) => createContact(tx, admin(), { name: "", email: "x" }))).rejects.toThrow();
+      await expect(as(admin(), (tx) => setContactTags(tx, admin(), ids.maria!, ["no/slashes"]))).rejects.toThrow();
+    });
+  });
+});
+
+describe.each(testBackends())("contact pages at scale (%s)", (backend) => {
+  let t: TestDatabase;
+  let f: WorkspaceFixture;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(backend);
+    f = await seedWorkspaceFixture(t.db, "scale");
+    const values = Array.from({ length: 2000 }, (_, i) => contactInputSchema.parse({ name: `Person ${String(i).padStart(4, "0")}` }));
+    await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => insertContacts(tx, f.orgA, values, { source: "import", createdBy: f.admin }));
+  }, 240_000);
+  afterAll(async () => t?.drop());
+
+  it("counts every contact but decrypts only the page", async () => {
+    const spy = vi.spyOn(sealedContacts, "openAll");
+    try {
+      const v: ContactViewer = { orgId: f.orgA, userId: f.admin, role: "admin" };
+      const first = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 1 }));
+      expect(first.total).toBe(2000);
+      expect(first.pageCount).toBe(40);
+      expect(first.rows).toHaveLength(50);
+      expect(spy.mock.calls.reduce((n, [, rows]) => n + rows.length, 0)).toBe(50);
+
+      const second = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 2, pageSize: 500 }));
+      expect(second.pageSize).toBe(100);
+      expect(second.rows).toHaveLength(100);
+      const pageOne = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 1, pageSize: 100 }));
+      const seen = new Set([...pageOne.rows, ...second.rows].map((r) => r.id));
+      expect(seen.size).toBe(200);
+      const last = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 40 }));
+      expect(last.rows).toHaveLength(50);
+      expect((await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 41 }))).rows).toEqual([]);
+      const search = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { q: "person 001" }));
+      expect(search.total).toBe(10);
+    } finally {
+      spy.mockRestore();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,124 @@
+import "server-only";
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { contactListMembers, contactLists, contacts } from "@/db/schema";
+import { recordAuditEvent } from "@/lib/audit";
+import type { Transaction } from "@/lib/db/client";
+import { can } from "@/lib/tenancy/permissions";
+import { ContactNotFoundError, ContactRuleError, contactScope, isUuid, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
+
+/** Named lists of a campaign's contacts (managers): unique names, member counts, every change in the audit log. */
+
+export const listNameSchema = z.string().trim().min(1, "Enter a name for the list").max(80, "A list name is at most 80 characters");
+
+export type ContactListSummary = { id: string; name: string; members: number; createdAt: Date };
+
+export class ContactListNotFoundError extends Error {
+  constructor() {
+    super("That list does not exist or is not available to you.");
+    this.name = "ContactListNotFoundError";
+  }
+}
+
+const audit = (viewer: ContactViewer, ctx: ContactWriteContext) => ({ orgId: viewer.orgId, actor: { kind: "member" as const, id: viewer.userId }, requestId: ctx.requestId ?? null });
+
+const requireWrite = (viewer: ContactViewer) => {
+  if (!can(viewer.role, "contacts:write")) throw new ContactRuleError("Only the campaign's admins can change lists.");
+};
+
+/** The campaign's lists by name, each with how many contacts this person can see in it; volunteers get none. */
+export async function listContactLists(tx: Transaction, viewer: ContactViewer): Promise<ContactListSummary[]> {
+  if (contactScope(viewer) !== "full") return [];
+  const rows = await tx
+    .select({ id: contactLists.id, name: contactLists.name, createdAt: contactLists.createdAt, members: count(contacts.id) })
+    .from(contactLists)
+    .leftJoin(contactListMembers, eq(contactListMembers.listId, contactLists.id))
+    .leftJoin(contacts, and(eq(contacts.id, contactListMembers.contactId), visibleContacts(viewer, "full")))
+    .where(eq(contactLists.orgId, viewer.orgId))
+    .groupBy(contactLists.id)
+    .orderBy(asc(contactLists.name));
+  return rows.map((r) => ({ ...r, members: Number(r.members) }));
+}
+
+async function nameTaken(tx: Transaction, orgId: string, name: string, except?: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: contactLists.id })
+    .from(contactLists)
+    .where(and(eq(contactLists.orgId, orgId), sql`lower(${contactLists.name}) = lower(${name})`, except ? sql`${contactLists.id} <> ${except}` : undefined));
+  return !!row;
+}
+
+const duplicate = (name: string) => new ContactRuleError(`A list named "${name}" already exists. Choose another name.`);
+
+export async function createContactList(tx: Transaction, viewer: ContactViewer, rawName: string, ctx: ContactWriteContext = {}): Promise<string> {
+  requireWrite(viewer);
+  const name = listNameSchema.parse(rawName);
+  if (await nameTaken(tx, viewer.orgId, name)) throw duplicate(name);
+  // A concurrent insert of the same name conflicts without aborting the transaction.
+  const [row] = await tx.insert(contactLists).values({ orgId: viewer.orgId, name, createdBy: viewer.userId }).onConflictDoNothing().returning({ id: contactLists.id });
+  if (!row) throw duplicate(name);
+  await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact_list.created" });
+  return row.id;
+}
+
+async function requireList(tx: Transaction, viewer: ContactViewer, listId: string): Promise<void> {
+  const [row] = isUuid(listId)
+    ? await tx.select({ id: contactLists.id }).from(contactLists).where(and(eq(contactLists.orgId, viewer.orgId), eq(contactLists.id, listId)))
+    : [];
+  if (!row) throw new ContactListNotFoundError();
+}
+
+export async function renameContactList(tx: Transaction, viewer: ContactViewer, listId: string, rawName: string, ctx: ContactWriteContext = {}): Promise<void> {
+  requireWrite(viewer);
+  const name = listNameSchema.parse(rawName);
+  await requireList(tx, viewer, listId);
+  if (await nameTaken(tx, viewer.orgId, name, listId)) throw duplicate(name);
+  const [row] = await tx
+    .update(contactLists)
+    .set({ name })
+    .where(and(eq(contactLists.orgId, viewer.orgId), eq(contactLists.id, listId)))
+    .returning({ id: contactLists.id });
+  if (!row) throw new ContactListNotFoundError();
+  await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact_list.changed" });
+}
+
+/** Deletes the list; its contacts stay. */
+export async function deleteContactList(tx: Transaction, viewer: ContactViewer, listId: string, ctx: ContactWriteContext = {}): Promise<void> {
+  requireWrite(viewer);
+  await requireList(tx, viewer, listId);
+  const gone = await tx.delete(contactLists).where(and(eq(contactLists.orgId, viewer.orgId), eq(contactLists.id, listId))).returning({ id: contactLists.id });
+  if (gone.length === 0) throw new ContactListNotFoundError();
+  await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact_list.deleted" });
+}
+
+async function requireVisibleContact(tx: Transaction, viewer: ContactViewer, contactId: string): Promise<void> {
+  const [row] = isUuid(contactId)
+    ? await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.id, contactId), visibleContacts(viewer, "full")))
+    : [];
+  if (!row) throw new ContactNotFoundError();
+}
+
+/** Puts a contact on a list; false when it was already there (nothing recorded). */
+export async function addToContactList(tx: Transaction, viewer: ContactViewer, listId: string, contactId: string, ctx: ContactWriteContext = {}): Promise<boolean> {
+  requireWrite(viewer);
+  await requireList(tx, viewer, listId);
+  await requireVisibleContact(tx, viewer, contactId);
+  const added = await tx.insert(contactListMembers).values({ listId, contactId, orgId: viewer.orgId }).onConflictDoNothing().returning({ id: contactListMembers.contactId });
+  if (added.length === 0) return false;
+  await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact_list.changed", target: { type: "contact", id: contactId }, metadata: { added: 1 } });
+  return true;
+}
+
+/** Takes a contact off a list; false when it was not on it. */
+export async function removeFromContactList(tx: Transaction, viewer: ContactViewer, listId: string, contactId: string, ctx: ContactWriteContext = {}): Promise<boolean> {
+  requireWrite(viewer);
+  await requireList(tx, viewer, listId);
+  await requireVisibleContact(tx, viewer, contactId);
+  const removed = await tx
+    .delete(contactListMembers)
+    .where(and(eq(contactListMembers.orgId, viewer.orgId), eq(contactListMembers.listId, listId), eq(contactListMembers.contactId, contactId)))
+    .returning({ id: contactListMembers.contactId });
+  if (removed.length === 0) return false;
+  await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact_list.changed", target: { type: "contact", id: contactId }, metadata: { removed: 1 } });
+  return true;
+}
