@@ -1,4 +1,5 @@
 import "server-only";
+import { purgeExpiredActions } from "@/lib/actions/retention";
 import { archiveAllExpiredEvents } from "@/lib/audit/retention";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import type { Config } from "@/lib/config";
@@ -11,11 +12,13 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, drop dead rate-limit counters. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
   if (sweep.failures.length) logger.warn({ failures: sweep.failures.length }, "audit archive sweep: some chains were not archived");
+  const purge = await purgeExpiredActions(db, now);
+  if (purge.failures.length) logger.warn({ failures: purge.failures.length }, "trash purge: some campaigns were not purged");
   await pruneRateLimitHits(db, config.auth.loginLimitWindowSeconds * 1000 * 4, now.getTime());
 }
 
