@@ -4,6 +4,7 @@ import { enterSystem, enterTenant } from "@/lib/db/tenant";
 import { hashPassword } from "@/lib/auth/password";
 import { recordAuditEvent } from "@/lib/audit";
 import { memberships, organizations, systemMeta, users, type Role } from "@/db/schema";
+import { seedDemoWorkspace } from "./workspace";
 
 export const demoOrganizations = [
   { slug: "demo-campaign", name: "Demo Campaign" },
@@ -45,6 +46,7 @@ async function seed(tx: Transaction, password: string): Promise<void> {
   await enterSystem(tx);
   const passwordHash = await hashPassword(password);
   const orgIds = new Map<string, string>();
+  const people = new Map<string, string>();
   for (const org of demoOrganizations) {
     const [row] = await tx.insert(organizations).values(org).returning({ id: organizations.id });
     orgIds.set(org.slug, row!.id);
@@ -54,6 +56,7 @@ async function seed(tx: Transaction, password: string): Promise<void> {
       .insert(users)
       .values({ email: account.email, name: account.name, passwordHash, isStaff: account.staff ?? false, emailVerifiedAt: new Date() })
       .returning({ id: users.id });
+    people.set(account.email, user!.id);
     if (account.org && account.role) {
       const orgId = orgIds.get(account.org)!;
       await tx.insert(memberships).values({ orgId, userId: user!.id, role: account.role });
@@ -63,6 +66,13 @@ async function seed(tx: Transaction, password: string): Promise<void> {
       else await recordAuditEvent(tx, { orgId, actor, action: "member.invitation.accepted", metadata: { role: account.role } });
     }
   }
+  const person = (email: string) => people.get(email)!;
+  await seedDemoWorkspace(
+    tx,
+    { demo: orgIds.get("demo-campaign")!, rival: orgIds.get("rival-campaign")! },
+    { owner: person("owner@demo.test"), admin: person("admin@demo.test"), volunteer: person("volunteer@demo.test"), volunteer2: person("volunteer2@demo.test"), rivalOwner: person("owner@rival.test") },
+  );
+  await enterSystem(tx);
   await tx.insert(systemMeta).values({ key: SEEDED, value: new Date().toISOString() });
 }
 
