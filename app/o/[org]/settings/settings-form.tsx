@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
-import type { OrgSettings } from "@/lib/tenancy/settings";
+import { TRASH_RETENTION_DAYS, type OrgSettings } from "@/lib/tenancy/settings";
 
 export function SecuritySettingsForm({ action, org, settings }: { action: (s: FormState, f: FormData) => Promise<FormState>; org: string; settings: OrgSettings }) {
   const [state, formAction, pending] = useActionState(action, {});
@@ -44,6 +44,26 @@ export function SecuritySettingsForm({ action, org, settings }: { action: (s: Fo
         </label>
         <input id="retention" name="auditRetentionDays" type="number" min={1} max={90} defaultValue={settings.auditRetentionDays} className={`${inputClass} max-w-32`} />
         {state.fieldErrors?.auditRetentionDays && <p className="mt-1 text-sm text-red-700">{state.fieldErrors.auditRetentionDays}</p>}
+      </div>
+      <div>
+        <label htmlFor="trash-retention" className="font-medium">
+          Keep deleted actions in the trash for this many days
+        </label>
+        <p id="trash-retention-hint" className="text-sm text-slate-600 dark:text-slate-400">
+          Until then they can be restored from the trash; afterwards they are deleted for good. 1 to {TRASH_RETENTION_DAYS.max} days.
+        </p>
+        <input
+          id="trash-retention"
+          name="trashRetentionDays"
+          type="number"
+          min={TRASH_RETENTION_DAYS.min}
+          max={TRASH_RETENTION_DAYS.max}
+          defaultValue={settings.trashRetentionDays}
+          aria-describedby="trash-retention-hint"
+          aria-invalid={state.fieldErrors?.trashRetentionDays ? true : undefined}
+          className={`${inputClass} max-w-32`}
+        />
+        {state.fieldErrors?.trashRetentionDays && <p className="mt-1 text-sm text-red-700">{state.fieldErrors.trashRetentionDays}</p>}
       </div>
       {state.message && (
         <p role="status" className="text-sm">
