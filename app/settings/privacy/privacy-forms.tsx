@@ -1,0 +1,58 @@
+"use client";
+
+import { useActionState, useId } from "react";
+import type { FormState } from "@/lib/http/action";
+
+type Action = (state: FormState, form: FormData) => Promise<FormState>;
+
+const dangerButton =
+  "rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950";
+
+function Result({ state }: { state: FormState }) {
+  const error = state.fieldErrors ? Object.values(state.fieldErrors)[0] : undefined;
+  if (!state.message && !error) return null;
+  return (
+    <p role={state.ok ? "status" : "alert"} className={`text-sm ${state.ok ? "text-emerald-800 dark:text-emerald-300" : "text-red-700 dark:text-red-400"}`}>
+      {error ?? state.message}
+    </p>
+  );
+}
+
+/** A destructive button behind a confirmation checkbox (the server checks it too). */
+export function ConfirmDeleteForm({ action, scope, label, testId }: { action: Action; scope: string; label: string; testId: string }) {
+  const [state, formAction, pending] = useActionState(action, {});
+  const id = useId();
+  return (
+    <form action={formAction} className="flex flex-col gap-2" data-testid={testId}>
+      <input type="hidden" name="scope" value={scope} />
+      <div className="flex flex-wrap items-center gap-3">
+        <label htmlFor={`${id}-confirm`} className="inline-flex items-center gap-2 text-sm">
+          <input id={`${id}-confirm`} type="checkbox" name="confirm" required className="h-4 w-4" />I understand this cannot be undone
+        </label>
+        <button type="submit" disabled={pending} className={dangerButton}>
+          {pending ? "Deleting…" : label}
+        </button>
+      </div>
+      <Result state={state} />
+    </form>
+  );
+}
+
+/** One button, with the outcome announced beside it. */
+export function SubmitForm({ action, label, testId }: { action: Action; label: string; testId: string }) {
+  const [state, formAction, pending] = useActionState(action, {});
+  return (
+    <form action={formAction} className="flex flex-col gap-2" data-testid={testId}>
+      <div>
+        <button
+          type="submit"
+          disabled={pending}
+          className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-60 dark:border-slate-600 dark:hover:bg-slate-800"
+        >
+          {pending ? "Please wait…" : label}
+        </button>
+      </div>
+      <Result state={state} />
+    </form>
+  );
+}
