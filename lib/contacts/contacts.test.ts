@@ -56,8 +56,8 @@ describe.each(testBackends())("contacts as people see them (%s)", (backend) => {
     ids.assigned = await as(admin(), (tx) =>
       createContact(tx, admin(), { name: "Sam Okafor", phone: "07700 900123", notes: "Private campaign note", tags: ["ward-5"] }, { assignedTo: f.volunteer }),
     );
-    [ids.synced] = await as(volunteer(), (tx) =>
-      insertContacts(tx, f.orgA, [contactInputSchema.parse({ name: "Aunt Jo", email: "jo@example.org", notes: "Mine" })], { source: "sync", syncedBy: f.volunteer, createdBy: f.volunteer }),
+    ids.synced = await as(volunteer(), async (tx) =>
+      (await insertContacts(tx, f.orgA, [contactInputSchema.parse({ name: "Aunt Jo", email: "jo@example.org", notes: "Mine" })], { source: "sync", syncedBy: f.volunteer, createdBy: f.volunteer }))[0]!,
     );
     ids.other = await withTenant(t.db, { orgId: f.orgB, userId: f.ownerB }, (tx) => createContact(tx, viewer(f.ownerB, "owner", f.orgB), { name: "Rival Person" }));
   }, 60_000);
