@@ -1,0 +1,269 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { and, count, desc, eq, exists, gte, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { actionAssignees, actions, contacts, reports, users, type Contact, type ReportOutcome } from "@/db/schema";
+import { recordAuditEvent } from "@/lib/audit";
+import { sealedContacts, sealedReports } from "@/lib/contacts/sealed";
+import type { Transaction } from "@/lib/db/client";
+import { contactScope, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/contacts";
+import { can } from "@/lib/tenancy/permissions";
+import { answersSchema, outcomeSchema, type SurveyAnswers } from "./survey";
+
+/**
+ * Outreach reports: a member records what happened when they contacted someone, on a fixed survey. A draft is
+ * its author's alone; a completed report is final and read by the campaign's managers — and completing one on a
+ * contact the member synced is what lets managers see that contact (RLS, migration 0013). Every function here
+ * also filters for the viewer itself (wall 2), so a refusal never depends on RLS alone.
+ */
+
+export type ReportViewer = ContactViewer;
+export const reportViewer = contactViewer;
+
+export const REPORTS_PAGE_SIZE = 25;
+
+export const reportInputSchema = z
+  .object({
+    contactId: z.uuid(),
+    actionId: z.uuid().optional(),
+    outcome: outcomeSchema,
+    answers: answersSchema,
+    complete: z.boolean(),
+  })
+  .strict();
+export type ReportInput = z.input<typeof reportInputSchema>;
+
+const draftPatchSchema = reportInputSchema.omit({ contactId: true, complete: true });
+export type DraftPatch = z.input<typeof draftPatchSchema>;
+
+/** The contacts this viewer may see (lib/contacts' one definition, the same rule RLS enforces). */
+function visibleToViewer(viewer: ReportViewer): SQL {
+  const scope = contactScope(viewer);
+  return scope ? visibleContacts(viewer, scope) : sql`false`;
+}
+
+async function contactVisible(tx: Transaction, viewer: ReportViewer, contactId: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.orgId, viewer.orgId), eq(contacts.id, contactId), visibleToViewer(viewer)));
+  return Boolean(row);
+}
+
+/** A live action the viewer may file under: any for those who read all actions, otherwise one given to them. */
+async function actionUsable(tx: Transaction, viewer: ReportViewer, actionId: string): Promise<boolean> {
+  const assigned = exists(
+    tx
+      .select({ one: sql`1` })
+      .from(actionAssignees)
+      .where(and(eq(actionAssignees.actionId, actions.id), eq(actionAssignees.userId, viewer.userId))),
+  );
+  const [row] = await tx
+    .select({ id: actions.id })
+    .from(actions)
+    .where(and(eq(actions.orgId, viewer.orgId), eq(actions.id, actionId), isNull(actions.deletedAt), can(viewer.role, "actions:read") ? undefined : assigned));
+  return Boolean(row);
+}
+
+const actorOf = (viewer: ReportViewer) => ({ kind: "member" as const, id: viewer.userId });
+
+/** This person's open draft on a contact, if any (one draft per person and contact: filing again edits it). */
+async function myDraftOn(tx: Transaction, viewer: ReportViewer, contactId: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ id: reports.id })
+    .from(reports)
+    .where(and(eq(reports.orgId, viewer.orgId), eq(reports.contactId, contactId), eq(reports.filedBy, viewer.userId), isNull(reports.completedAt)))
+    .orderBy(desc(reports.updatedAt))
+    .limit(1);
+  return row?.id ?? null;
+}
+
+export type FiledReport = { id: string; completed: boolean };
+
+/**
+ * Files a report on a contact the viewer can see, as a draft or completed. An open draft of theirs on the same
+ * contact is edited instead of starting a second one. Null when the contact or the action is not theirs to use.
+ */
+export async function fileReport(tx: Transaction, viewer: ReportViewer, input: ReportInput): Promise<FiledReport | null> {
+  const data = reportInputSchema.parse(input);
+  if (!can(viewer.role, "reports:file")) return null;
+  if (!(await contactVisible(tx, viewer, data.contactId))) return null;
+  if (data.actionId && !(await actionUsable(tx, viewer, data.actionId))) return null;
+
+  const draft = await myDraftOn(tx, viewer, data.contactId);
+  if (draft) {
+    if (!(await updateDraft(tx, viewer, draft, { actionId: data.actionId, outcome: data.outcome, answers: data.answers }))) return null;
+    if (data.complete && !(await completeReport(tx, viewer, draft))) return null;
+    return { id: draft, completed: data.complete };
+  }
+
+  const id = randomUUID();
+  await tx.insert(reports).values(
+    await sealedReports.seal(tx, {
+      id,
+      orgId: viewer.orgId,
+      contactId: data.contactId,
+      actionId: data.actionId ?? null,
+      filedBy: viewer.userId,
+      outcome: data.outcome,
+      answers: data.answers,
+      completedAt: data.complete ? new Date() : null,
+    }),
+  );
+  await recordAuditEvent(tx, {
+    orgId: viewer.orgId,
+    actor: actorOf(viewer),
+    action: "report.filed",
+    target: { type: "report", id },
+    metadata: { outcome: data.outcome, draft: !data.complete },
+  });
+  return { id, completed: data.complete };
+}
+
+/** The viewer's own draft, on a contact they still see; null for anything else (completed reports never change). */
+async function lockMyDraft(tx: Transaction, viewer: ReportViewer, reportId: string): Promise<{ id: string; contactId: string } | null> {
+  const [row] = await tx
+    .select({ id: reports.id, contactId: reports.contactId })
+    .from(reports)
+    .where(and(eq(reports.orgId, viewer.orgId), eq(reports.id, reportId), eq(reports.filedBy, viewer.userId), isNull(reports.completedAt)))
+    .for("update");
+  if (!row || !(await contactVisible(tx, viewer, row.contactId))) return null;
+  return row;
+}
+
+/** Changes the outcome, answers and action of one of the viewer's drafts. */
+export async function updateDraft(tx: Transaction, viewer: ReportViewer, reportId: string, patch: DraftPatch): Promise<{ id: string } | null> {
+  const data = draftPatchSchema.parse(patch);
+  const draft = await lockMyDraft(tx, viewer, reportId);
+  if (!draft) return null;
+  if (data.actionId && !(await actionUsable(tx, viewer, data.actionId))) return null;
+  const sealedPart = await sealedReports.sealPatch(tx, { orgId: viewer.orgId, id: reportId }, { answers: data.answers });
+  const changed = await tx
+    .update(reports)
+    .set({ ...sealedPart, outcome: data.outcome, actionId: data.actionId ?? null, updatedAt: new Date() })
+    .where(and(eq(reports.orgId, viewer.orgId), eq(reports.id, reportId), isNull(reports.completedAt)))
+    .returning({ id: reports.id });
+  if (changed.length === 0) return null;
+  await recordAuditEvent(tx, {
+    orgId: viewer.orgId,
+    actor: actorOf(viewer),
+    action: "report.filed",
+    target: { type: "report", id: reportId },
+    metadata: { outcome: data.outcome, draft: true },
+  });
+  return { id: reportId };
+}
+
+/** Makes one of the viewer's drafts final. */
+export async function completeReport(tx: Transaction, viewer: ReportViewer, reportId: string): Promise<{ id: string } | null> {
+  if (!(await lockMyDraft(tx, viewer, reportId))) return null;
+  const now = new Date();
+  const done = await tx
+    .update(reports)
+    .set({ completedAt: now, updatedAt: now })
+    .where(and(eq(reports.orgId, viewer.orgId), eq(reports.id, reportId), isNull(reports.completedAt)))
+    .returning({ id: reports.id });
+  if (done.length === 0) return null;
+  await recordAuditEvent(tx, { orgId: viewer.orgId, actor: actorOf(viewer), action: "report.completed", target: { type: "report", id: reportId } });
+  return { id: reportId };
+}
+
+export type ReportView = {
+  id: string;
+  contactId: string;
+  actionId: string | null;
+  outcome: ReportOutcome;
+  answers: SurveyAnswers;
+  filedBy: string | null;
+  filerName: string | null;
+  mine: boolean;
+  completedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** Which reports the viewer reads: their own (drafts included) and, for the campaign's readers, everyone's completed ones. */
+function readableReports(viewer: ReportViewer): SQL {
+  const mine = eq(reports.filedBy, viewer.userId);
+  return can(viewer.role, "reports:read") ? or(mine, isNotNull(reports.completedAt))! : mine;
+}
+
+async function openReports(tx: Transaction, viewer: ReportViewer, where: SQL, page?: { limit: number; offset: number }, newestCompletedFirst = false): Promise<ReportView[]> {
+  const query = tx
+    .select({ report: reports, filerName: users.name })
+    .from(reports)
+    .leftJoin(users, eq(users.id, reports.filedBy))
+    .where(and(eq(reports.orgId, viewer.orgId), readableReports(viewer), where))
+    .orderBy(
+      ...(newestCompletedFirst ? [desc(reports.completedAt)] : [sql`${reports.completedAt} is null desc`, desc(sql`coalesce(${reports.completedAt}, ${reports.updatedAt})`)]),
+      desc(reports.id),
+    );
+  const rows = page ? await query.limit(page.limit).offset(page.offset) : await query;
+  const opened = await sealedReports.openAll(
+    tx,
+    rows.map((r) => r.report),
+  );
+  return opened.map((r, i) => ({
+    id: r.id,
+    contactId: r.contactId,
+    actionId: r.actionId,
+    outcome: r.outcome,
+    answers: (r.answers ?? {}) as SurveyAnswers,
+    filedBy: r.filedBy,
+    filerName: rows[i]!.filerName,
+    mine: r.filedBy === viewer.userId,
+    completedAt: r.completedAt,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  }));
+}
+
+/** The reports on one contact the viewer may read, drafts first; null when the contact is not visible to them. */
+export async function listReportsForContact(tx: Transaction, viewer: ReportViewer, contactId: string): Promise<ReportView[] | null> {
+  if (!(await contactVisible(tx, viewer, contactId))) return null;
+  return openReports(tx, viewer, eq(reports.contactId, contactId));
+}
+
+export type ReportListItem = ReportView & { contactName: string | null };
+export type ReportPage = { items: ReportListItem[]; page: number; hasMore: boolean };
+
+/** Names of the contacts on one page of reports (null where the viewer no longer sees the contact). */
+async function withContactNames(tx: Transaction, viewer: ReportViewer, items: ReportView[]): Promise<ReportListItem[]> {
+  const ids = [...new Set(items.map((i) => i.contactId))];
+  const rows = ids.length
+    ? await tx
+        .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name })
+        .from(contacts)
+        .where(and(eq(contacts.orgId, viewer.orgId), inArray(contacts.id, ids), visibleToViewer(viewer)))
+    : [];
+  const names = new Map((await sealedContacts.openAll(tx, rows as Contact[])).map((c) => [c.id, c.name]));
+  return items.map((i) => ({ ...i, contactName: names.get(i.contactId) ?? null }));
+}
+
+const pageOf = (page: number) => Math.max(1, Math.floor(Number.isFinite(page) ? page : 1));
+
+async function listPage(tx: Transaction, viewer: ReportViewer, where: SQL, page: number, newestCompletedFirst: boolean): Promise<ReportPage> {
+  const p = pageOf(page);
+  const rows = await openReports(tx, viewer, where, { limit: REPORTS_PAGE_SIZE + 1, offset: (p - 1) * REPORTS_PAGE_SIZE }, newestCompletedFirst);
+  return { items: await withContactNames(tx, viewer, rows.slice(0, REPORTS_PAGE_SIZE)), page: p, hasMore: rows.length > REPORTS_PAGE_SIZE };
+}
+
+/** The viewer's own reports: open drafts first, then completed ones, newest first. */
+export function listMyReports(tx: Transaction, viewer: ReportViewer, options: { page?: number } = {}): Promise<ReportPage> {
+  return listPage(tx, viewer, eq(reports.filedBy, viewer.userId), options.page ?? 1, false);
+}
+
+/** Every completed report of the campaign, newest first, for those who read reports; empty for anyone else. */
+export async function listCompletedReports(tx: Transaction, viewer: ReportViewer, options: { page?: number } = {}): Promise<ReportPage> {
+  if (!can(viewer.role, "reports:read")) return { items: [], page: pageOf(options.page ?? 1), hasMore: false };
+  return listPage(tx, viewer, isNotNull(reports.completedAt), options.page ?? 1, true);
+}
+
+/** Reports completed in the last seven days that this transaction's person may read (RLS: all of them for managers). */
+export async function reportsThisWeek(tx: Transaction, orgId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(reports)
+    .where(and(eq(reports.orgId, orgId), gte(reports.completedAt, new Date(Date.now() - 7 * 86_400_000))));
+  return row?.n ?? 0;
+}
