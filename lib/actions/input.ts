@@ -1,17 +1,20 @@
 import { z } from "zod";
 import { actionKinds } from "@/db/schema/workspace";
 import { tagSchema } from "@/lib/contacts/store";
+import { ACTION_INSTRUCTIONS_MAX, ACTION_TITLE_MAX } from "./limits";
 
 /** What a campaign asks of its volunteers, as typed in the form or sent by the API. */
 
-export const ACTION_TITLE_MAX = 120;
-export const ACTION_INSTRUCTIONS_MAX = 10_000;
+export { ACTION_INSTRUCTIONS_MAX, ACTION_TITLE_MAX };
 
 const blankToUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
 
+/** A datetime-local value carries no zone: read as UTC, the zone the pages show dates in. */
+const localDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
+
 /** "" means "no date" (null), a missing field "leave as it is" (undefined). */
 const dateField = z.preprocess(
-  (v) => (v === "" ? null : typeof v === "string" ? new Date(v) : v),
+  (v) => (v === "" ? null : typeof v === "string" ? new Date(localDateTime.test(v) ? `${v}Z` : v) : v),
   z
     .date({ error: "Enter a date and time, e.g. 2026-05-01 18:00" })
     .refine((d) => d.getUTCFullYear() >= 2000 && d.getUTCFullYear() <= 2200, "Enter a date between the years 2000 and 2200")

@@ -115,6 +115,7 @@ describe.each(testBackends())("actions (%s)", (backend) => {
       const view = (await as(owner(), (tx) => getAction(tx, owner(), id))) as ManagerActionView;
       expect(view.view).toBe("manager");
       expect(view.instructions).toBe("Meet at the Crown pub, 12 High Street");
+      expect([view.startsAt?.toISOString(), view.endsAt?.toISOString()]).toEqual(["2026-05-01T10:00:00.000Z", "2026-05-01T14:00:00.000Z"]);
       expect(view.targetCount).toBe(3);
       expect(view.targets.map((x) => x.name).sort()).toEqual(["Lee Chan", "Maria Lopez", "Sam Okafor"]);
       expect(view.assignees.map((a) => a.userId).sort()).toEqual([f.volunteer, f.admin].sort());

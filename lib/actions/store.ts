@@ -5,12 +5,14 @@ import { actionAssignees, actions, actionTargets, contactLists, contacts, member
 import { recordAuditEvent } from "@/lib/audit";
 import { sealedActions, sealedContacts } from "@/lib/contacts/sealed";
 import { resultRows, type Transaction } from "@/lib/db/client";
+import type { OrgAccess } from "@/lib/tenancy/guard";
 import { can, type AccessRole, type Permission } from "@/lib/tenancy/permissions";
 import { ENDS_BEFORE_START, actionPatchSchema, newActionSchema, type ActionPatchInput, type NewActionInput, type TargetSelection } from "./input";
 import { trashRetentionDays } from "./retention";
 
 /** The person looking, in one campaign; their role decides the view (the permission table, nothing else). */
 export type ActionViewer = { orgId: string; userId: string; role: AccessRole };
+export const actionViewer = (access: Pick<OrgAccess, "org" | "userId" | "role">): ActionViewer => ({ orgId: access.org.id, userId: access.userId, role: access.role });
 type WriteOptions = { requestId?: string | null };
 
 /** A refused change, with a message fit for the person and, where it belongs to one, the form field. */

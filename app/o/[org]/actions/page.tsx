@@ -1,0 +1,75 @@
+import Link from "next/link";
+import { Card, primaryButtonClass } from "@/app/_components/ui";
+import { actionViewer, countTrash, listActions } from "@/lib/actions/store";
+import { requireOrgAccess } from "@/lib/tenancy/next";
+import { formatSpan } from "./format";
+import { KindBadge } from "./kind-badge";
+
+export const metadata = { title: "Actions" };
+
+export default async function ActionsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<{ deleted?: string }> }) {
+  const { org } = await params;
+  const { deleted } = await searchParams;
+  const access = await requireOrgAccess(org, ["actions:read", "actions:read_assigned"]);
+  const viewer = actionViewer(access);
+  const [items, trashCount] = await access.run(async (tx) => [await listActions(tx, viewer), await countTrash(tx, viewer)] as const);
+  const manager = access.can("actions:read");
+  const base = `/o/${access.org.slug}/actions`;
+  return (
+    <Card>
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-lg font-semibold">{manager ? "Actions" : "Your actions"}</h1>
+        <div className="flex flex-wrap items-center gap-3">
+          {access.can("actions:restore") && (
+            <Link href={`${base}/trash`} className="text-sm underline" data-testid="trash-link">
+              Trash ({trashCount})
+            </Link>
+          )}
+          {access.can("actions:write") && (
+            <Link href={`${base}/new`} className={primaryButtonClass}>
+              New action
+            </Link>
+          )}
+        </div>
+      </div>
+      {deleted && (
+        <p role="status" className="mb-4 rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
+          Moved to the trash. You can restore it from there.
+        </p>
+      )}
+      {items.length === 0 ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="actions-empty">
+          {manager
+            ? "No actions yet. Create one to give volunteers something to do: a call list, a canvass, an event…"
+            : "No actions are assigned to you yet. Your campaign's admins will give you some."}
+        </p>
+      ) : (
+        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="action-list">
+          {items.map((a) => (
+            <li key={a.id} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid="action-row">
+              <div className="min-w-0">
+                <p className="flex flex-wrap items-center gap-2">
+                  <KindBadge kind={a.kind} />
+                  <Link href={`${base}/${a.id}`} className="font-medium underline-offset-2 hover:underline">
+                    {a.title}
+                  </Link>
+                </p>
+                <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{formatSpan(a.startsAt, a.endsAt)}</p>
+              </div>
+              <p className="text-sm text-slate-600 dark:text-slate-400">
+                {a.assigneeCount !== null && (
+                  <span data-testid="assignee-count">
+                    {a.assigneeCount} {a.assigneeCount === 1 ? "person" : "people"} ·{" "}
+                  </span>
+                )}
+                <span data-testid="target-count">
+                  {a.targetCount} {manager ? (a.targetCount === 1 ? "contact" : "contacts") : a.targetCount === 1 ? "contact for you" : "contacts for you"}
+                </span>
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,48 @@
+"use client";
+
+import { useActionState } from "react";
+import type { FormState } from "@/lib/http/action";
+
+/** A one-button form for a row (move to trash, restore, remove), with a test id and an accessible name of its own. */
+export function RowButton({
+  action,
+  label,
+  hidden,
+  testId,
+  ariaLabel,
+  danger,
+  confirm,
+}: {
+  action: (state: FormState, form: FormData) => Promise<FormState>;
+  label: string;
+  hidden: Record<string, string>;
+  testId?: string;
+  ariaLabel?: string;
+  danger?: boolean;
+  /** Asked before an irreversible step; cancelling sends nothing. */
+  confirm?: string;
+}) {
+  const [state, formAction, pending] = useActionState(action, {});
+  const style = danger
+    ? "border-red-300 text-red-800 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+    : "border-slate-300 hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800";
+  return (
+    <form
+      action={formAction}
+      onSubmit={confirm ? (e) => !window.confirm(confirm) && e.preventDefault() : undefined}
+      className="inline-flex items-center gap-2"
+    >
+      {Object.entries(hidden).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" disabled={pending} data-testid={testId} aria-label={ariaLabel} className={`rounded-md border px-3 py-1.5 text-sm font-medium ${style}`}>
+        {pending ? "Please wait…" : label}
+      </button>
+      {state.message && (
+        <span role="status" className="text-sm text-slate-600 dark:text-slate-400">
+          {state.message}
+        </span>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,70 @@
+import Link from "next/link";
+import { Card } from "@/app/_components/ui";
+import { actionViewer, listTrash } from "@/lib/actions/store";
+import { requireOrgAccess } from "@/lib/tenancy/next";
+import { purgeActionAction, restoreActionAction } from "../actions";
+import { formatDay } from "../format";
+import { KindBadge } from "../kind-badge";
+import { RowButton } from "../row-button";
+
+export const metadata = { title: "Trash" };
+
+export default async function TrashPage({ params }: { params: Promise<{ org: string }> }) {
+  const { org } = await params;
+  const access = await requireOrgAccess(org, "actions:restore");
+  const { retentionDays, items } = await access.run((tx) => listTrash(tx, actionViewer(access)));
+  const slug = access.org.slug;
+  return (
+    <Card>
+      <p className="mb-2 text-sm">
+        <Link href={`/o/${slug}/actions`} className="underline">
+          ← Actions
+        </Link>
+      </p>
+      <h1 className="mb-1 text-lg font-semibold">Trash</h1>
+      <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">
+        Deleted actions can be restored for {retentionDays} days, then they are deleted for good.
+        {access.can("org:settings") && (
+          <>
+            {" "}
+            <Link href={`/o/${slug}/settings`} className="underline">
+              Change how long
+            </Link>
+          </>
+        )}
+      </p>
+      {items.length === 0 ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="trash-empty">
+          The trash is empty. Deleted actions stay here for {retentionDays} days before they are purged.
+        </p>
+      ) : (
+        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="trash-list">
+          {items.map((a) => (
+            <li key={a.id} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid="trash-row">
+              <div className="min-w-0">
+                <p className="flex flex-wrap items-center gap-2">
+                  <KindBadge kind={a.kind} /> <span className="font-medium">{a.title}</span>
+                </p>
+                <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                  Deleted by {a.deletedByName ?? "a former member"} on {formatDay(a.deletedAt)} · Purged after {formatDay(a.purgeAfter)}
+                </p>
+              </div>
+              <div className="flex flex-wrap items-center gap-2">
+                <RowButton action={restoreActionAction} hidden={{ org: slug, id: a.id }} label="Restore" testId="action-restore" ariaLabel={`Restore ${a.title}`} />
+                <RowButton
+                  action={purgeActionAction}
+                  hidden={{ org: slug, id: a.id }}
+                  label="Delete forever now"
+                  testId="action-purge"
+                  ariaLabel={`Delete ${a.title} forever`}
+                  confirm={`Delete "${a.title}" for good? This cannot be undone.`}
+                  danger
+                />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
