@@ -7,9 +7,15 @@ const promises = [
   { title: "Every action on record", text: "An append-only audit log feeds the activity feed your team sees." },
 ];
 
-export default function HomePage() {
+export default async function HomePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { notice } = await searchParams;
   return (
     <div className="flex flex-col gap-10">
+      {notice === "account-deleted" && (
+        <p role="status" data-testid="account-deleted-notice" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
+          Your account was deleted, with your sessions and the contacts you synced. You have been signed out.
+        </p>
+      )}
       <section className="max-w-2xl">
         <h1 className="text-4xl font-bold tracking-tight">Campaign data your security reviewer can trust.</h1>
         <p className="mt-4 text-lg text-slate-600 dark:text-slate-400">
