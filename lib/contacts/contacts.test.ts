@@ -8,7 +8,9 @@ import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testi
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import type { AccessRole } from "@/lib/tenancy/permissions";
 import {
+  assignableMembers,
   assignContact,
+  contactTagsInUse,
   classifySearch,
   ContactNotFoundError,
   ContactRuleError,
@@ -110,6 +112,13 @@ describe.each(testBackends())("contacts as people see them (%s)", (backend) => {
       expect(await list(admin(), { assignedTo: f.volunteer })).toEqual([ids.assigned]);
       expect(await list(admin(), { assignedTo: "none" })).toEqual([ids.maria, ids.marchetti].sort());
       expect(await list(volunteer(), { tag: "donor" })).toEqual([ids.assigned, ids.synced].sort());
+    });
+
+    it("offers managers the tags in use and the active members; volunteers neither", async () => {
+      expect(await as(admin(), (tx) => contactTagsInUse(tx, admin()))).toEqual(expect.arrayContaining(["donor", "ward-5"]));
+      expect((await as(admin(), (tx) => assignableMembers(tx, admin()))).map((m) => m.id).sort()).toEqual([f.owner, f.admin, f.volunteer, f.volunteer2].sort());
+      expect(await as(volunteer(), (tx) => contactTagsInUse(tx, volunteer()))).toEqual([]);
+      expect(await as(volunteer(), (tx) => assignableMembers(tx, volunteer()))).toEqual([]);
     });
   });
 
