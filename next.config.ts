@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   serverExternalPackages: ["argon2", "pino"],
+  // Contact sync accepts a CSV of up to 2 MB in a server action (Next's default limit is 1 MB).
+  experimental: { serverActions: { bodySizeLimit: "3mb" } },
   // Types are checked by `npm run typecheck` (CI runs it before the tests); the build need not repeat it.
   typescript: { ignoreBuildErrors: true },
   async headers() {

@@ -50,8 +50,8 @@ async function contactVisible(tx: Transaction, viewer: ReportViewer, contactId: 
   return Boolean(row);
 }
 
-/** A live action the viewer may file under: any for those who read all actions, otherwise one given to them. */
-async function actionUsable(tx: Transaction, viewer: ReportViewer, actionId: string): Promise<boolean> {
+/** A live action the viewer may file under (any for those who read all actions, otherwise one given to them), or null. */
+export async function actionForReport(tx: Transaction, viewer: ReportViewer, actionId: string): Promise<{ id: string; title: string } | null> {
   const assigned = exists(
     tx
       .select({ one: sql`1` })
@@ -59,10 +59,10 @@ async function actionUsable(tx: Transaction, viewer: ReportViewer, actionId: str
       .where(and(eq(actionAssignees.actionId, actions.id), eq(actionAssignees.userId, viewer.userId))),
   );
   const [row] = await tx
-    .select({ id: actions.id })
+    .select({ id: actions.id, title: actions.title })
     .from(actions)
     .where(and(eq(actions.orgId, viewer.orgId), eq(actions.id, actionId), isNull(actions.deletedAt), can(viewer.role, "actions:read") ? undefined : assigned));
-  return Boolean(row);
+  return row ?? null;
 }
 
 const actorOf = (viewer: ReportViewer) => ({ kind: "member" as const, id: viewer.userId });
@@ -88,7 +88,7 @@ export async function fileReport(tx: Transaction, viewer: ReportViewer, input: R
   const data = reportInputSchema.parse(input);
   if (!can(viewer.role, "reports:file")) return null;
   if (!(await contactVisible(tx, viewer, data.contactId))) return null;
-  if (data.actionId && !(await actionUsable(tx, viewer, data.actionId))) return null;
+  if (data.actionId && !(await actionForReport(tx, viewer, data.actionId))) return null;
 
   const draft = await myDraftOn(tx, viewer, data.contactId);
   if (draft) {
@@ -136,7 +136,7 @@ export async function updateDraft(tx: Transaction, viewer: ReportViewer, reportI
   const data = draftPatchSchema.parse(patch);
   const draft = await lockMyDraft(tx, viewer, reportId);
   if (!draft) return null;
-  if (data.actionId && !(await actionUsable(tx, viewer, data.actionId))) return null;
+  if (data.actionId && !(await actionForReport(tx, viewer, data.actionId))) return null;
   const sealedPart = await sealedReports.sealPatch(tx, { orgId: viewer.orgId, id: reportId }, { answers: data.answers });
   const changed = await tx
     .update(reports)
