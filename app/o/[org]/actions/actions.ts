@@ -4,32 +4,12 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { ActionRuleError, actionViewer, createAction, deleteAction, purgeActionNow, restoreAction, updateAction } from "@/lib/actions/store";
-import type { NewActionInput } from "@/lib/actions/input";
 import type { FormState } from "@/lib/http/action";
 import { sessionAction } from "@/lib/http/action";
 import { decide, orgAction } from "@/lib/tenancy/next";
+import { fromForm } from "./form-input";
 
 const UNAVAILABLE = "This campaign is not available to you.";
-const ASSIGNEE_PREFIX = "assignee:";
-
-/** The form's fields as the lib takes them; each member is a checkbox named assignee:<id> (FormData keeps one value per name). */
-function fromForm(raw: Record<string, unknown>): NewActionInput {
-  const text = (key: string) => (typeof raw[key] === "string" ? (raw[key] as string) : undefined);
-  return {
-    // The lib's schema checks the kind; the cast only lets an unchecked string reach it.
-    kind: text("kind") as NewActionInput["kind"],
-    title: text("title") ?? "",
-    instructions: text("instructions") ?? "",
-    startsAt: text("startsAt") ?? "",
-    endsAt: text("endsAt") ?? "",
-    assignees: Object.keys(raw)
-      .filter((k) => k.startsWith(ASSIGNEE_PREFIX) && raw[k] === "on")
-      .map((k) => k.slice(ASSIGNEE_PREFIX.length)),
-    listId: text("listId"),
-    tag: text("tag"),
-  };
-}
-
 async function ruleErrors(work: () => Promise<FormState>): Promise<FormState> {
   try {
     return await work();
