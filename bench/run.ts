@@ -5,13 +5,14 @@ import { httpStack } from "./http-stack";
 import { loginBench } from "./login";
 import { cryptoBench } from "./crypto";
 import { auditBench } from "./audit";
+import { contactsBench } from "./contacts";
 import type { Harness, HarnessResult } from "./lib/harness";
 
 /**
  * `npm run bench`: every harness in turn, each against its own baseline on this machine in the same run.
  * Prints the machine, each harness's markdown table, and the ratio lines last; writes bench/results/*.json.
  */
-const harnesses: Harness[] = [httpStack, loginBench, cryptoBench, auditBench];
+const harnesses: Harness[] = [httpStack, loginBench, cryptoBench, auditBench, contactsBench];
 
 function machine() {
   const cpus = os.cpus();

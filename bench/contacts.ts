@@ -1,0 +1,366 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import path from "node:path";
+import pg from "pg";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import { contacts, memberships, organizations, users } from "@/db/schema";
+import { sealedContacts } from "@/lib/contacts/sealed";
+import { contactInputSchema, insertContacts, type ContactValues } from "@/lib/contacts/store";
+import { blindIndexer, normalizeEmail } from "@/lib/crypto";
+import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto/keyring";
+import { openDatabase, resultRows, type Database, type Transaction } from "@/lib/db/client";
+import { withSystem, withTenant } from "@/lib/db/tenant";
+import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
+
+/**
+ * DESIGN.md, Performance: the contacts page and the search by email, sealed against the same data in clear.
+ * (a) a 100-row page of a 10,000-contact campaign, read in (org_id, created_at) order and decrypted, against the
+ *     same page from a plaintext twin table (same columns in clear, same indexes, the same RLS policy);
+ * (b) an exact search by email in a 100,000-contact campaign: blind index (HMAC, indexed lookup, decrypt the hit)
+ *     against an indexed lookup of the plaintext email in the twin.
+ * Contacts are written by insertContacts itself (sealed fields, blind indexes, name tokens). PGlite in memory always;
+ * PostgreSQL as well when RAMPART_BENCH_PG_URL or RAMPART_TEST_PG_URL names a server. `--contacts=N` shrinks (b).
+ */
+const PAGE = 100;
+const PAGE_CAMPAIGN = 10_000;
+const SEARCH_CAMPAIGN = 100_000;
+const ROUNDS = 100;
+const SEARCH_ROUNDS = 300;
+const INSERT_BATCH = 2_000;
+const PG_URL = process.env.RAMPART_BENCH_PG_URL ?? process.env.RAMPART_TEST_PG_URL;
+
+const BULK_TABLES = ["contacts", "contact_name_tokens", "bench_plain_contacts"];
+
+type Say = (line: string) => void;
+type Backend = { name: string; short: string; db: Database; close(): Promise<void> };
+
+/** Statements of the database's owner (the twin table, ANALYZE): the connecting role, outside row-level security. */
+const asOwner = (db: Database, query: SQL | string) =>
+  db.transaction(async (tx) => {
+    await tx.execute(sql.raw("SET LOCAL ROLE NONE"));
+    return tx.execute(typeof query === "string" ? sql.raw(query) : query);
+  });
+
+const first = ["Amara", "Tomasz", "Mei", "Oliver", "Fatima", "Rhys", "Sofia", "Kwame", "Hannah", "Arjun", "Chloé", "Yusuf", "Niamh", "Kenji", "Grace", "Mateo", "Aisha", "Callum", "Elena", "Daniel", "Zainab", "Lucas", "Freya", "Omar", "Isla", "Ravi", "Ingrid", "Samuel", "Leila", "Patrick", "Ana", "Hiroshi"];
+const last = ["Okonkwo", "Kowalczyk", "Chen", "Bennett", "Haddad", "Morgan", "Marquez", "Mensah", "Fischer", "Patel", "Dubois", "Demir", "O'Connell", "Watanabe", "Adeyemi", "Rossi", "Rahman", "Fraser", "Popescu", "Cohen", "Abdi", "Almeida", "Lindqvist", "Farouk", "McKenzie", "Iyer", "Johansson", "Osei", "Karimi", "Byrne", "Ferreira", "Tanaka"];
+const streets = ["Quince Lane", "Harbour Row", "Albion Street", "Mill Road", "Chestnut Avenue", "Foundry Close", "Orchard Way"];
+
+/** Contact number i of the bench campaign: deterministic, every email unique. */
+function contactNumber(i: number): ContactValues {
+  const f = first[i % first.length]!;
+  const l = last[Math.floor(i / first.length) % last.length]!;
+  return contactInputSchema.parse({
+    name: `${f} ${l}`,
+    email: `${f.normalize("NFKD").replace(/[^A-Za-z]/g, "").toLowerCase()}.${l.replace(/[^A-Za-z]/g, "").toLowerCase()}.${i}@example.org`,
+    phone: `+44 20 7946 0${String(i % 1000).padStart(3, "0")}`,
+    address: { line1: `${(i % 180) + 1} ${streets[i % streets.length]}`, city: "London", postcode: "E8 1DY", country: "United Kingdom" },
+    notes: i % 10 === 0 ? "Prefers a call after 6 pm." : undefined,
+    tags: i % 2 === 0 ? ["ward-3", "supporter"] : ["ward-5"],
+  });
+}
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function openPglite(): Promise<Backend> {
+  const handle = await openDatabase({ kind: "pglite", dataDir: "memory://" });
+  return {
+    name: "PGlite in memory (as lib/db opens it)",
+    short: "PGlite",
+    db: handle.db,
+    close: () => handle.close(),
+  };
+}
+
+async function openPostgres(url: string, say: Say): Promise<Backend> {
+  const name = `rampart_bench_contacts_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const scratch = new URL(url);
+  scratch.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: "pg", url: scratch.toString() });
+  say(`PostgreSQL at ${scratch.host}, scratch database ${name}`);
+  const [version] = resultRows<{ server_version: string }>(await asOwner(handle.db, "show server_version"));
+  return {
+    name: `PostgreSQL ${version!.server_version} (node-postgres, ${scratch.hostname})`,
+    short: "PostgreSQL",
+    db: handle.db,
+    close: async () => {
+      await handle.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/**
+ * The plaintext twin of contacts: the same columns with the personal ones in clear, the same page index, a plain
+ * email index in place of the blind one, and the contacts table's own read policy copied over.
+ */
+async function createTwin(b: Backend): Promise<void> {
+  const owner = (q: string) => asOwner(b.db, q);
+  const [policy] = resultRows<{ qual: string }>(await asOwner(b.db, "select qual from pg_policies where tablename = 'contacts' and policyname = 'contacts_read'"));
+  await owner(`CREATE TABLE bench_plain_contacts (
+    id uuid PRIMARY KEY, org_id uuid NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    name text NOT NULL, email text, phone text, address jsonb, notes text,
+    tags text[] NOT NULL DEFAULT '{}', assigned_to uuid, synced_by uuid, source text NOT NULL DEFAULT 'manual', created_by uuid,
+    created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`);
+  await owner("CREATE INDEX bench_plain_contacts_org_created_idx ON bench_plain_contacts (org_id, created_at, id)");
+  await owner("CREATE INDEX bench_plain_contacts_email_idx ON bench_plain_contacts (org_id, email)");
+  await owner("ALTER TABLE bench_plain_contacts ENABLE ROW LEVEL SECURITY");
+  await owner("ALTER TABLE bench_plain_contacts FORCE ROW LEVEL SECURITY");
+  await owner(`CREATE POLICY bench_plain_contacts_read ON bench_plain_contacts FOR SELECT USING (${policy!.qual})`);
+  await owner("GRANT SELECT ON bench_plain_contacts TO rampart_app");
+}
+
+/** Contacts [from, to) into the campaign: sealed through insertContacts, and the same values in clear into the twin. */
+async function load(b: Backend, orgId: string, adminId: string, from: number, to: number, say: Say): Promise<{ sealedMs: number; plainMs: number }> {
+  let sealedMs = 0;
+  let plainMs = 0;
+  for (let start = from; start < to; start += INSERT_BATCH) {
+    const values = Array.from({ length: Math.min(INSERT_BATCH, to - start) }, (_, k) => contactNumber(start + k));
+    let t = performance.now();
+    await withTenant(b.db, { orgId }, (tx) => insertContacts(tx, orgId, values, { source: "import", createdBy: adminId }));
+    sealedMs += performance.now() - t;
+    t = performance.now();
+    const tuples = values.map(
+      (v) =>
+        sql`(${randomUUID()}, ${orgId}, ${v.name}, ${normalizeEmail(v.email!)}, ${v.phone ?? null}, ${JSON.stringify(v.address ?? null)}::jsonb, ${v.notes ?? null}, ${`{${v.tags.join(",")}}`}::text[], 'import', ${adminId})`,
+    );
+    await asOwner(b.db, sql`insert into bench_plain_contacts (id, org_id, name, email, phone, address, notes, tags, source, created_by) values ${sql.join(tuples, sql`, `)}`);
+    plainMs += performance.now() - t;
+    if ((start + values.length) % 20_000 === 0) say(`  … ${(start + values.length).toLocaleString("en-US")} contacts`);
+  }
+  for (const table of BULK_TABLES) await asOwner(b.db, `ANALYZE ${table}`);
+  return { sealedMs, plainMs };
+}
+
+/**
+ * Bench-only speed-up for the big load: the secondary indexes (and the name tokens' primary key) are dropped and
+ * built once afterwards, a sorted build being far quicker than a million index inserts. Rows are the same.
+ */
+async function withIndexesRebuilt<T>(b: Backend, fn: () => Promise<T>): Promise<T & { rebuildMs: number }> {
+  const list = BULK_TABLES.map((t) => `'${t}'`).join(", ");
+  const indexes = resultRows<{ indexname: string; indexdef: string }>(
+    await asOwner(b.db, `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN (${list})
+      AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))`),
+  );
+  const keys = resultRows<{ table: string; conname: string; def: string }>(
+    await asOwner(b.db, `SELECT conrelid::regclass::text AS table, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+      WHERE conrelid = 'contact_name_tokens'::regclass AND contype = 'p'`),
+  );
+  for (const i of indexes) await asOwner(b.db, `DROP INDEX ${i.indexname}`);
+  for (const k of keys) await asOwner(b.db, `ALTER TABLE ${k.table} DROP CONSTRAINT ${k.conname}`);
+  const out = await fn();
+  const t = performance.now();
+  for (const k of keys) await asOwner(b.db, `ALTER TABLE ${k.table} ADD CONSTRAINT ${k.conname} ${k.def}`);
+  for (const i of indexes) await asOwner(b.db, i.indexdef);
+  for (const table of BULK_TABLES) await asOwner(b.db, `ANALYZE ${table}`);
+  return { ...out, rebuildMs: performance.now() - t };
+}
+
+/** The contacts page as the list page reads it: newest first by (org_id, created_at, id), then decrypt those rows only. */
+const sealedPage = (tx: Transaction, orgId: string) =>
+  tx
+    .select()
+    .from(contacts)
+    .where(eq(contacts.orgId, orgId))
+    .orderBy(desc(contacts.createdAt), desc(contacts.id))
+    .limit(PAGE)
+    .then((rows) => sealedContacts.openAll(tx, rows));
+
+const plainPage = async (tx: Transaction, orgId: string) =>
+  resultRows<{ name: string }>(
+    await tx.execute(sql`select * from bench_plain_contacts where org_id = ${orgId} order by created_at desc, id desc limit ${PAGE}`),
+  );
+
+/** Search by email: normalise, HMAC under the campaign's index key, indexed lookup, decrypt the hit. */
+async function sealedSearch(tx: Transaction, orgId: string, email: string) {
+  const index = await blindIndexer(tx, orgId);
+  const rows = await tx.select().from(contacts).where(and(eq(contacts.orgId, orgId), eq(contacts.emailIndex, index("email", email))));
+  return sealedContacts.openAll(tx, rows);
+}
+
+const plainSearch = async (tx: Transaction, orgId: string, email: string) =>
+  resultRows<{ email: string }>(await tx.execute(sql`select * from bench_plain_contacts where org_id = ${orgId} and email = ${normalizeEmail(email)}`));
+
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+type Stats = { runs: number; p50: number; p95: number };
+const stats = (xs: number[]): Stats => ({ runs: xs.length, p50: quantile(xs, 0.5), p95: quantile(xs, 0.95) });
+
+/** A and B alternately (A B B A), after a warm-up, so drift in the machine's load falls on both alike. */
+async function compare(rounds: number, a: (round: number) => Promise<unknown>, b: (round: number) => Promise<unknown>): Promise<[Stats, Stats]> {
+  for (let i = 0; i < 20; i++) {
+    await a(i);
+    await b(i);
+  }
+  const sa: number[] = [];
+  const sb: number[] = [];
+  const time = async (fn: (r: number) => Promise<unknown>, r: number, into: number[]) => {
+    const t = performance.now();
+    await fn(r);
+    into.push(performance.now() - t);
+  };
+  for (let r = 0; r < rounds; r += 2) {
+    await time(a, r, sa);
+    await time(b, r, sb);
+    await time(b, r + 1, sb);
+    await time(a, r + 1, sa);
+  }
+  return [stats(sa), stats(sb)];
+}
+
+type BackendResult = {
+  backend: string;
+  short: string;
+  pageCampaign: number;
+  searchCampaign: number;
+  /** insertContacts rows/s with every index in place (the first 10,000), and the whole load. */
+  setup: { insertPerSecond: number; plainPerSecond: number; sealedSeconds: number; plainSeconds: number; rebuildSeconds: number; nameTokens: number };
+  page: { sealed: Stats; plain: Stats };
+  search: { sealed: Stats; plain: Stats };
+};
+
+async function runOn(b: Backend, searchCampaign: number, say: Say): Promise<BackendResult> {
+  const pageCampaign = Math.min(PAGE_CAMPAIGN, searchCampaign);
+  const orgId = randomUUID();
+  const adminId = randomUUID();
+  await withSystem(b.db, async (tx) => {
+    await tx.insert(organizations).values({ id: orgId, slug: `bench-${orgId.slice(0, 8)}`, name: "Bench" });
+    await tx.insert(users).values({ id: adminId, email: `admin-${adminId}@bench.test`, name: "Bench Admin" });
+    await tx.insert(memberships).values({ orgId, userId: adminId, role: "admin" });
+  });
+  await createTwin(b);
+  const asAdmin = <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(b.db, { orgId, userId: adminId }, fn);
+
+  say(`${b.short}: loading ${pageCampaign.toLocaleString("en-US")} contacts (sealed via insertContacts, and in clear)…`);
+  const first = await load(b, orgId, adminId, 0, pageCampaign, say);
+  const [checkSealed, checkPlain] = await Promise.all([asAdmin((tx) => sealedPage(tx, orgId)), asAdmin((tx) => plainPage(tx, orgId))]);
+  if (checkSealed.length !== PAGE || checkPlain.length !== PAGE || !checkSealed[0]!.name) throw new Error("a page came back short or unreadable");
+  say(`${b.short}: page of ${PAGE} at ${pageCampaign.toLocaleString("en-US")} contacts…`);
+  const [pageSealed, pagePlain] = await compare(
+    ROUNDS,
+    () => asAdmin((tx) => sealedPage(tx, orgId)),
+    () => asAdmin((tx) => plainPage(tx, orgId)),
+  );
+
+  say(`${b.short}: loading up to ${searchCampaign.toLocaleString("en-US")} contacts, indexes rebuilt afterwards…`);
+  const rest = await withIndexesRebuilt(b, () => load(b, orgId, adminId, pageCampaign, searchCampaign, say));
+  const [{ n: nameTokens }] = resultRows<{ n: number }>(await asOwner(b.db, sql`select count(*)::int as n from contact_name_tokens where org_id = ${orgId}`)) as [{ n: number }];
+  // Spread over the whole campaign; the odd multiplier visits the targets in no particular order.
+  const targets = Array.from({ length: 257 }, (_, k) => contactNumber((k * 7919) % searchCampaign).email!.toUpperCase());
+  const hit = await asAdmin((tx) => sealedSearch(tx, orgId, targets[0]!));
+  const plainHit = await asAdmin((tx) => plainSearch(tx, orgId, targets[0]!));
+  if (hit.length !== 1 || plainHit.length !== 1 || hit[0]!.email !== plainHit[0]!.email) throw new Error("the two searches disagree");
+  say(`${b.short}: search by email at ${searchCampaign.toLocaleString("en-US")} contacts…`);
+  const [searchSealed, searchPlain] = await compare(
+    SEARCH_ROUNDS,
+    (r) => asAdmin((tx) => sealedSearch(tx, orgId, targets[r % targets.length]!)),
+    (r) => asAdmin((tx) => plainSearch(tx, orgId, targets[r % targets.length]!)),
+  );
+  return {
+    backend: b.name,
+    short: b.short,
+    pageCampaign,
+    searchCampaign,
+    setup: {
+      insertPerSecond: pageCampaign / (first.sealedMs / 1000),
+      plainPerSecond: pageCampaign / (first.plainMs / 1000),
+      sealedSeconds: (first.sealedMs + rest.sealedMs) / 1000,
+      plainSeconds: (first.plainMs + rest.plainMs) / 1000,
+      rebuildSeconds: rest.rebuildMs / 1000,
+      nameTokens,
+    },
+    page: { sealed: pageSealed, plain: pagePlain },
+    search: { sealed: searchSealed, plain: searchPlain },
+  };
+}
+
+function searchSize(argv: string[]): number {
+  const arg = argv.find((a) => a.startsWith("--contacts="));
+  if (!arg) return SEARCH_CAMPAIGN;
+  const n = Number(arg.slice("--contacts=".length));
+  if (!Number.isInteger(n) || n < 1_000 || n > 1_000_000) throw new Error("--contacts must be a whole number from 1000 to 1000000");
+  return n;
+}
+
+export type ContactsBenchResult = HarnessResult & { data: BackendResult[] };
+
+/** Runs the contacts harness once on each backend and returns its table and ratio line. */
+export async function main(say: Say = (line) => console.log(`[bench:contacts] ${line}`), argv = process.argv.slice(2)): Promise<ContactsBenchResult> {
+  const size = searchSize(argv);
+  setMasterKeyProvider(createLocalMasterKeyProvider([{ id: "bench", key: randomBytes(32) }], "bench")); // never the key file of .data/
+  const results: BackendResult[] = [];
+  const opens: (() => Promise<Backend>)[] = [openPglite];
+  if (PG_URL && (await postgresAnswers(PG_URL))) opens.push(() => openPostgres(PG_URL, say));
+  else say("no PostgreSQL named by RAMPART_BENCH_PG_URL or RAMPART_TEST_PG_URL: PGlite only");
+  for (const open of opens) {
+    const b = await open();
+    try {
+      results.push(await runOn(b, size, say));
+    } finally {
+      await b.close();
+    }
+  }
+  const x = (a: number, base: number) => `${fmt(a / base, 2)}×`;
+  const table = [
+    markdownTable(
+      ["backend", "query", "campaign", "plaintext p50 / p95 ms", "sealed p50 / p95 ms", "**p95 ratio**", "p50 ratio"],
+      results.flatMap((r) => [
+        [r.short, `page of ${PAGE}, newest first, decrypted`, r.pageCampaign.toLocaleString("en-US"), `${fmt(r.page.plain.p50, 2)} / ${fmt(r.page.plain.p95, 2)}`, `${fmt(r.page.sealed.p50, 2)} / ${fmt(r.page.sealed.p95, 2)}`, `**${x(r.page.sealed.p95, r.page.plain.p95)}**`, x(r.page.sealed.p50, r.page.plain.p50)],
+        [r.short, "search by email (blind index vs plain index)", r.searchCampaign.toLocaleString("en-US"), `${fmt(r.search.plain.p50, 2)} / ${fmt(r.search.plain.p95, 2)}`, `${fmt(r.search.sealed.p50, 2)} / ${fmt(r.search.sealed.p95, 2)}`, `**${x(r.search.sealed.p95, r.search.plain.p95)}**`, x(r.search.sealed.p50, r.search.plain.p50)],
+      ]),
+    ),
+    "",
+    markdownTable(
+      ["backend", "contacts", `insertContacts rows/s, first ${PAGE_CAMPAIGN.toLocaleString("en-US")} (plain insert)`, "setup s: insertContacts + plain + index rebuild", "name-token rows"],
+      results.map((r) => [
+        r.backend,
+        r.searchCampaign.toLocaleString("en-US"),
+        `${fmt(r.setup.insertPerSecond, 0)} (${fmt(r.setup.plainPerSecond, 0)})`,
+        `${fmt(r.setup.sealedSeconds, 0)} + ${fmt(r.setup.plainSeconds, 0)} + ${fmt(r.setup.rebuildSeconds, 0)}`,
+        r.setup.nameTokens.toLocaleString("en-US"),
+      ]),
+    ),
+    "",
+    `Each query in its own tenant transaction as a campaign admin (RLS on both tables); ${ROUNDS} page runs and ${SEARCH_ROUNDS} searches per side, alternating.`,
+  ].join("\n");
+  const ratio =
+    "ratio: contacts " +
+    results
+      .map(
+        (r) =>
+          `${r.short}: ${PAGE}-row page p95 ${fmt(r.page.sealed.p95, 2)} vs ${fmt(r.page.plain.p95, 2)} ms plaintext (${x(r.page.sealed.p95, r.page.plain.p95)}); ` +
+          `email search at ${r.searchCampaign.toLocaleString("en-US")} p50/p95 ${fmt(r.search.sealed.p50, 2)}/${fmt(r.search.sealed.p95, 2)} vs ${fmt(r.search.plain.p50, 2)}/${fmt(r.search.plain.p95, 2)} ms (${x(r.search.sealed.p50, r.search.plain.p50)} / ${x(r.search.sealed.p95, r.search.plain.p95)})`,
+      )
+      .join("; ");
+  return { name: "contacts", table, ratio, data: results };
+}
+
+export const contactsBench: Harness = { name: "contacts", run: (say) => main(say) };
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(__filename)) {
+  const t0 = Date.now();
+  main()
+    .then((result) => {
+      console.log(`\n${result.table}\n\n${result.ratio}\n(${Math.round((Date.now() - t0) / 1000)} s)`);
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    });
+}
