@@ -292,14 +292,11 @@ function Empty({ manager, filtered, search, base, canWrite }: { manager: boolean
   if (manager)
     return (
       <div data-testid="contacts-empty">
-        <p className="font-medium">No contacts yet — add one or import a CSV.</p>
+        <p className="font-medium">No contacts yet — add the first one, then assign contacts to your volunteers.</p>
         {canWrite && (
           <p className="mt-2 flex flex-wrap gap-3 text-sm">
             <Link href={`${base}/new`} className="underline">
               Add a contact
-            </Link>
-            <Link href={`${base.replace(/\/contacts$/, "")}/imports`} className="underline">
-              Import a CSV
             </Link>
           </p>
         )}
