@@ -1,5 +1,6 @@
 import { ActionButton } from "@/app/_components/action-button";
 import { Card } from "@/app/_components/ui";
+import { syncedContactCounts } from "@/lib/contacts/sync";
 import { listMembers, listOpenInvitations } from "@/lib/tenancy/campaigns";
 import { requireOrgAccess } from "@/lib/tenancy/next";
 import { assignableRoles } from "@/lib/tenancy/permissions";
@@ -12,14 +13,19 @@ export const metadata = { title: "Volunteers and members" };
 export default async function VolunteersPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const access = await requireOrgAccess(org, "members:read");
-  const [members, invites] = await access.run(async (tx) => [await listMembers(tx, access.org.id), await listOpenInvitations(tx, access.org.id)] as const);
+  const [members, invites, synced] = await access.run(
+    async (tx) => [await listMembers(tx, access.org.id), await listOpenInvitations(tx, access.org.id), await syncedContactCounts(tx, access.org.id)] as const,
+  );
   const manage = access.can("members:manage");
   const options = assignableRoles(access.role);
   const slug = access.org.slug;
   return (
     <div className="flex flex-col gap-6">
       <Card>
-        <h1 className="mb-4 text-lg font-semibold">Members</h1>
+        <h1 className="mb-1 text-lg font-semibold">Members</h1>
+        <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">
+          Synced contacts: how many contacts each person added from their own address book. You see one only after they complete a report on it.
+        </p>
         <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="member-list">
           {members.map((m) => {
             const mayTouch = manage && m.userId !== access.userId && (m.role !== "owner" || access.can("members:manage_owners"));
@@ -32,6 +38,9 @@ export default async function VolunteersPage({ params }: { params: Promise<{ org
                   <p className="text-sm capitalize text-slate-600 dark:text-slate-400">
                     {m.role}
                     {m.disabled && <span className="ml-2 rounded bg-red-100 px-2 text-xs text-red-800 normal-case">access disabled</span>}
+                  </p>
+                  <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="synced-count">
+                    Synced contacts: {synced.get(m.userId) ?? 0}
                   </p>
                 </div>
                 {mayTouch && (

@@ -1,0 +1,165 @@
+import Link from "next/link";
+import { Card, PageHeading } from "@/app/_components/ui";
+import { listCompletedReports, listMyReports, reportsThisWeek, reportViewer, type ReportListItem, type ReportPage } from "@/lib/reports/reports";
+import { outcomeLabels } from "@/lib/reports/survey";
+import { requireOrgAccess } from "@/lib/tenancy/next";
+
+export const metadata = { title: "Reports" };
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+function ContactLink({ base, report }: { base: string; report: ReportListItem }) {
+  if (report.contactName === null) return <span className="text-slate-500">a contact you no longer see</span>;
+  return (
+    <Link href={`${base}/contacts/${report.contactId}#report`} className="font-medium underline">
+      {report.contactName}
+    </Link>
+  );
+}
+
+function Pager({ base, page }: { base: string; page: ReportPage }) {
+  if (page.page === 1 && !page.hasMore) return null;
+  return (
+    <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
+      {page.page > 1 && (
+        <Link href={`${base}/reports?page=${page.page - 1}`} className="underline">
+          ← Newer
+        </Link>
+      )}
+      <span className="text-slate-600 dark:text-slate-400">Page {page.page}</span>
+      {page.hasMore && (
+        <Link href={`${base}/reports?page=${page.page + 1}`} className="underline">
+          Older →
+        </Link>
+      )}
+    </nav>
+  );
+}
+
+function MyReports({ base, page }: { base: string; page: ReportPage }) {
+  return (
+    <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="my-reports">
+      {page.items.map((r) => (
+        <li key={r.id} className="flex flex-wrap items-baseline justify-between gap-2 py-3" data-testid="report-row" data-status={r.completedAt ? "completed" : "draft"}>
+          <p>
+            <ContactLink base={base} report={r} /> · {outcomeLabels[r.outcome]}
+          </p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            {r.completedAt ? (
+              <>Completed {day(r.completedAt)}</>
+            ) : (
+              <>
+                <span className="rounded bg-amber-100 px-1.5 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">Draft</span> saved {day(r.updatedAt)}
+                {r.contactName !== null && (
+                  <>
+                    {" · "}
+                    <Link href={`${base}/contacts/${r.contactId}#report`} className="font-medium text-slate-900 underline dark:text-slate-100" data-testid="report-continue">
+                      Continue
+                    </Link>
+                  </>
+                )}
+              </>
+            )}
+          </p>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export default async function ReportsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { org } = await params;
+  const access = await requireOrgAccess(org, ["reports:read", "reports:file"]);
+  const sp = await searchParams;
+  const page = typeof sp.page === "string" && /^\d{1,6}$/.test(sp.page) ? Number(sp.page) : 1;
+  const viewer = reportViewer(access);
+  const base = `/o/${access.org.slug}`;
+  const manager = access.can("reports:read");
+
+  if (!manager) {
+    const mine = await access.run((tx) => listMyReports(tx, viewer, { page }));
+    return (
+      <div className="flex flex-col gap-6">
+        <PageHeading title="My reports" lead="What you recorded after reaching out. Drafts are yours alone until you complete them; completed reports are final and go to the campaign's admins." />
+        <Card>
+          {mine.items.length === 0 ? (
+            <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="reports-empty">
+              {page > 1 ? "No more reports." : "You have not filed a report yet. Open one of your contacts, reach out, then record what happened in its Outreach reports section."}{" "}
+              <Link href={`${base}/contacts`} className="underline">
+                Go to your contacts
+              </Link>
+            </p>
+          ) : (
+            <MyReports base={base} page={mine} />
+          )}
+          <Pager base={base} page={mine} />
+        </Card>
+      </div>
+    );
+  }
+
+  const [completed, thisWeek, drafts] = await access.run(async (tx) => [
+    await listCompletedReports(tx, viewer, { page }),
+    await reportsThisWeek(tx, access.org.id),
+    access.can("reports:file") && page === 1 ? (await listMyReports(tx, viewer)).items.filter((r) => r.completedAt === null) : [],
+  ] as const);
+  return (
+    <div className="flex flex-col gap-6">
+      <PageHeading title="Reports" lead="Completed outreach reports from everyone in the campaign, newest first. Drafts stay with the person writing them until they complete them." />
+      <p className="text-sm" data-testid="reports-this-week">
+        <span className="text-2xl font-bold">{thisWeek}</span> {thisWeek === 1 ? "report" : "reports"} completed in the last 7 days
+      </p>
+      {drafts.length > 0 && (
+        <Card>
+          <h2 className="mb-2 text-lg font-semibold">Your drafts</h2>
+          <MyReports base={base} page={{ items: drafts, page: 1, hasMore: false }} />
+        </Card>
+      )}
+      <Card>
+        <h2 className="mb-2 text-lg font-semibold">Completed reports</h2>
+        {completed.items.length === 0 ? (
+          <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="reports-empty">
+            {page > 1 ? "No more reports." : "No completed reports yet. Give volunteers an action with contacts to reach; their reports appear here when they complete them."}{" "}
+            <Link href={`${base}/actions`} className="underline">
+              Go to actions
+            </Link>
+          </p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="completed-reports">
+              <thead className="text-slate-600 dark:text-slate-400">
+                <tr>
+                  <th scope="col" className="py-2 pr-4 font-medium">
+                    Completed
+                  </th>
+                  <th scope="col" className="py-2 pr-4 font-medium">
+                    Contact
+                  </th>
+                  <th scope="col" className="py-2 pr-4 font-medium">
+                    Outcome
+                  </th>
+                  <th scope="col" className="py-2 pr-4 font-medium">
+                    Filed by
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+                {completed.items.map((r) => (
+                  <tr key={r.id} data-testid="report-row" data-status="completed">
+                    <td className="py-2 pr-4 whitespace-nowrap">{day(r.completedAt!)}</td>
+                    <td className="py-2 pr-4">
+                      <ContactLink base={base} report={r} />
+                    </td>
+                    <td className="py-2 pr-4">{outcomeLabels[r.outcome]}</td>
+                    <td className="py-2 pr-4">{r.mine ? "you" : (r.filerName ?? "a former member")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager base={base} page={completed} />
+      </Card>
+    </div>
+  );
+}
