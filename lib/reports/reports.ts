@@ -78,6 +78,9 @@ async function myDraftOn(tx: Transaction, viewer: ReportViewer, contactId: strin
   return row?.id ?? null;
 }
 
+/** No answers are stored as no value: nothing to encrypt. */
+const sealable = (answers: SurveyAnswers): SurveyAnswers | null => (Object.values(answers).some(Boolean) ? answers : null);
+
 export type FiledReport = { id: string; completed: boolean };
 
 /**
@@ -106,7 +109,7 @@ export async function fileReport(tx: Transaction, viewer: ReportViewer, input: R
       actionId: data.actionId ?? null,
       filedBy: viewer.userId,
       outcome: data.outcome,
-      answers: data.answers,
+      answers: sealable(data.answers),
       completedAt: data.complete ? new Date() : null,
     }),
   );
@@ -137,7 +140,7 @@ export async function updateDraft(tx: Transaction, viewer: ReportViewer, reportI
   const draft = await lockMyDraft(tx, viewer, reportId);
   if (!draft) return null;
   if (data.actionId && !(await actionForReport(tx, viewer, data.actionId))) return null;
-  const sealedPart = await sealedReports.sealPatch(tx, { orgId: viewer.orgId, id: reportId }, { answers: data.answers });
+  const sealedPart = await sealedReports.sealPatch(tx, { orgId: viewer.orgId, id: reportId }, { answers: sealable(data.answers) });
   const changed = await tx
     .update(reports)
     .set({ ...sealedPart, outcome: data.outcome, actionId: data.actionId ?? null, updatedAt: new Date() })
