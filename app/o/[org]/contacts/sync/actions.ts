@@ -8,13 +8,11 @@ import { orgAction } from "@/lib/tenancy/next";
 
 const MAX_SHOWN = 20;
 
-const summary = (added: number, skipped: number) =>
-  [
-    added === 1 ? "Added 1 contact." : `Added ${added} contacts.`,
-    skipped ? `Skipped ${skipped} already among your synced contacts (same email).` : "",
-  ]
-    .filter(Boolean)
-    .join(" ");
+function summary(added: number, skipped: number): string {
+  if (added === 0) return `Nothing new: ${skipped === 1 ? "that contact is" : `all ${skipped} contacts are`} already among your synced contacts (same email).`;
+  const done = added === 1 ? "Added 1 contact." : `Added ${added} contacts.`;
+  return skipped ? `${done} Skipped ${skipped} already among your synced contacts (same email).` : done;
+}
 
 /** Row errors as the page lists them: the first few, and how many more. */
 function rowErrors(errors: SyncRowError[]): FormState {
