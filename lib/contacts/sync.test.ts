@@ -20,6 +20,10 @@ describe("parseContactsCsv", () => {
     });
   });
 
+  it("ignores columns with a blank header (a spreadsheet's trailing comma)", () => {
+    expect(parseContactsCsv("name,,email,\nJo,stray,jo@example.org,\n")).toEqual({ ok: true, rows: [{ row: 2, values: { name: "Jo", email: "jo@example.org" } }] });
+  });
+
   it("refuses files without a usable header, unknown or repeated columns, and ragged rows, naming the row", () => {
     const errorsOf = (text: string) => {
       const p = parseContactsCsv(text);

@@ -116,8 +116,13 @@ export function parseContactsCsv(text: string): ParsedCsv {
   }
   const [header, ...body] = records;
   if (!header) return fileError("The file is empty. Its first row must name the columns, e.g. name,email,phone.");
-  const fields: string[] = [];
+  // A blank header cell (a trailing comma from a spreadsheet) marks a column to ignore.
+  const fields: (string | null)[] = [];
   for (const [i, raw] of header.record.entries()) {
+    if (raw.trim() === "") {
+      fields.push(null);
+      continue;
+    }
     const field = columns[raw.trim().toLowerCase()];
     if (!field) return fileError(`Column ${i + 1} of the header row is not one we know. Use: ${SYNC_CSV_COLUMNS.join(", ")}.`);
     if (fields.includes(field)) return fileError(`Column ${i + 1} of the header row repeats an earlier column.`);
@@ -134,7 +139,8 @@ export function parseContactsCsv(text: string): ParsedCsv {
       const values: Record<string, unknown> = {};
       const address: Record<string, string> = {};
       record.forEach((cell, i) => {
-        const field = fields[i]!;
+        const field = fields[i];
+        if (!field) return;
         if (addressFields.has(field)) address[field] = cell;
         else values[field] = cell;
       });
