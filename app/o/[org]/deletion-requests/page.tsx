@@ -18,7 +18,7 @@ const reasons = [
 const reasonLabel = (r: string | null) => reasons.find((x) => x.value === r)?.label ?? "Other reason";
 
 function Status({ r, now }: { r: QueuedDeletionRequest; now: Date }) {
-  if (r.status === "completed") return <>Completed {r.decidedAt && day(r.decidedAt)}: {r.contactsDeleted ?? 0} contacts deleted</>;
+  if (r.status === "completed") return <>Completed {r.decidedAt && day(r.decidedAt)}: {r.contactsDeleted ?? 0} contact{r.contactsDeleted === 1 ? "" : "s"} deleted</>;
   if (r.status === "declined") return <>Declined {r.decidedAt && day(r.decidedAt)}: {reasonLabel(r.declineReason)}</>;
   const overdue = daysOverdue(r.dueAt, now);
   if (overdue > 0) return <span className="font-semibold text-red-700 dark:text-red-400">Pending · Overdue by {overdue} day{overdue === 1 ? "" : "s"}</span>;
