@@ -9,11 +9,19 @@ export function ActionButton({
   label,
   hidden,
   variant = "secondary",
+  testId,
+  ariaLabel,
+  confirm,
 }: {
   action: (state: FormState, form: FormData) => Promise<FormState>;
   label: string;
   hidden?: Record<string, string>;
   variant?: "secondary" | "danger";
+  testId?: string;
+  /** A name of its own when the label alone is ambiguous in a list ("Restore" → "Restore Phone bank"). */
+  ariaLabel?: string;
+  /** Asked before an irreversible step; cancelling sends nothing. */
+  confirm?: string;
 }) {
   const [state, formAction, pending] = useActionState(action, {});
   const style =
@@ -21,10 +29,14 @@ export function ActionButton({
       ? "border-red-300 text-red-800 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
       : "border-slate-300 hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800";
   return (
-    <form action={formAction} className="inline-flex items-center gap-2">
+    <form
+      action={formAction}
+      onSubmit={confirm ? (e) => !window.confirm(confirm) && e.preventDefault() : undefined}
+      className="inline-flex items-center gap-2"
+    >
       {hidden && Object.entries(hidden).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />)}
-      <button type="submit" disabled={pending} className={`rounded-md border px-3 py-1.5 text-sm font-medium ${style}`}>
-        {label}
+      <button type="submit" disabled={pending} data-testid={testId} aria-label={ariaLabel} className={`rounded-md border px-3 py-1.5 text-sm font-medium ${style}`}>
+        {pending ? "Please wait…" : label}
       </button>
       {state.message && (
         <span role="status" className="text-sm text-slate-600 dark:text-slate-400">

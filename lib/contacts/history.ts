@@ -2,6 +2,7 @@ import "server-only";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { auditEvents, memberships, users } from "@/db/schema";
 import { describeEvent, type AuditAction } from "@/lib/audit";
+import { feedEventColumns } from "@/lib/audit/feed";
 import type { Transaction } from "@/lib/db/client";
 import { contactScope, getContact, type ContactViewer } from "./contacts";
 
@@ -16,16 +17,7 @@ export const CONTACT_HISTORY_LIMIT = 50;
 export async function listContactHistory(tx: Transaction, viewer: ContactViewer, contactId: string, limit = CONTACT_HISTORY_LIMIT): Promise<ContactHistoryItem[]> {
   if (contactScope(viewer) !== "full" || !(await getContact(tx, viewer, contactId))) return [];
   const events = await tx
-    .select({
-      id: auditEvents.id,
-      actorKind: auditEvents.actorKind,
-      actorId: auditEvents.actorId,
-      action: auditEvents.action,
-      targetType: auditEvents.targetType,
-      targetId: auditEvents.targetId,
-      metadata: auditEvents.metadata,
-      createdAt: auditEvents.createdAt,
-    })
+    .select(feedEventColumns)
     .from(auditEvents)
     .where(and(eq(auditEvents.orgId, viewer.orgId), eq(auditEvents.targetId, contactId.toLowerCase()), eq(auditEvents.targetType, "contact")))
     .orderBy(desc(auditEvents.seq))

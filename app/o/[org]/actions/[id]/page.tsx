@@ -9,7 +9,7 @@ import { ActionFields } from "../action-fields";
 import { deleteActionAction, removeTargetAction, updateActionAction } from "../actions";
 import { formatSpan } from "../format";
 import { KindBadge } from "../kind-badge";
-import { RowButton } from "../row-button";
+import { ActionButton } from "@/app/_components/action-button";
 
 export const metadata = { title: "Action" };
 
@@ -124,7 +124,7 @@ async function ManagerSections({ action, access }: { action: ManagerActionView; 
                     {c.name}
                   </Link>
                   {writer && (
-                    <RowButton action={removeTargetAction} hidden={{ org: slug, id: action.id, contactId: c.contactId }} label="Remove" ariaLabel={`Remove ${c.name} from this action`} />
+                    <ActionButton action={removeTargetAction} hidden={{ org: slug, id: action.id, contactId: c.contactId }} label="Remove" ariaLabel={`Remove ${c.name} from this action`} />
                   )}
                 </li>
               ))}
@@ -159,7 +159,7 @@ async function ManagerSections({ action, access }: { action: ManagerActionView; 
             <p className="mb-2 text-sm text-slate-600 dark:text-slate-400">
               Moving it to the trash takes it away from everyone at once; it can be restored for {access.org.settings.trashRetentionDays} days.
             </p>
-            <RowButton action={deleteActionAction} hidden={{ org: slug, id: action.id }} label="Move to trash" testId="action-delete" danger />
+            <ActionButton action={deleteActionAction} hidden={{ org: slug, id: action.id }} label="Move to trash" testId="action-delete" variant="danger" />
           </div>
         </Card>
       )}

@@ -5,7 +5,7 @@ import { requireOrgAccess } from "@/lib/tenancy/next";
 import { purgeActionAction, restoreActionAction } from "../actions";
 import { formatDay } from "../format";
 import { KindBadge } from "../kind-badge";
-import { RowButton } from "../row-button";
+import { ActionButton } from "@/app/_components/action-button";
 
 export const metadata = { title: "Trash" };
 
@@ -50,15 +50,15 @@ export default async function TrashPage({ params }: { params: Promise<{ org: str
                 </p>
               </div>
               <div className="flex flex-wrap items-center gap-2">
-                <RowButton action={restoreActionAction} hidden={{ org: slug, id: a.id }} label="Restore" testId="action-restore" ariaLabel={`Restore ${a.title}`} />
-                <RowButton
+                <ActionButton action={restoreActionAction} hidden={{ org: slug, id: a.id }} label="Restore" testId="action-restore" ariaLabel={`Restore ${a.title}`} />
+                <ActionButton
                   action={purgeActionAction}
                   hidden={{ org: slug, id: a.id }}
                   label="Delete forever now"
                   testId="action-purge"
                   ariaLabel={`Delete ${a.title} forever`}
                   confirm={`Delete "${a.title}" for good? This cannot be undone.`}
-                  danger
+                  variant="danger"
                 />
               </div>
             </li>
