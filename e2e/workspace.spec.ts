@@ -220,6 +220,8 @@ test.describe("workspace journeys", () => {
     await shot(admin, "admin", "09-trash");
     await trashed.getByTestId("action-restore").click();
     await expect(trashed).toHaveCount(0);
+    // The row goes with its button; the result stays in the page notice.
+    await expect(admin.getByTestId("page-notice")).toHaveText(/Restored\./);
     await visit(admin, `${ORG}/actions`);
     await expect(admin.getByTestId("action-row").filter({ hasText: title })).toHaveCount(1);
     await shot(admin, "admin", "10-actions-restored");
@@ -381,6 +383,7 @@ test.describe("workspace journeys", () => {
       // The decided row replaces the pending one in place (the page is revalidated with the answer).
       await pending.getByTestId("deletion-request-fulfil").click();
       await expect(pending).toHaveCount(0);
+      await expect(admin.getByTestId("page-notice")).toContainText("Done: 1 contact deleted.");
       await expect(admin.locator('[data-testid="deletion-request-row"][data-status="completed"]').first()).toContainText(": 1 contact deleted");
       await shot(admin, "requester", "03-admin-fulfilled");
 
@@ -452,6 +455,7 @@ test.describe("workspace journeys", () => {
     await box.check();
     await button.click();
     await expect(campaign).toHaveCount(0);
+    await expect(volunteer2.getByTestId("page-notice")).toContainText(`Deleted ${count} contact`);
     await visit(volunteer2, "/settings/privacy");
     await expect(volunteer2.getByTestId("synced-campaign").filter({ hasText: "Demo Campaign" })).toHaveCount(0);
     await expect(volunteer2.getByTestId("privacy-receipt").filter({ hasText: `deleted from Demo Campaign` })).toHaveCount(1);

@@ -2,6 +2,7 @@
 
 import { useActionState } from "react";
 import type { FormState } from "@/lib/http/action";
+import { useAnnouncingAction } from "./page-notice";
 
 /** A one-button form bound to a server action, announcing the result next to it. */
 export function ActionButton({
@@ -12,6 +13,7 @@ export function ActionButton({
   testId,
   ariaLabel,
   confirm,
+  announce,
 }: {
   action: (state: FormState, form: FormData) => Promise<FormState>;
   label: string;
@@ -22,8 +24,10 @@ export function ActionButton({
   ariaLabel?: string;
   /** Asked before an irreversible step; cancelling sends nothing. */
   confirm?: string;
+  /** Also show a success in the page notice: for buttons whose row goes away once they succeed. */
+  announce?: boolean;
 }) {
-  const [state, formAction, pending] = useActionState(action, {});
+  const [state, formAction, pending] = useActionState(useAnnouncingAction(action, announce), {});
   const style =
     variant === "danger"
       ? "border-red-300 text-red-800 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"

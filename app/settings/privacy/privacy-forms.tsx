@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useId } from "react";
+import { useAnnouncingAction } from "@/app/_components/page-notice";
 import type { FormState } from "@/lib/http/action";
 
 type Action = (state: FormState, form: FormData) => Promise<FormState>;
@@ -20,7 +21,7 @@ function Result({ state }: { state: FormState }) {
 
 /** A destructive button behind a confirmation checkbox (the server checks it too). */
 export function ConfirmDeleteForm({ action, scope, label, testId }: { action: Action; scope: string; label: string; testId: string }) {
-  const [state, formAction, pending] = useActionState(action, {});
+  const [state, formAction, pending] = useActionState(useAnnouncingAction(action), {});
   const id = useId();
   return (
     <form action={formAction} className="flex flex-col gap-2" data-testid={testId}>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useId } from "react";
+import { useAnnouncingAction } from "@/app/_components/page-notice";
 import type { FormState } from "@/lib/http/action";
 
 /** Decline with a reason from a closed list (shown to the requester in words). */
@@ -15,7 +16,7 @@ export function DeclineForm({
   requestId: string;
   reasons: { value: string; label: string }[];
 }) {
-  const [state, formAction, pending] = useActionState(action, {});
+  const [state, formAction, pending] = useActionState(useAnnouncingAction(action), {});
   const id = useId();
   return (
     <form action={formAction} className="flex flex-wrap items-center gap-2">
@@ -48,7 +49,7 @@ export function DeclineForm({
 
 /** Fulfil: deletes every matching contact; one button, the outcome announced beside it. */
 export function FulfilForm({ action, org, requestId }: { action: (s: FormState, f: FormData) => Promise<FormState>; org: string; requestId: string }) {
-  const [state, formAction, pending] = useActionState(action, {});
+  const [state, formAction, pending] = useActionState(useAnnouncingAction(action), {});
   return (
     <form action={formAction} className="inline-flex flex-wrap items-center gap-2">
       <input type="hidden" name="org" value={org} />

@@ -50,12 +50,13 @@ export default async function TrashPage({ params }: { params: Promise<{ org: str
                 </p>
               </div>
               <div className="flex flex-wrap items-center gap-2">
-                <ActionButton action={restoreActionAction} hidden={{ org: slug, id: a.id }} label="Restore" testId="action-restore" ariaLabel={`Restore ${a.title}`} />
+                <ActionButton action={restoreActionAction} hidden={{ org: slug, id: a.id }} label="Restore" testId="action-restore" announce ariaLabel={`Restore ${a.title}`} />
                 <ActionButton
                   action={purgeActionAction}
                   hidden={{ org: slug, id: a.id }}
                   label="Delete forever now"
                   testId="action-purge"
+                  announce
                   ariaLabel={`Delete ${a.title} forever`}
                   confirm={`Delete "${a.title}" for good? This cannot be undone.`}
                   variant="danger"
