@@ -12,7 +12,10 @@ import type { Harness, HarnessResult } from "./lib/harness";
  * `npm run bench`: every harness in turn, each against its own baseline on this machine in the same run.
  * Prints the machine, each harness's markdown table, and the ratio lines last; writes bench/results/*.json.
  */
-const harnesses: Harness[] = [httpStack, loginBench, cryptoBench, auditBench, contactsBench];
+const allHarnesses: Harness[] = [httpStack, loginBench, cryptoBench, auditBench, contactsBench];
+// `npm run bench -- contacts audit` runs only the harnesses named (flags such as --contacts=N are the harnesses' own).
+const named = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const harnesses = named.length ? allHarnesses.filter((h) => named.includes(h.name)) : allHarnesses;
 
 function machine() {
   const cpus = os.cpus();

@@ -167,6 +167,18 @@ test.describe("workspace journeys", () => {
     await expect(edit.getByRole("status")).toHaveText("Saved.");
     await expect(details.locator('a[href="tel:+442079460999"]')).toBeVisible();
 
+    // Tags: the chips change as the form is sent (optimistic), and the server confirms; a bad tag is refused and the stored ones come back.
+    const tags = details.getByTestId("contact-tags-form");
+    await tags.getByLabel("Tags (separated by commas)").fill("e2e, ward-9");
+    await tags.getByRole("button", { name: "Save tags" }).click();
+    await expect(tags.getByTestId("contact-tags").getByText("ward-9", { exact: true })).toBeVisible();
+    await expect(tags.getByRole("status")).toHaveText("Tags saved.");
+    await tags.getByLabel("Tags (separated by commas)").fill("e2e, ward-9, <script>");
+    await tags.getByRole("button", { name: "Save tags" }).click();
+    await expect(tags.getByRole("alert")).toBeVisible();
+    await expect(tags.getByTestId("contact-tags").getByText("<script>", { exact: true })).toHaveCount(0);
+    await expect(tags.getByTestId("contact-tags").getByText("ward-9", { exact: true })).toBeVisible();
+
     // Assigned to the volunteer; the history lists every change.
     const assign = details.getByTestId("contact-assign-form");
     await assign.getByLabel("Assigned to").selectOption({ label: `${VERA} (volunteer)` });

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { notFound } from "next/navigation";
-import { Card, inputClass } from "@/app/_components/ui";
+import { Card } from "@/app/_components/ui";
 import { assignableMembers, contactViewer, getContact, type ContactDetail } from "@/lib/contacts/contacts";
 import { listContactHistory } from "@/lib/contacts/history";
 import { listContactLists } from "@/lib/contacts/lists";
@@ -11,6 +11,7 @@ import { ContactForm } from "../contact-form";
 import { addressFields } from "../form-input";
 import { InlineForm } from "../inline-form";
 import { ReportsSection } from "./reports-section";
+import { TagsForm } from "./tags-form";
 
 export const metadata = { title: "Contact" };
 
@@ -91,14 +92,7 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
         <Card>
           <h2 className="mb-3 text-lg font-semibold">Tags, assignment and lists</h2>
           <div className="flex flex-col gap-5">
-            <InlineForm action={setTagsAction} hidden={{ org: slug, id: contact.id }} submitLabel="Save tags" testId="contact-tags-form">
-              <div className="min-w-[16rem] flex-1">
-                <label htmlFor="contact-tags" className="block text-sm font-medium">
-                  Tags (separated by commas)
-                </label>
-                <input id="contact-tags" name="tags" defaultValue={contact.tags.join(", ")} className={inputClass} />
-              </div>
-            </InlineForm>
+<TagsForm action={setTagsAction} org={slug} id={contact.id} tags={contact.tags} />
             {!contact.synced && (
               <InlineForm action={assignAction} hidden={{ org: slug, id: contact.id }} submitLabel="Save assignment" testId="contact-assign-form">
                 <div>
