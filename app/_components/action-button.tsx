@@ -27,7 +27,7 @@ export function ActionButton({
   /** Also show a success in the page notice: for buttons whose row goes away once they succeed. */
   announce?: boolean;
 }) {
-  const [state, formAction, pending] = useActionState(useAnnouncingAction(action, announce), {});
+  const [state, formAction, pending] = useActionState(useAnnouncingAction(action, announce === true), {});
   const style =
     variant === "danger"
       ? "border-red-300 text-red-800 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
