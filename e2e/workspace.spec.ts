@@ -169,11 +169,11 @@ test.describe("workspace journeys", () => {
 
     // Tags: the chips change as the form is sent (optimistic), and the server confirms; a bad tag is refused and the stored ones come back.
     const tags = details.getByTestId("contact-tags-form");
-    await tags.getByLabel("Tags (separated by commas)").fill("e2e, ward-9");
+    await tags.getByLabel("Tags (separated by commas)").fill(`e2e-${id}, ward-9`);
     await tags.getByRole("button", { name: "Save tags" }).click();
     await expect(tags.getByTestId("contact-tags").getByText("ward-9", { exact: true })).toBeVisible();
     await expect(tags.getByRole("status")).toHaveText("Tags saved.");
-    await tags.getByLabel("Tags (separated by commas)").fill("e2e, ward-9, <script>");
+    await tags.getByLabel("Tags (separated by commas)").fill(`e2e-${id}, ward-9, <script>`);
     await tags.getByRole("button", { name: "Save tags" }).click();
     await expect(tags.getByRole("alert")).toBeVisible();
     await expect(tags.getByTestId("contact-tags").getByText("<script>", { exact: true })).toHaveCount(0);
