@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contactNameTokens, contacts, reports } from "@/db/schema";
+import { actionAssignees, actions, actionTargets, contactNameTokens, contacts, reports } from "@/db/schema";
 import { withPerson, withSystem, withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
@@ -81,6 +81,23 @@ describe.each(testBackends())("contact visibility under RLS (%s)", (backend) => 
     // A completed report is final, even for its author.
     const edited = await withTenant(t.db, as(f.volunteer), (tx) => tx.update(reports).set({ outcome: "refused" }).where(eq(reports.id, id)).returning());
     expect(edited).toEqual([]);
+  });
+
+  it("an action shared with a volunteer shows them only the target rows of contacts they can see", async () => {
+    const actionId = randomUUID();
+    await withTenant(t.db, as(f.admin), async (tx) => {
+      await tx.insert(actions).values({ id: actionId, orgId: f.orgA, kind: "call", title: "Phone bank" });
+      await tx.insert(actionAssignees).values({ actionId, userId: f.volunteer, orgId: f.orgA });
+      await tx.insert(actionTargets).values([
+        { actionId, contactId: assigned!, orgId: f.orgA },
+        { actionId, contactId: campaignContact!, orgId: f.orgA },
+      ]);
+    });
+    const targets = (userId: string) =>
+      withTenant(t.db, as(userId), async (tx) => (await tx.select({ id: actionTargets.contactId }).from(actionTargets).where(eq(actionTargets.actionId, actionId))).map((r) => r.id).sort());
+    expect(await targets(f.admin)).toEqual([assigned!, campaignContact!].sort());
+    expect(await targets(f.volunteer)).toEqual([assigned!]);
+    expect(await targets(f.volunteer2)).toEqual([]);
   });
 
   it("managers count synced contacts per member without reading them", async () => {
