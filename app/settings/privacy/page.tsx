@@ -129,7 +129,7 @@ export default async function PrivacySettingsPage() {
           records (and their activity logs keep that you left, by id only). If you are the last owner of a campaign, make someone else an owner or delete the
           campaign first.
         </p>
-        <div data-testid="delete-account">
+        <div data-testid="delete-account" className="max-w-md">
           <ActionForm
             action={deleteAccountAction}
             fields={[{ name: "email", label: "Type your account email to confirm", type: "email", autoComplete: "off" }]}
