@@ -3,6 +3,7 @@
 import { useActionState, useId, type ReactNode } from "react";
 import type { FormState } from "@/lib/http/action";
 import { inputClass, primaryButtonClass } from "./ui";
+import { FormMessage } from "./form-message";
 
 const dangerButtonClass = primaryButtonClass.replace("bg-brand-600", "bg-red-700").replace("hover:bg-brand-700", "hover:bg-red-800");
 
@@ -71,11 +72,7 @@ export function ActionForm({
         );
       })}
       {children}
-      {state.message && (
-        <p role={state.ok ? "status" : "alert"} className={`rounded-md p-3 text-sm ${state.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-100"}`}>
-          {state.message}
-        </p>
-      )}
+      <FormMessage state={state} />
       <button type="submit" className={danger ? dangerButtonClass : primaryButtonClass} disabled={pending}>
         {pending ? "Please wait…" : submitLabel}
       </button>

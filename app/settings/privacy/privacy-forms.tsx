@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useId } from "react";
+import { InlineFormMessage } from "@/app/_components/form-message";
 import { useAnnouncingAction } from "@/app/_components/page-notice";
 import type { FormState } from "@/lib/http/action";
 
@@ -8,16 +9,6 @@ type Action = (state: FormState, form: FormData) => Promise<FormState>;
 
 const dangerButton =
   "rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950";
-
-function Result({ state }: { state: FormState }) {
-  const error = state.fieldErrors ? Object.values(state.fieldErrors)[0] : undefined;
-  if (!state.message && !error) return null;
-  return (
-    <p role={state.ok ? "status" : "alert"} className={`text-sm ${state.ok ? "text-emerald-800 dark:text-emerald-300" : "text-red-700 dark:text-red-400"}`}>
-      {error ?? state.message}
-    </p>
-  );
-}
 
 /** A destructive button behind a confirmation checkbox (the server checks it too). */
 export function ConfirmDeleteForm({ action, scope, label, testId }: { action: Action; scope: string; label: string; testId: string }) {
@@ -34,7 +25,7 @@ export function ConfirmDeleteForm({ action, scope, label, testId }: { action: Ac
           {pending ? "Deleting…" : label}
         </button>
       </div>
-      <Result state={state} />
+      <InlineFormMessage state={state} />
     </form>
   );
 }
@@ -53,7 +44,7 @@ export function SubmitForm({ action, label, testId }: { action: Action; label: s
           {pending ? "Please wait…" : label}
         </button>
       </div>
-      <Result state={state} />
+      <InlineFormMessage state={state} />
     </form>
   );
 }

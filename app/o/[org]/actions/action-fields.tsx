@@ -5,6 +5,7 @@ import { inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 import { ACTION_INSTRUCTIONS_MAX, ACTION_TITLE_MAX } from "@/lib/actions/limits";
 import { kindLabels, toDateTimeLocal } from "./format";
+import { FormMessage } from "@/app/_components/form-message";
 
 export type ActionFormValues = {
   kind: string;
@@ -176,14 +177,7 @@ export function ActionFields({
         </div>
         {errorOf("addTargets")}
       </fieldset>
-      {state.message && (
-        <p
-          role={state.ok ? "status" : "alert"}
-          className={`rounded-md p-3 text-sm ${state.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-100"}`}
-        >
-          {state.message}
-        </p>
-      )}
+      <FormMessage state={state} />
       <div>
         <button type="submit" disabled={pending} className={primaryButtonClass}>
           {pending ? "Please wait…" : submitLabel}

@@ -3,6 +3,7 @@
 import { useActionState, useId } from "react";
 import { inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
+import { FormMessage } from "@/app/_components/form-message";
 
 type Initial = Record<string, string>;
 type Field = { name: string; label: string; type?: string; autoComplete?: string; hint?: string; required?: boolean };
@@ -115,14 +116,7 @@ export function ContactForm({
           {help("assignedTo")}
         </div>
       )}
-      {state.message && (
-        <p
-          role={state.ok ? "status" : "alert"}
-          className={`rounded-md p-3 text-sm ${state.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-100"}`}
-        >
-          {state.message}
-        </p>
-      )}
+      <FormMessage state={state} />
       <div>
         <button type="submit" className={primaryButtonClass} disabled={pending}>
           {pending ? "Saving…" : submitLabel}

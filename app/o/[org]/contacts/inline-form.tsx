@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, type ReactNode } from "react";
+import { InlineFormMessage } from "@/app/_components/form-message";
 import type { FormState } from "@/lib/http/action";
 
 /** A small form (a select, a text box, a checkbox) around server-rendered inputs, announcing the result beside it. */
@@ -20,7 +21,6 @@ export function InlineForm({
   testId?: string;
 }) {
   const [state, formAction, pending] = useActionState(action, {});
-  const errors = Object.values(state.fieldErrors ?? {});
   const style = danger
     ? "border-red-300 text-red-800 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
     : "border-slate-300 hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800";
@@ -33,11 +33,7 @@ export function InlineForm({
       <button type="submit" disabled={pending} className={`rounded-md border px-3 py-1.5 text-sm font-medium ${style}`}>
         {pending ? "Please wait…" : submitLabel}
       </button>
-      {(state.message || errors.length > 0) && (
-        <p role={state.ok ? "status" : "alert"} className={`basis-full text-sm ${state.ok ? "text-emerald-800 dark:text-emerald-300" : "text-red-700 dark:text-red-400"}`}>
-          {errors.length ? errors.join(" ") : state.message}
-        </p>
-      )}
+      <InlineFormMessage state={state} className="basis-full" />
     </form>
   );
 }

@@ -3,6 +3,7 @@
 import { useActionState, useId } from "react";
 import { inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
+import { FormMessage } from "@/app/_components/form-message";
 
 type Option = readonly [value: string, label: string];
 export type ReportFormQuestion = { key: string; label: string; options: readonly Option[] };
@@ -84,14 +85,7 @@ export function ReportForm({
           </div>
         ))}
       </div>
-      {state.message && (
-        <p
-          role={state.ok ? "status" : "alert"}
-          className={`rounded-md p-3 text-sm ${state.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-100"}`}
-        >
-          {state.message}
-        </p>
-      )}
+      <FormMessage state={state} />
       <div className="flex flex-wrap gap-3">
         <button type="submit" name="intent" value="complete" disabled={pending} className={primaryButtonClass} data-testid="report-complete">
           Complete report

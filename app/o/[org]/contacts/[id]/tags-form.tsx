@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useOptimistic, startTransition } from "react";
+import { InlineFormMessage } from "@/app/_components/form-message";
 import { inputClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 
@@ -13,7 +14,6 @@ const parse = (value: string) => [...new Set(value.split(",").map((t) => t.trim(
 export function TagsForm({ action, org, id, tags }: { action: (state: FormState, form: FormData) => Promise<FormState>; org: string; id: string; tags: string[] }) {
   const [state, formAction, pending] = useActionState(action, {});
   const [shown, showTags] = useOptimistic(tags);
-  const errors = Object.values(state.fieldErrors ?? {});
   return (
     <form
       className="flex flex-col gap-2"
@@ -48,11 +48,7 @@ export function TagsForm({ action, org, id, tags }: { action: (state: FormState,
           {pending ? "Saving…" : "Save tags"}
         </button>
       </div>
-      {(state.message || errors.length > 0) && (
-        <p role={state.ok ? "status" : "alert"} className={`text-sm ${state.ok ? "text-emerald-800 dark:text-emerald-300" : "text-red-700 dark:text-red-400"}`}>
-          {errors.length ? errors.join(" ") : state.message}
-        </p>
-      )}
+      <InlineFormMessage state={state} />
     </form>
   );
 }

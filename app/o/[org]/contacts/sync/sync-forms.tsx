@@ -1,20 +1,16 @@
 "use client";
 
 import { useActionState, useId } from "react";
+import { FormMessage } from "@/app/_components/form-message";
 import { inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 
 type Action = (state: FormState, form: FormData) => Promise<FormState>;
 
 function Result({ state }: { state: FormState }) {
-  if (!state.message) return null;
   const errors = Array.isArray(state.data?.errors) ? (state.data.errors as string[]) : [];
   return (
-    <div
-      role={state.ok ? "status" : "alert"}
-      className={`rounded-md p-3 text-sm ${state.ok ? "bg-emerald-50 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100" : "bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-100"}`}
-    >
-      <p>{state.message}</p>
+    <FormMessage state={state}>
       {errors.length > 0 && (
         <ul className="mt-2 list-disc pl-5" data-testid="sync-errors">
           {errors.map((e) => (
@@ -22,7 +18,7 @@ function Result({ state }: { state: FormState }) {
           ))}
         </ul>
       )}
-    </div>
+    </FormMessage>
   );
 }
 
