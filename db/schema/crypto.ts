@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, check, customType, index, integer, primaryKey, uniqueIndex } from "drizzle-orm/pg-core";
-import { pgTable, text, timestamptz, uuid } from "./columns";
+import { oneOf, pgTable, text, timestamptz, uuid } from "./columns";
 import { organizations } from "./organizations";
 import { users } from "./accounts";
 
@@ -64,8 +64,8 @@ export const orgKeys = pgTable(
   (t) => [
     primaryKey({ columns: [t.orgId, t.kind, t.version] }),
     uniqueIndex("org_keys_one_active").on(t.orgId, t.kind).where(sql`status = 'active'`),
-    check("org_keys_kind", sql`${t.kind} in ('data', 'index')`),
-    check("org_keys_status", sql`${t.status} in ('active', 'retiring', 'retired', 'destroyed')`),
+    check("org_keys_kind", oneOf(t.kind, orgKeyKinds)),
+    check("org_keys_status", oneOf(t.status, orgKeyStatuses)),
     check("org_keys_version", sql`${t.version} > 0`),
     check("org_keys_material", sql`(${t.status} in ('active', 'retiring')) = (${t.wrappedKey} is not null and ${t.masterKeyId} is not null)`),
   ],
@@ -116,7 +116,7 @@ export const integrationSecrets = pgTable(
   },
   (t) => [
     uniqueIndex("integration_secrets_provider").on(t.orgId, t.provider),
-    check("integration_secrets_kind", sql`${t.kind} in ('api_key', 'oauth')`),
+    check("integration_secrets_kind", oneOf(t.kind, integrationKinds)),
   ],
 );
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, uniqueIndex } from "drizzle-orm/pg-core";
-import { pgTable, text, timestamptz, uuid } from "./columns";
+import { oneOf, pgTable, text, timestamptz, uuid } from "./columns";
 import { organizations } from "./organizations";
 
 export const jobStates = ["queued", "running", "succeeded", "failed"] as const;
@@ -40,7 +40,7 @@ export const jobs = pgTable(
     index("jobs_ready_idx").on(t.state, t.runAt),
     index("jobs_org_idx").on(t.orgId, t.kind, t.createdAt),
     uniqueIndex("jobs_dedupe").on(t.kind, t.dedupeKey).where(sql`dedupe_key is not null and state in ('queued', 'running')`),
-    check("jobs_state", sql`${t.state} in ('queued', 'running', 'succeeded', 'failed')`),
+    check("jobs_state", oneOf(t.state, jobStates)),
   ],
 );
 

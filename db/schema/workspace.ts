@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, primaryKey, uniqueIndex } from "drizzle-orm/pg-core";
-import { index, integer, jsonb, pgTable, text, timestamptz, uuid } from "./columns";
+import { index, integer, jsonb, oneOf, pgTable, text, timestamptz, uuid } from "./columns";
 import { users } from "./accounts";
 import { organizations } from "./organizations";
 import { bytes, sealed } from "./crypto";
@@ -52,7 +52,7 @@ export const contacts = pgTable(
     index("contacts_assigned_idx").on(t.orgId, t.assignedTo),
     index("contacts_synced_idx").on(t.syncedBy, t.orgId),
     index("contacts_tags_idx").using("gin", t.tags),
-    check("contacts_source", sql`${t.source} in ('manual', 'import', 'sync', 'api')`),
+    check("contacts_source", oneOf(t.source, contactSources)),
     check("contacts_synced_source", sql`${t.syncedBy} is null or ${t.source} = 'sync'`),
   ],
 );
@@ -131,7 +131,7 @@ export const actions = pgTable(
   },
   (t) => [
     index("actions_org_idx").on(t.orgId, t.deletedAt, t.createdAt),
-    check("actions_kind", sql`${t.kind} in ('call', 'text', 'canvass', 'event', 'petition')`),
+    check("actions_kind", oneOf(t.kind, actionKinds)),
     check("actions_dates", sql`${t.endsAt} is null or ${t.startsAt} is null or ${t.endsAt} >= ${t.startsAt}`),
   ],
 );
@@ -197,7 +197,7 @@ export const reports = pgTable(
     index("reports_contact_idx").on(t.contactId, t.filedBy),
     index("reports_org_completed_idx").on(t.orgId, t.completedAt),
     index("reports_filed_by_idx").on(t.orgId, t.filedBy),
-    check("reports_outcome", sql`${t.outcome} in ('reached', 'no_answer', 'left_message', 'wrong_number', 'refused', 'moved', 'do_not_contact')`),
+    check("reports_outcome", oneOf(t.outcome, reportOutcomes)),
   ],
 );
 
@@ -232,7 +232,7 @@ export const deletionRequests = pgTable(
     index("deletion_requests_org_idx").on(t.orgId, t.status, t.dueAt),
     index("deletion_requests_requester_idx").on(t.requesterId),
     uniqueIndex("deletion_requests_one_open").on(t.orgId, t.requesterId).where(sql`status = 'pending'`),
-    check("deletion_requests_status", sql`${t.status} in ('pending', 'completed', 'declined')`),
+    check("deletion_requests_status", oneOf(t.status, deletionRequestStatuses)),
     check("deletion_requests_decline", sql`(${t.status} = 'declined') = (${t.declineReason} is not null)`),
   ],
 );

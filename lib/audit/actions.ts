@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { reportOutcomes, roles } from "@/db/schema";
 import type { AuditCategory } from "./categories";
 
 /**
@@ -7,7 +8,7 @@ import type { AuditCategory } from "./categories";
  */
 
 const none = z.object({}).strict();
-const role = z.enum(["owner", "admin", "volunteer"]);
+const role = z.enum(roles);
 const count = z.number().int().min(0).max(1_000_000_000);
 /** Names of columns or settings that changed, never their values. */
 const fieldNames = z.array(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/)).max(40);
@@ -104,7 +105,7 @@ export const auditActionDefinitions = {
   "contact_list.created": def("contacts", none),
   "contact_list.deleted": def("contacts", none),
   "contact_list.changed": def("contacts", z.object({ added: count.optional(), removed: count.optional() }).strict()),
-  "report.filed": def("contacts", z.object({ outcome: z.enum(["reached", "no_answer", "left_message", "wrong_number", "refused", "moved", "do_not_contact"]).optional(), draft: z.boolean().optional() }).strict()),
+  "report.filed": def("contacts", z.object({ outcome: z.enum(reportOutcomes).optional(), draft: z.boolean().optional() }).strict()),
   "report.completed": def("contacts", none),
   "action.created": def("actions", none),
   "action.updated": def("actions", z.object({ fields: fieldNames.optional() }).strict()),
