@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
 import pg from "pg";
 import { desc, eq, sql } from "drizzle-orm";
 import { auditEvents } from "@/db/schema/audit";
@@ -269,7 +268,7 @@ async function measureInserts(b: Backend, say: Say): Promise<InsertRow[]> {
 export type AuditBenchResult = HarnessResult & { data: { backend: string; events: number; feed: FeedRow[]; inserts: InsertRow[] } };
 
 /** Runs the audit harness once and returns its table and ratio line. */
-export async function main(say: Say = (line) => console.log(`[bench:audit] ${line}`)): Promise<AuditBenchResult> {
+export async function main(say: Say): Promise<AuditBenchResult> {
   const b = await openBackend(say);
   try {
     const inserts = await measureInserts(b, say);
@@ -305,16 +304,3 @@ export async function main(say: Say = (line) => console.log(`[bench:audit] ${lin
 }
 
 export const auditBench: Harness = { name: "audit", run: (say) => main(say) };
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(__filename)) {
-  const t0 = Date.now();
-  main()
-    .then((result) => {
-      console.log(`\n${result.table}\n\n${result.ratio}\n(${Math.round((Date.now() - t0) / 1000)} s)`);
-      process.exit(0);
-    })
-    .catch((err: unknown) => {
-      console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    });
-}

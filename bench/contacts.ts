@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
 import pg from "pg";
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { contacts, memberships, organizations, users } from "@/db/schema";
@@ -300,7 +299,7 @@ function searchSize(argv: string[]): number {
 export type ContactsBenchResult = HarnessResult & { data: BackendResult[] };
 
 /** Runs the contacts harness once on each backend and returns its table and ratio line. */
-export async function main(say: Say = (line) => console.log(`[bench:contacts] ${line}`), argv = process.argv.slice(2)): Promise<ContactsBenchResult> {
+export async function main(say: Say, argv = process.argv.slice(2)): Promise<ContactsBenchResult> {
   const size = searchSize(argv);
   setMasterKeyProvider(createLocalMasterKeyProvider([{ id: "bench", key: randomBytes(32) }], "bench")); // never the key file of .data/
   const results: BackendResult[] = [];
@@ -351,16 +350,3 @@ export async function main(say: Say = (line) => console.log(`[bench:contacts] ${
 }
 
 export const contactsBench: Harness = { name: "contacts", run: (say) => main(say) };
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(__filename)) {
-  const t0 = Date.now();
-  main()
-    .then((result) => {
-      console.log(`\n${result.table}\n\n${result.ratio}\n(${Math.round((Date.now() - t0) / 1000)} s)`);
-      process.exit(0);
-    })
-    .catch((err: unknown) => {
-      console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    });
-}

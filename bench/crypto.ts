@@ -442,15 +442,3 @@ export async function runCryptoBench(say: Say): Promise<HarnessResult> {
 }
 
 export const cryptoBench: Harness = { name: "crypto", run: runCryptoBench };
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(__filename)) {
-  runCryptoBench((line) => console.log(`[bench:crypto] ${line}`))
-    .then((result) => {
-      console.log(`\n${result.table}\n\n${result.ratio}`);
-      process.exit(0);
-    })
-    .catch((err: unknown) => {
-      console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    });
-}

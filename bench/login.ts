@@ -284,19 +284,3 @@ export const loginBench: Harness = {
     }
   },
 };
-
-// Run alone: `npx tsx --conditions=react-server bench/login.ts`.
-if (/bench[\\/]login\.ts$/.test(process.argv[1] ?? "")) {
-  const started = Date.now();
-  loginBench
-    .run((line) => console.log(`[bench:login] ${line}`))
-    .then((result) => {
-      console.log(`\n### ${result.name}\n\n${result.table}\n\n${result.ratio}`);
-      console.log(`(${Math.round((Date.now() - started) / 1000)} s)`);
-      process.exit(0);
-    })
-    .catch((err: unknown) => {
-      console.error(`login bench failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    });
-}

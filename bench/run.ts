@@ -13,8 +13,13 @@ import type { Harness, HarnessResult } from "./lib/harness";
  * Prints the machine, each harness's markdown table, and the ratio lines last; writes bench/results/*.json.
  */
 const allHarnesses: Harness[] = [httpStack, loginBench, cryptoBench, auditBench, contactsBench];
-// `npm run bench -- contacts audit` runs only the harnesses named (flags such as --contacts=N are the harnesses' own).
+// `npm run bench -- contacts audit` runs only the harnesses named, alone or together (flags such as --contacts=N are the harnesses' own).
 const named = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const unknown = named.filter((n) => !allHarnesses.some((h) => h.name === n));
+if (unknown.length) {
+  console.error(`unknown harness ${unknown.join(", ")}; choose from ${allHarnesses.map((h) => h.name).join(", ")}`);
+  process.exit(2);
+}
 const harnesses = named.length ? allHarnesses.filter((h) => named.includes(h.name)) : allHarnesses;
 
 function machine() {
