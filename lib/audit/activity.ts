@@ -1,11 +1,11 @@
 import "server-only";
 import { and, eq, inArray } from "drizzle-orm";
 import { memberships, users } from "@/db/schema";
-import type { Database } from "@/lib/db/client";
+import type { Database, Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { auditCategoryOf, type AuditAction, type AuditCategory } from "./actions";
 import { describeEvent, type NameResolver } from "./describe";
-import { listAccountActivity, listActivity, type ActivityEvent, type ActivityQuery, type FeedViewer } from "./feed";
+import { listAccountActivity, listActivityIn, type ActivityEvent, type ActivityQuery, type FeedViewer } from "./feed";
 
 /** One line of the activity feed, ready to render (plain data: it may cross to a client component). */
 export type FeedItem = {
@@ -28,15 +28,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * volunteer, themselves and the campaign's owners and admins (who act on them). Former members stay unnamed.
  */
 export async function visibleMemberNames(db: Database, viewer: FeedViewer, userIds: Iterable<string>): Promise<Map<string, string>> {
+  return withTenant(db, { orgId: viewer.orgId, userId: viewer.userId }, (tx) => visibleMemberNamesIn(tx, viewer, userIds));
+}
+
+/** The same names inside a tenant transaction the caller already holds for this viewer. */
+export async function visibleMemberNamesIn(tx: Transaction, viewer: FeedViewer, userIds: Iterable<string>): Promise<Map<string, string>> {
   const ids = [...new Set([...userIds].map((id) => id.toLowerCase()).filter((id) => UUID.test(id)))];
   if (ids.length === 0) return new Map();
-  const rows = await withTenant(db, { orgId: viewer.orgId, userId: viewer.userId }, (tx) =>
-    tx
-      .select({ id: users.id, name: users.name, role: memberships.role })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(and(eq(memberships.orgId, viewer.orgId), inArray(memberships.userId, ids))),
-  );
+  const rows = await tx
+    .select({ id: users.id, name: users.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.orgId, viewer.orgId), inArray(memberships.userId, ids)));
   const mayName = (r: (typeof rows)[number]) => viewer.role !== "volunteer" || r.id === viewer.userId || r.role !== "volunteer";
   return new Map(rows.filter(mayName).map((r) => [r.id, r.name]));
 }
@@ -57,9 +60,14 @@ const peopleIn = (events: ActivityEvent[]) =>
   events.flatMap((e) => [e.actorKind === "member" ? e.actorId : null, e.targetType === "user" ? e.targetId : null]).filter((id): id is string => !!id);
 
 /** The campaign feed for /o/[org] and /o/[org]/activity: one page of events as sentences, names resolved now. */
-export async function loadActivityFeed(db: Database, viewer: FeedViewer, query: ActivityQuery = {}): Promise<FeedPage> {
-  const page = await listActivity(db, viewer, query);
-  const names = await visibleMemberNames(db, viewer, peopleIn(page.events));
+export function loadActivityFeed(db: Database, viewer: FeedViewer, query: ActivityQuery = {}): Promise<FeedPage> {
+  return withTenant(db, { orgId: viewer.orgId, userId: viewer.userId }, (tx) => loadActivityFeedIn(tx, viewer, query));
+}
+
+/** The same feed page inside a tenant transaction the caller already holds for this viewer. */
+export async function loadActivityFeedIn(tx: Transaction, viewer: FeedViewer, query: ActivityQuery = {}): Promise<FeedPage> {
+  const page = await listActivityIn(tx, viewer, query);
+  const names = await visibleMemberNamesIn(tx, viewer, peopleIn(page.events));
   return { items: toFeedItems(page.events, (id) => names.get(id), viewer.userId), nextCursor: page.nextCursor, truncated: page.truncated };
 }
 

@@ -5,7 +5,7 @@ import { auditEvents } from "@/db/schema/audit";
 import type { Role } from "@/db/schema/organizations";
 import type { Database, Transaction } from "@/lib/db/client";
 import { withPerson, withTenant } from "@/lib/db/tenant";
-import { auditActionsIn, auditCategories, isAuditAction, type AuditAction, type AuditCategory } from "./actions";
+import { auditActionsIn, auditCategories, isAuditAction, type AuditAction, type AuditCategory, type AuditTargetType } from "./actions";
 
 export type FeedViewer = { orgId: string; userId: string; role: Role };
 
@@ -37,6 +37,8 @@ export type ActivityQuery = {
   from?: Date | null;
   /** created_at < to */
   to?: Date | null;
+  /** Only events about this record (a contact's history). */
+  target?: { type: AuditTargetType; id: string } | null;
 };
 
 /** What the feed shows of an event: no hashes, no address hash, no request id. */
@@ -115,6 +117,10 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
     if (!uuid.safeParse(query.actorId).success) throw new ActivityQueryError("actorId is not a UUID");
     conditions.push(eq(auditEvents.actorId, query.actorId.toLowerCase()));
   }
+  if (query.target) {
+    if (!uuid.safeParse(query.target.id).success) throw new ActivityQueryError("target id is not a UUID");
+    conditions.push(eq(auditEvents.targetType, query.target.type), eq(auditEvents.targetId, query.target.id.toLowerCase()));
+  }
   const actions = actionFilter(query.actions);
   if (actions) conditions.push(actions.length ? inArray(auditEvents.action, actions) : sql`false`);
   for (const [date, op] of [
@@ -153,13 +159,18 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
  * what they did or what was done to them. Row-level security confines the read to the organisation as well.
  */
 export function listActivity(db: Database, viewer: FeedViewer, query: ActivityQuery = {}): Promise<ActivityPage> {
+  return withTenant(db, { orgId: uuid.parse(viewer.orgId), userId: uuid.parse(viewer.userId) }, (tx) => listActivityIn(tx, viewer, query));
+}
+
+/** The same page inside a tenant transaction the caller already holds for this viewer. */
+export function listActivityIn(tx: Transaction, viewer: FeedViewer, query: ActivityQuery = {}): Promise<ActivityPage> {
   const userId = uuid.parse(viewer.userId).toLowerCase();
   const orgId = uuid.parse(viewer.orgId).toLowerCase();
   const visibility =
     viewer.role === "owner" || viewer.role === "admin"
       ? undefined
       : or(eq(auditEvents.actorId, userId), and(eq(auditEvents.targetType, "user"), eq(auditEvents.targetId, userId)));
-  return withTenant(db, { orgId, userId }, (tx) => page(tx, orgId, visibility, query));
+  return page(tx, orgId, visibility, query);
 }
 
 /** A person's own account-level events (sign-ins, sessions, 2FA, …) for /settings/security. */

@@ -20,6 +20,7 @@ export { AuditMetadataError, personalDataIn } from "./metadata";
 export { describeEvent, type DescribableEvent, type NameResolver } from "./describe";
 export {
   listActivity,
+  listActivityIn,
   listAccountActivity,
   encodeCursor,
   decodeCursor,
@@ -31,7 +32,7 @@ export {
   type ActivityQuery,
   type FeedViewer,
 } from "./feed";
-export { loadActivityFeed, loadAccountActivityFeed, visibleMemberNames, toFeedItems, type FeedItem, type FeedPage } from "./activity";
+export { loadActivityFeed, loadActivityFeedIn, loadAccountActivityFeed, visibleMemberNames, toFeedItems, type FeedItem, type FeedPage } from "./activity";
 export { verifyAuditChains, describeBrokenLink, type VerifyReport, type ChainReport, type BrokenLink, type ChainProblem } from "./verify";
 export {
   archiveExpiredEvents,

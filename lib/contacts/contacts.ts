@@ -236,6 +236,14 @@ export type ContactDetail = FullContact | ReachOutContact;
 
 const mayEdit = (viewer: ContactViewer, syncedBy: string | null) => syncedBy === viewer.userId || (syncedBy === null && can(viewer.role, "contacts:write"));
 
+/** Whether this person may see the contact, without decrypting anything. */
+export async function contactIsVisible(tx: Transaction, viewer: ContactViewer, id: string): Promise<boolean> {
+  const scope = contactScope(viewer);
+  if (!scope || !isUuid(id)) return false;
+  const [row] = await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.id, id), visibleContacts(viewer, scope)));
+  return row !== undefined;
+}
+
 /** The contact with this id if this person may see it, else null (a page then answers 404). */
 export async function getContact(tx: Transaction, viewer: ContactViewer, id: string): Promise<ContactDetail | null> {
   const scope = contactScope(viewer);

@@ -5,7 +5,7 @@ import { contactListMembers, contactLists, contacts } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
-import { ContactNotFoundError, ContactRuleError, contactScope, isUuid, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
+import { ContactNotFoundError, ContactRuleError, contactIsVisible, contactScope, isUuid, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
 
 /** Named lists of a campaign's contacts (managers): unique names, member counts, every change in the audit log. */
 
@@ -92,10 +92,7 @@ export async function deleteContactList(tx: Transaction, viewer: ContactViewer, 
 }
 
 async function requireVisibleContact(tx: Transaction, viewer: ContactViewer, contactId: string): Promise<void> {
-  const [row] = isUuid(contactId)
-    ? await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.id, contactId), visibleContacts(viewer, "full")))
-    : [];
-  if (!row) throw new ContactNotFoundError();
+  if (!(await contactIsVisible(tx, viewer, contactId))) throw new ContactNotFoundError();
 }
 
 /** Puts a contact on a list; false when it was already there (nothing recorded). */

@@ -6,7 +6,7 @@ import { actionAssignees, actions, contacts, reports, users, type Contact, type 
 import { recordAuditEvent } from "@/lib/audit";
 import { sealedContacts, sealedReports } from "@/lib/contacts/sealed";
 import type { Transaction } from "@/lib/db/client";
-import { contactScope, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/contacts";
+import { contactIsVisible, contactScope, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/contacts";
 import { can } from "@/lib/tenancy/permissions";
 import { answersSchema, outcomeSchema, type SurveyAnswers } from "./survey";
 
@@ -40,14 +40,6 @@ export type DraftPatch = z.input<typeof draftPatchSchema>;
 function visibleToViewer(viewer: ReportViewer): SQL {
   const scope = contactScope(viewer);
   return scope ? visibleContacts(viewer, scope) : sql`false`;
-}
-
-async function contactVisible(tx: Transaction, viewer: ReportViewer, contactId: string): Promise<boolean> {
-  const [row] = await tx
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.orgId, viewer.orgId), eq(contacts.id, contactId), visibleToViewer(viewer)));
-  return Boolean(row);
 }
 
 /** A live action the viewer may file under (any for those who read all actions, otherwise one given to them), or null. */
@@ -90,7 +82,7 @@ export type FiledReport = { id: string; completed: boolean };
 export async function fileReport(tx: Transaction, viewer: ReportViewer, input: ReportInput): Promise<FiledReport | null> {
   const data = reportInputSchema.parse(input);
   if (!can(viewer.role, "reports:file")) return null;
-  if (!(await contactVisible(tx, viewer, data.contactId))) return null;
+  if (!(await contactIsVisible(tx, viewer, data.contactId))) return null;
   if (data.actionId && !(await actionForReport(tx, viewer, data.actionId))) return null;
 
   const draft = await myDraftOn(tx, viewer, data.contactId);
@@ -130,7 +122,7 @@ async function lockMyDraft(tx: Transaction, viewer: ReportViewer, reportId: stri
     .from(reports)
     .where(and(eq(reports.orgId, viewer.orgId), eq(reports.id, reportId), eq(reports.filedBy, viewer.userId), isNull(reports.completedAt)))
     .for("update");
-  if (!row || !(await contactVisible(tx, viewer, row.contactId))) return null;
+  if (!row || !(await contactIsVisible(tx, viewer, row.contactId))) return null;
   return row;
 }
 
@@ -223,7 +215,7 @@ async function openReports(tx: Transaction, viewer: ReportViewer, where: SQL, pa
 
 /** The reports on one contact the viewer may read, drafts first; null when the contact is not visible to them. */
 export async function listReportsForContact(tx: Transaction, viewer: ReportViewer, contactId: string): Promise<ReportView[] | null> {
-  if (!(await contactVisible(tx, viewer, contactId))) return null;
+  if (!(await contactIsVisible(tx, viewer, contactId))) return null;
   return openReports(tx, viewer, eq(reports.contactId, contactId));
 }
 

@@ -169,8 +169,8 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
               {history.map((h) => (
                 <li key={h.id} className="flex flex-wrap justify-between gap-2 py-2">
                   <span>{h.sentence}</span>
-                  <time dateTime={h.at.toISOString()} className="text-slate-500">
-                    {h.at.toISOString().slice(0, 16).replace("T", " ")} UTC
+                  <time dateTime={h.at} className="text-slate-500">
+                    {h.at.slice(0, 16).replace("T", " ")} UTC
                   </time>
                 </li>
               ))}
