@@ -13,6 +13,7 @@ describe.each(testBackends())("activity feed (%s)", (backend) => {
   let owner: FeedViewer, admin: FeedViewer, volunteer: FeedViewer, rival: FeedViewer;
 
   const record = (e: AuditEventInput) => recordAuditEvent(t.db, e);
+  const syncedContact = crypto.randomUUID();
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
@@ -24,7 +25,7 @@ describe.each(testBackends())("activity feed (%s)", (backend) => {
     const a = c.orgA;
     await record({ orgId: a, actor: { kind: "member", id: c.owner }, action: "member.invited", target: { type: "invitation", id: crypto.randomUUID() }, metadata: { role: "volunteer" } });
     await record({ orgId: a, actor: { kind: "member", id: c.owner }, action: "member.role_changed", target: { type: "user", id: c.volunteer }, metadata: { from: "admin", to: "volunteer" } });
-    await record({ orgId: a, actor: { kind: "member", id: c.volunteer }, action: "contact.created", target: { type: "contact", id: crypto.randomUUID() }, metadata: { source: "sync" } });
+    await record({ orgId: a, actor: { kind: "member", id: c.volunteer }, action: "contact.created", target: { type: "contact", id: syncedContact }, metadata: { source: "sync" } });
     await record({ orgId: a, actor: { kind: "member", id: c.volunteer2 }, action: "contact.created", target: { type: "contact", id: crypto.randomUUID() } });
     await record({ orgId: a, actor: { kind: "member", id: c.admin }, action: "action.deleted", target: { type: "action", id: crypto.randomUUID() } });
     await record({ orgId: a, actor: { kind: "staff", id: c.rival }, action: "support_access.used", metadata: { resource: "contacts", count: 2 } });
@@ -64,11 +65,19 @@ describe.each(testBackends())("activity feed (%s)", (backend) => {
     expect(await actions(owner, { actions: [] })).toEqual([]);
   });
 
+  it("filters by target: one record's history, and nothing a volunteer could not see anyway", async () => {
+    expect(await actions(owner, { target: { type: "contact", id: syncedContact.toUpperCase() } })).toEqual(["contact.created"]);
+    expect(await actions(owner, { target: { type: "action", id: syncedContact } })).toEqual([]);
+    expect(await actions(volunteer, { target: { type: "user", id: c.volunteer } })).toEqual(["member.role_changed"]);
+    expect(await actions(rival, { target: { type: "contact", id: syncedContact } })).toEqual([]);
+  });
+
   it("refuses malformed queries before reaching the database", async () => {
     await expect(listActivity(t.db, owner, { before: "1 or 1=1" })).rejects.toThrow(ActivityQueryError);
     await expect(listActivity(t.db, owner, { limit: 10_000 })).rejects.toThrow(ActivityQueryError);
     await expect(listActivity(t.db, owner, { actions: "everything" as "contacts" })).rejects.toThrow(ActivityQueryError);
     await expect(listActivity(t.db, owner, { actorId: "alex" })).rejects.toThrow(ActivityQueryError);
+    await expect(listActivity(t.db, owner, { target: { type: "contact", id: "' or 1=1" } })).rejects.toThrow(ActivityQueryError);
   });
 
   it("writes sentences with names resolved for the viewer", async () => {
