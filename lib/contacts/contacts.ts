@@ -63,7 +63,7 @@ export function visibleContacts(viewer: ContactViewer, scope: ContactScope): SQL
 }
 
 /** Notes are the campaign's (managers) or the syncing member's own; nobody else's notes leave the database. */
-function notesColumn(viewer: ContactViewer, scope: ContactScope) {
+export function notesColumn(viewer: ContactViewer, scope: ContactScope) {
   const allowed = scope === "full" ? sql`${contacts.syncedBy} is null or ${contacts.syncedBy} = ${viewer.userId}` : sql`${contacts.syncedBy} = ${viewer.userId}`;
   return sql`case when ${allowed} then ${contacts.notes} end`.mapWith(contacts.notes);
 }

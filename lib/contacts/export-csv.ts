@@ -7,7 +7,7 @@ import type { Opened } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
 import { sealedContacts } from "./sealed";
-import { ContactRuleError, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
+import { ContactRuleError, notesColumn, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
 
 /** The campaign's contacts as CSV for its admins: read and decrypted 500 rows at a time, the export itself audited. */
 
@@ -87,7 +87,7 @@ export async function exportContactsCsv(
     email: contacts.email,
     phone: contacts.phone,
     address: contacts.address,
-    notes: sql`case when ${contacts.syncedBy} is null or ${contacts.syncedBy} = ${viewer.userId} then ${contacts.notes} end`.mapWith(contacts.notes),
+    notes: notesColumn(viewer, "full"),
     tags: contacts.tags,
     assigneeName: users.name,
     createdAt: contacts.createdAt,
