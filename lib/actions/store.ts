@@ -9,6 +9,7 @@ import type { OrgAccess } from "@/lib/tenancy/guard";
 import { can, type AccessRole, type Permission } from "@/lib/tenancy/permissions";
 import { ENDS_BEFORE_START, actionPatchSchema, newActionSchema, type ActionPatchInput, type NewActionInput, type TargetSelection } from "./input";
 import { trashRetentionDays } from "./retention";
+import { RuleError } from "@/lib/errors";
 
 /** The person looking, in one campaign; their role decides the view (the permission table, nothing else). */
 export type ActionViewer = { orgId: string; userId: string; role: AccessRole };
@@ -16,12 +17,9 @@ export const actionViewer = (access: Pick<OrgAccess, "org" | "userId" | "role">)
 type WriteOptions = { requestId?: string | null };
 
 /** A refused change, with a message fit for the person and, where it belongs to one, the form field. */
-export class ActionRuleError extends Error {
-  constructor(
-    message: string,
-    readonly fieldErrors?: Record<string, string>,
-  ) {
-    super(message);
+export class ActionRuleError extends RuleError {
+  constructor(message: string, fieldErrors?: Record<string, string>) {
+    super(message, { fieldErrors });
     this.name = "ActionRuleError";
   }
 }

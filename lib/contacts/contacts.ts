@@ -10,6 +10,7 @@ import { can, type AccessRole } from "@/lib/tenancy/permissions";
 import { nameTokenizer } from "./name-tokens";
 import { sealedContacts } from "./sealed";
 import { contactInputSchema, insertContacts, tagSchema, tagsSchema, updateContactFields, deleteContactRows, type ContactInput } from "./store";
+import { NotFoundError, RuleError } from "@/lib/errors";
 
 /**
  * Contacts as people see them (wall 2): managers the campaign's contacts in full; volunteers only what is assigned
@@ -29,7 +30,7 @@ export function contactScope(viewer: ContactViewer): ContactScope | null {
 }
 
 /** Not there, or not visible to this person: the same answer either way. */
-export class ContactNotFoundError extends Error {
+export class ContactNotFoundError extends NotFoundError {
   constructor() {
     super("That contact does not exist or is not available to you.");
     this.name = "ContactNotFoundError";
@@ -37,7 +38,7 @@ export class ContactNotFoundError extends Error {
 }
 
 /** A refusal the person may read as-is. */
-export class ContactRuleError extends Error {
+export class ContactRuleError extends RuleError {
   constructor(message: string) {
     super(message);
     this.name = "ContactRuleError";

@@ -6,6 +6,7 @@ import { recordAuditEvent } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
 import { ContactNotFoundError, ContactRuleError, contactIsVisible, contactScope, isUuid, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
+import { NotFoundError } from "@/lib/errors";
 
 /** Named lists of a campaign's contacts (managers): unique names, member counts, every change in the audit log. */
 
@@ -13,7 +14,7 @@ export const listNameSchema = z.string().trim().min(1, "Enter a name for the lis
 
 export type ContactListSummary = { id: string; name: string; members: number; createdAt: Date };
 
-export class ContactListNotFoundError extends Error {
+export class ContactListNotFoundError extends NotFoundError {
   constructor() {
     super("That list does not exist or is not available to you.");
     this.name = "ContactListNotFoundError";

@@ -2,6 +2,7 @@ import "server-only";
 import { headers } from "next/headers";
 import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
+import { RuleError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { requireSession } from "@/lib/auth/current";
 import type { ValidSession } from "@/lib/auth/sessions";
@@ -42,6 +43,7 @@ async function run(form: FormData, body: (ctx: Ctx) => Promise<FormState>): Prom
     return { values: result.ok ? undefined : echo(form), ...result };
   } catch (err) {
     unstable_rethrow(err); // redirects and notFound belong to Next
+    if (err instanceof RuleError) return { message: err.message, fieldErrors: err.fieldErrors, values: echo(form) };
     if (err instanceof z.ZodError) return { fieldErrors: fieldErrors(err), message: "Please correct the highlighted fields.", values: echo(form) };
     logger.error({ err, requestId }, "form action failed");
     return { message: `Something went wrong on our side (reference ${requestId.slice(0, 8)}). Nothing was changed; please try again.`, values: echo(form) };

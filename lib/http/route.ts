@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
+import { RuleError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { isSameOriginRequest } from "./origin";
 import { problemResponse } from "./problem";
@@ -28,6 +29,8 @@ export function publicRoute<P = Record<string, never>>(handler: Handler<P>) {
       return await handler(request, { params: await context.params, requestId });
     } catch (err) {
       if (err instanceof HttpError) return problemResponse({ status: err.status, title: err.title, detail: err.detail, requestId });
+      if (err instanceof RuleError)
+        return problemResponse({ status: err.status, title: err.status === 404 ? "Not found" : err.message, requestId, errors: fieldErrorLists(err.fieldErrors) });
       if (err instanceof z.ZodError)
         return problemResponse({
           status: 400,
@@ -40,6 +43,8 @@ export function publicRoute<P = Record<string, never>>(handler: Handler<P>) {
     }
   };
 }
+
+const fieldErrorLists = (errors?: Record<string, string>) => (errors ? Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) : undefined);
 
 /** Reads a JSON body of bounded size and parses it with the schema. */
 export async function parseJsonBody<T>(request: Request, schema: z.ZodType<T>, maxBytes = 16 * 1024): Promise<T> {

@@ -12,8 +12,9 @@ import type { Mailer } from "@/lib/mail";
 import type { OrgAccess } from "./guard";
 import { assignableRoles, can } from "./permissions";
 import { orgSettingsSchema, type OrgSettings } from "./settings";
+import { RuleError } from "@/lib/errors";
 
-export class CampaignRuleError extends Error {
+export class CampaignRuleError extends RuleError {
   constructor(message: string) {
     super(message);
     this.name = "CampaignRuleError";
