@@ -32,7 +32,7 @@ describe("downloading an activity-log archive", () => {
   async function download(userId: string, slug: string, archiveId: string) {
     request.cookies = new Map([[authCookieNames(getConfig().secureCookies).session, await tokenFor(userId)]]);
     try {
-      return await archiveRoute(new Request(`http://localhost/api/o/${slug}/audit-archives/${archiveId}`), { params: Promise.resolve({ org: slug }) });
+      return await archiveRoute(new Request(`http://localhost/api/o/${slug}/audit-archives/${archiveId}`), { params: Promise.resolve({ org: slug, archive: archiveId }) });
     } finally {
       request.cookies = new Map();
     }

@@ -18,9 +18,13 @@ const BASE_WRAPPERS: Record<string, string> = {
   publicRoute: "@/lib/http/route",
   publicAction: "@/lib/http/action",
   sessionAction: "@/lib/http/action",
-  orgRoute: "@/lib/tenancy/next",
-  orgAction: "@/lib/tenancy/next",
+  orgRoute: "@/lib/tenancy/guards",
+  orgAction: "@/lib/tenancy/guards",
 };
+
+/** Under the campaign's paths only the campaign wrappers may build a handler: the others skip the membership check. */
+const CAMPAIGN_PATHS = /^app\/(o|api\/o)\//;
+const CAMPAIGN_WRAPPERS = new Set(["orgRoute", "orgAction"]);
 
 /** Wrappers defined in terms of the base ones, each in one named file; the walk checks that their body calls a base wrapper. */
 const DERIVED_WRAPPERS: { name: string; file: string }[] = [{ name: "staffAction", file: "app/staff/actions.ts" }];
@@ -98,7 +102,10 @@ function checkSource(relPath: string, text: string, kind: Kind): Offender[] {
       return unguarded(locals.get(expr.text), seen);
     }
     if (ts.isCallExpression(expr) && ts.isIdentifier(expr.expression)) {
-      return isWrapper(expr.expression.text) ? null : `built by ${expr.expression.text}(), which is not a guard wrapper`;
+      const callee = expr.expression.text;
+      if (!isWrapper(callee)) return `built by ${callee}(), which is not a guard wrapper`;
+      if (CAMPAIGN_PATHS.test(relPath) && !CAMPAIGN_WRAPPERS.has(callee)) return `built by ${callee}(), but campaign code must use orgAction or orgRoute`;
+      return null;
     }
     return "not built through a guard wrapper";
   };
@@ -218,8 +225,8 @@ describe("every route handler and server action goes through the guard", () => {
 
     it("accepts handlers built by a wrapper imported from its module, directly or through a local alias", () => {
       expect(route(`import { publicRoute } from "@/lib/http/route";\nexport const dynamic = "force-dynamic";\nexport const GET = publicRoute(async () => new Response());`)).toEqual([]);
-      expect(route(`import { orgRoute } from "@/lib/tenancy/next";\nconst h = orgRoute("org:view", async () => new Response());\nexport const GET = h;\nexport { h as POST };`)).toEqual([]);
-      expect(actions(`import { orgAction } from "@/lib/tenancy/next";\nexport const a = orgAction("members:manage", s, async () => ({}));`)).toEqual([]);
+      expect(route(`import { orgRoute } from "@/lib/tenancy/guards";\nconst h = orgRoute("org:view", async () => new Response());\nexport const GET = h;\nexport { h as POST };`)).toEqual([]);
+      expect(actions(`import { orgAction } from "@/lib/tenancy/guards";\nexport const a = orgAction("members:manage", s, async () => ({}));`)).toEqual([]);
     });
 
     it("flags plain functions, foreign wrappers, look-alikes, re-exports and default exports", () => {
@@ -231,6 +238,17 @@ describe("every route handler and server action goes through the guard", () => {
       expect(names(actions(`export default async function act() {}`))).toEqual(["default"]);
       expect(names(actions(`export async function steal(form) { return {}; }`))).toEqual(["steal"]);
       expect(names(actions(`import { sessionAction } from "@/lib/http/action";\nconst raw = async () => ({});\nexport { raw as act };`))).toEqual(["act"]);
+    });
+
+    it("refuses the session and public wrappers under the campaign's paths", () => {
+      const session = `import { sessionAction } from "@/lib/http/action";\nexport const a = sessionAction(s, async () => ({}));`;
+      expect(actions(session, "app/orgs/actions.ts")).toEqual([]);
+      expect(names(actions(session, "app/o/[org]/contacts/actions.ts"))).toEqual(["a"]);
+      expect(actions(session, "app/o/[org]/contacts/actions.ts")[0]?.why).toMatch(/must use orgAction or orgRoute/);
+      const publicHandler = `import { publicRoute } from "@/lib/http/route";\nexport const GET = publicRoute(async () => new Response());`;
+      expect(checkSource("app/api/health/route.ts", publicHandler, "route")).toEqual([]);
+      expect(names(checkSource("app/api/o/[org]/contacts/route.ts", publicHandler, "route"))).toEqual(["GET"]);
+      expect(actions(`import { orgAction } from "@/lib/tenancy/guards";\nexport const a = orgAction("org:view", s, async () => ({}));`, "app/o/[org]/x/actions.ts")).toEqual([]);
     });
 
     it("flags an inline server action", () => {

@@ -6,20 +6,15 @@ import { emailSchema } from "@/lib/auth/email";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { sessionAction, type FormState } from "@/lib/http/action";
 import { setOrganizationSuspended, setUserDisabled } from "@/lib/tenancy/breach";
-import { CampaignRuleError, slugSchema } from "@/lib/tenancy/campaigns";
 import { openSupportAccess } from "@/lib/tenancy/support";
+import { slugSchema } from "@/lib/validation/ids";
 import type { ValidSession } from "@/lib/auth/sessions";
 
 /** Staff actions: the session must belong to platform staff, or the action does not exist. */
 function staffAction<S extends z.ZodType>(schema: S, body: (input: z.output<S>, session: ValidSession) => Promise<FormState>) {
   return sessionAction(schema, async (input, { session }) => {
     if (!session.user.isStaff) notFound();
-    try {
-      return await body(input, session);
-    } catch (err) {
-      if (err instanceof CampaignRuleError) return { message: err.message };
-      throw err;
-    }
+    return body(input, session);
   });
 }
 

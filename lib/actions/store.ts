@@ -5,7 +5,7 @@ import { actionAssignees, actions, actionTargets, contactLists, contacts, member
 import { recordAuditEvent } from "@/lib/audit";
 import { sealedActions, sealedContacts } from "@/lib/contacts/sealed";
 import { resultRows, type Transaction } from "@/lib/db/client";
-import type { OrgAccess } from "@/lib/tenancy/guard";
+import type { OrgAccess } from "@/lib/tenancy/access";
 import { can, type AccessRole, type Permission } from "@/lib/tenancy/permissions";
 import { ENDS_BEFORE_START, actionPatchSchema, newActionSchema, type ActionPatchInput, type NewActionInput, type TargetSelection } from "./input";
 import { trashRetentionDays } from "./retention";

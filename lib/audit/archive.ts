@@ -4,8 +4,10 @@ import { z } from "zod";
 import { auditArchives, type AuditArchive } from "@/db/schema/audit";
 import type { Database, Queryable } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
+import { NotFoundError } from "@/lib/errors";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { archiveLine, type SealedEvent } from "./chain";
+import { recordAuditEvent, type AuditActor } from "./record";
 import { withAuditSystemScope } from "./scope";
 
 /** Which archive: the chain it belongs to (null: the account chain) and its id. A sealer binds its ciphertext to both. */
@@ -141,7 +143,7 @@ export async function listArchives(q: Queryable, orgId: string | null): Promise<
     .orderBy(auditArchives.firstSeq);
 }
 
-export class ArchiveNotFoundError extends Error {
+export class ArchiveNotFoundError extends NotFoundError {
   constructor() {
     super("No such audit archive");
     this.name = "ArchiveNotFoundError";
@@ -172,4 +174,32 @@ export async function readArchive(
   if (!archive) throw new ArchiveNotFoundError();
   const { plaintext, events } = await openArchive(archive, blobs, sealer);
   return { archive, jsonl: plaintext, events };
+}
+
+/**
+ * A campaign member's download of one archive: the archive is looked up as that person (wall 3 checks them
+ * again) and the download recorded in the same transaction, which commits before any plaintext is released.
+ */
+export async function downloadArchive(
+  db: Database,
+  blobs: BlobStore,
+  sealer: ArchiveSealer,
+  by: { orgId: string; userId: string; actor: AuditActor; requestId?: string | null },
+  archiveId: string,
+): Promise<{ archive: AuditArchive; jsonl: Uint8Array }> {
+  if (!z.uuid().safeParse(archiveId).success) throw new ArchiveNotFoundError();
+  const archive = await withTenant(db, { orgId: by.orgId, userId: by.userId }, async (tx) => {
+    const [found] = await tx.select().from(auditArchives).where(and(eq(auditArchives.id, archiveId), eq(auditArchives.orgId, by.orgId)));
+    if (!found) throw new ArchiveNotFoundError();
+    await recordAuditEvent(tx, {
+      orgId: by.orgId,
+      actor: by.actor,
+      action: "audit.archive_downloaded",
+      target: { type: "audit_archive", id: archiveId },
+      requestId: by.requestId ?? null,
+    });
+    return found;
+  });
+  const { plaintext } = await openArchive(archive, blobs, sealer);
+  return { archive, jsonl: plaintext };
 }

@@ -45,6 +45,6 @@ export {
   AUDIT_RETENTION_SETTING,
   type ArchiveRun,
 } from "./retention";
-export { readArchive, listArchives, ArchiveUnreadableError, ArchiveNotFoundError, type ArchiveSealer, type ArchiveLocation, type StoredArchive } from "./archive";
+export { readArchive, downloadArchive, listArchives, ArchiveUnreadableError, ArchiveNotFoundError, type ArchiveSealer, type ArchiveLocation, type StoredArchive } from "./archive";
 export { createOrgKeyArchiveSealer } from "./sealers";
 export { withAuditSystemScope } from "./scope";

@@ -5,7 +5,7 @@ import { contactListMembers, contactLists, contactNameTokens, contacts, membersh
 import { recordAuditEvent } from "@/lib/audit";
 import { blindIndexer, NormalizationError, type Opened } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
-import type { OrgAccess } from "@/lib/tenancy/guard";
+import type { OrgAccess } from "@/lib/tenancy/access";
 import { can, type AccessRole } from "@/lib/tenancy/permissions";
 import { nameTokenizer } from "./name-tokens";
 import { sealedContacts } from "./sealed";

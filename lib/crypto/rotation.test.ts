@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { integrationSecrets } from "@/db/schema/crypto";
 import { jobs } from "@/db/schema/jobs";
+import { asOwner } from "@/lib/audit/test-helpers";
 import { withTenant } from "@/lib/db/tenant";
 import { connectIntegration, getIntegrationCredentials } from "@/lib/integrations/secrets";
 import { withRunnerScope } from "@/lib/jobs/queue";
@@ -16,7 +17,7 @@ import { listOrganizationKeys } from "./data-keys";
 import { KeyUnavailableError } from "./errors";
 import { decryptField, encryptField } from "./fields";
 import { openEncryptedFile, putEncryptedFile } from "./files";
-import { ROTATE_DATA_KEY_JOB, getKeyRotationProgress, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation } from "./rotation";
+import { ROTATE_DATA_KEY_JOB, getKeyRotationProgress, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation, startDataKeyRotationIn } from "./rotation";
 import { shredOrganizationKeys } from "./shred";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "./keyring";
 import { rotateMasterKeys } from "./master-rotation";
@@ -68,6 +69,29 @@ describe.each(testBackends())("data-key rotation and crypto-shredding (%s)", (ba
 
   const expireLease = (id: string) =>
     withRunnerScope(t.db, (tx) => tx.update(jobs).set({ lockedUntil: sql`now() - interval '1 second'`, runAt: sql`now()` }).where(eq(jobs.id, id)));
+
+  it("records the start in the activity log in the start's own transaction, once, with the person who started it", async () => {
+    const orgId = await createOrganization(t.db);
+    const personId = randomUUID();
+    const startEvents = () =>
+      asOwner<{ actor_kind: string; actor_id: string | null; metadata: { phase: string; version: number } }>(
+        t,
+        `select actor_kind, actor_id, metadata from audit_events where org_id = '${orgId}' and action = 'key.data_rotated'`,
+      );
+    await expect(
+      withTenant(t.db, { orgId }, async (tx) => {
+        await startDataKeyRotationIn(tx, orgId, { actor: { kind: "member", id: personId } });
+        throw new Error("the caller's change failed");
+      }),
+    ).rejects.toThrow("the caller's change failed");
+    expect(await startEvents()).toEqual([]);
+    expect((await getKeyRotationProgress(t.db, orgId)).state).toBe("idle");
+
+    await withTenant(t.db, { orgId }, (tx) => startDataKeyRotationIn(tx, orgId, { actor: { kind: "member", id: personId } }));
+    await startDataKeyRotation(t.db, orgId); // already running: nothing new to record
+    expect(await startEvents()).toEqual([{ actor_kind: "member", actor_id: personId, metadata: { phase: "started", version: 2 } }]);
+    await runJobsUntilIdle(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(store) } });
+  });
 
   it("re-encrypts rows and files in resumable steps, keeps reads working, then retires the old key", async () => {
     const orgId = await createOrganization(t.db);

@@ -3,6 +3,7 @@ import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { encryptedFiles, orgKeys } from "@/db/schema/crypto";
+import { recordAuditEvent, type AuditActor } from "@/lib/audit/record";
 import { resultRows, type Database, type Transaction } from "@/lib/db/client";
 import { withTenant, type TenantContext } from "@/lib/db/tenant";
 import { enqueueJob, latestJob } from "@/lib/jobs/queue";
@@ -67,27 +68,33 @@ const tenantOf = (t: string | TenantContext): TenantContext => (typeof t === "st
  * Starts rotating the organisation's data key (the settings page's "Rotate key"), or returns the
  * rotation already in progress. New writes use the new version as soon as this returns.
  */
-export async function startDataKeyRotation(db: Database, tenant: string | TenantContext): Promise<{ jobId: string; version: number; started: boolean }> {
+export async function startDataKeyRotation(db: Database, tenant: string | TenantContext): Promise<DataKeyRotationStart> {
   const ctx = tenantOf(tenant);
-  const { orgId } = ctx;
-  return withTenant(db, ctx, async (tx) => {
-    // FOR UPDATE before anything else: two concurrent starts then queue here instead of deadlocking on share locks.
-    const lockDataKeys = () => tx.select({ v: orgKeys.version }).from(orgKeys).where(and(eq(orgKeys.orgId, orgId), eq(orgKeys.kind, "data"))).for("update");
-    if ((await lockDataKeys()).length === 0) {
-      await activeDataKey(tx, orgId); // the organisation never encrypted anything: create its first key
-      await lockDataKeys();
-    }
-    const running = await latestJob(tx, orgId, ROTATE_DATA_KEY_JOB);
-    if (running && (running.state === "queued" || running.state === "running")) {
-      const active = (await listOrganizationKeys(tx, orgId)).find((k) => k.kind === "data" && k.status === "active");
-      return { jobId: running.id, version: active!.version, started: false };
-    }
-    const { version } = await activateNewDataKey(tx, orgId);
-    const total = await countStale(tx, orgId, version);
-    const progress: Progress = { total, done: 0, phase: "rows" };
-    const { id } = await enqueueJob(tx, { kind: ROTATE_DATA_KEY_JOB, orgId, dedupeKey: orgId, payload: { version }, progress, maxAttempts: 10 });
-    return { jobId: id, version, started: true };
-  });
+  const actor: AuditActor = ctx.userId ? { kind: "member", id: ctx.userId } : { kind: "system" };
+  return withTenant(db, ctx, (tx) => startDataKeyRotationIn(tx, ctx.orgId, { actor }));
+}
+
+export type DataKeyRotationStart = { jobId: string; version: number; started: boolean };
+
+/** The same inside the caller's tenant transaction; the start is recorded in the activity log in that transaction. */
+export async function startDataKeyRotationIn(tx: Transaction, orgId: string, by: { actor: AuditActor; requestId?: string | null }): Promise<DataKeyRotationStart> {
+  // FOR UPDATE before anything else: two concurrent starts then queue here instead of deadlocking on share locks.
+  const lockDataKeys = () => tx.select({ v: orgKeys.version }).from(orgKeys).where(and(eq(orgKeys.orgId, orgId), eq(orgKeys.kind, "data"))).for("update");
+  if ((await lockDataKeys()).length === 0) {
+    await activeDataKey(tx, orgId); // the organisation never encrypted anything: create its first key
+    await lockDataKeys();
+  }
+  const running = await latestJob(tx, orgId, ROTATE_DATA_KEY_JOB);
+  if (running && (running.state === "queued" || running.state === "running")) {
+    const active = (await listOrganizationKeys(tx, orgId)).find((k) => k.kind === "data" && k.status === "active");
+    return { jobId: running.id, version: active!.version, started: false };
+  }
+  const { version } = await activateNewDataKey(tx, orgId);
+  const total = await countStale(tx, orgId, version);
+  const progress: Progress = { total, done: 0, phase: "rows" };
+  const { id } = await enqueueJob(tx, { kind: ROTATE_DATA_KEY_JOB, orgId, dedupeKey: orgId, payload: { version }, progress, maxAttempts: 10 });
+  await recordAuditEvent(tx, { orgId, actor: by.actor, action: "key.data_rotated", metadata: { phase: "started", version }, requestId: by.requestId ?? null });
+  return { jobId: id, version, started: true };
 }
 
 /** One step over a sealed table: re-encrypts up to ROWS_PER_STEP stale rows after the cursor. */

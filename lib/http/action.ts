@@ -26,13 +26,21 @@ function echo(form: FormData): Record<string, string> {
   return out;
 }
 
+/** Zod issues keyed by the form's input names: the innermost named segment (address.city → city, tags.2 → tags). */
 function fieldErrors(err: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of err.issues) {
-    const key = String(issue.path[0] ?? "form");
+    const key = issue.path.filter((segment) => typeof segment === "string").at(-1) ?? "form";
     out[key] ??= issue.message;
   }
   return out;
+}
+
+/** What a form shows for a refusal (a rule, or input that fails its schema); null for anything else, which is ours to log. */
+export function formStateFromError(err: unknown): FormState | null {
+  if (err instanceof RuleError) return { message: err.message, fieldErrors: err.fieldErrors };
+  if (err instanceof z.ZodError) return { fieldErrors: fieldErrors(err), message: "Please correct the highlighted fields." };
+  return null;
 }
 
 async function run(form: FormData, body: (ctx: Ctx) => Promise<FormState>): Promise<FormState> {
@@ -43,8 +51,8 @@ async function run(form: FormData, body: (ctx: Ctx) => Promise<FormState>): Prom
     return { values: result.ok ? undefined : echo(form), ...result };
   } catch (err) {
     unstable_rethrow(err); // redirects and notFound belong to Next
-    if (err instanceof RuleError) return { message: err.message, fieldErrors: err.fieldErrors, values: echo(form) };
-    if (err instanceof z.ZodError) return { fieldErrors: fieldErrors(err), message: "Please correct the highlighted fields.", values: echo(form) };
+    const refused = formStateFromError(err);
+    if (refused) return { ...refused, values: echo(form) };
     logger.error({ err, requestId }, "form action failed");
     return { message: `Something went wrong on our side (reference ${requestId.slice(0, 8)}). Nothing was changed; please try again.`, values: echo(form) };
   }

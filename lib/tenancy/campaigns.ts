@@ -1,6 +1,5 @@
 import "server-only";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import { z } from "zod";
 import { invitations, memberships, organizations, users, type Role } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { hashEmail } from "@/lib/auth/email";
@@ -9,25 +8,12 @@ import type { Database, Transaction } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
 import { withPerson } from "@/lib/db/tenant";
 import type { Mailer } from "@/lib/mail";
-import type { OrgAccess } from "./guard";
+import type { OrgAccess } from "./access";
 import { assignableRoles, can } from "./permissions";
 import { orgSettingsSchema, type OrgSettings } from "./settings";
 import { RuleError } from "@/lib/errors";
 
-export class CampaignRuleError extends RuleError {
-  constructor(message: string) {
-    super(message);
-    this.name = "CampaignRuleError";
-  }
-}
-
 export const INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
-export const slugSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/, "Use 3-48 lowercase letters, digits and dashes, starting and ending with a letter or digit.");
-
 export function slugFromName(name: string): string {
   return name
     .normalize("NFKD")
@@ -50,7 +36,7 @@ export async function createCampaign(db: Database, userId: string, input: { name
     });
   } catch (err) {
     if (/organizations_slug_unique|duplicate key/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message)))
-      throw new CampaignRuleError("That address is taken; choose another.");
+      throw new RuleError("That address is taken; choose another.", { fieldErrors: { slug: "That address is taken; choose another." }, status: 409 });
     throw err;
   }
   return { id, slug: input.slug };
@@ -75,12 +61,12 @@ async function keepAnOwner(tx: Transaction, orgId: string, targetUserId: string,
     await tx.execute(sql`select user_id from memberships where org_id = ${orgId} and role = 'owner' and disabled_at is null for update`),
   );
   if (owners.filter((o) => o.user_id !== targetUserId).length === 0)
-    throw new CampaignRuleError("A campaign always needs an owner: make someone else an owner first.");
+    throw new RuleError("A campaign always needs an owner: make someone else an owner first.");
 }
 
 async function memberOf(tx: Transaction, orgId: string, userId: string) {
   const [m] = await tx.select().from(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId))).for("update");
-  if (!m) throw new CampaignRuleError("That person is not a member of this campaign.");
+  if (!m) throw new RuleError("That person is not a member of this campaign.");
   return m;
 }
 
@@ -90,7 +76,7 @@ function canTouch(access: OrgAccess, targetRole: Role): boolean {
 
 export async function changeRole(tx: Transaction, access: OrgAccess, targetUserId: string, to: Role): Promise<void> {
   const member = await memberOf(tx, access.org.id, targetUserId);
-  if (!canTouch(access, member.role) || !assignableRoles(access.role).includes(to)) throw new CampaignRuleError("You cannot give or change that role.");
+  if (!canTouch(access, member.role) || !assignableRoles(access.role).includes(to)) throw new RuleError("You cannot give or change that role.");
   if (member.role === to) return;
   await keepAnOwner(tx, access.org.id, targetUserId, member.role === "owner");
   await tx.update(memberships).set({ role: to }).where(and(eq(memberships.orgId, access.org.id), eq(memberships.userId, targetUserId)));
@@ -105,7 +91,7 @@ export async function changeRole(tx: Transaction, access: OrgAccess, targetUserI
 
 export async function removeMember(tx: Transaction, access: OrgAccess, targetUserId: string): Promise<void> {
   const member = await memberOf(tx, access.org.id, targetUserId);
-  if (!canTouch(access, member.role)) throw new CampaignRuleError("Only an owner can remove an owner.");
+  if (!canTouch(access, member.role)) throw new RuleError("Only an owner can remove an owner.");
   await keepAnOwner(tx, access.org.id, targetUserId, member.role === "owner");
   await tx.delete(memberships).where(and(eq(memberships.orgId, access.org.id), eq(memberships.userId, targetUserId)));
   const event = { orgId: access.org.id, actor: { kind: "member" as const, id: access.userId }, target: { type: "user" as const, id: targetUserId } };
@@ -116,8 +102,8 @@ export async function removeMember(tx: Transaction, access: OrgAccess, targetUse
 /** An owner's breach switch for one member of this campaign: they lose access at their next request; reversible. */
 export async function setMemberDisabled(tx: Transaction, access: OrgAccess, targetUserId: string, disabled: boolean): Promise<void> {
   const member = await memberOf(tx, access.org.id, targetUserId);
-  if (targetUserId === access.userId) throw new CampaignRuleError("You cannot disable yourself.");
-  if (!canTouch(access, member.role)) throw new CampaignRuleError("Only an owner can disable an owner.");
+  if (targetUserId === access.userId) throw new RuleError("You cannot disable yourself.");
+  if (!canTouch(access, member.role)) throw new RuleError("Only an owner can disable an owner.");
   if (disabled) await keepAnOwner(tx, access.org.id, targetUserId, member.role === "owner");
   await tx
     .update(memberships)
@@ -144,7 +130,7 @@ export async function inviteMember(
   input: { email: string; role: Role },
   deps: { mailer: Mailer; appUrl: string },
 ): Promise<{ link: string }> {
-  if (!assignableRoles(access.role).includes(input.role)) throw new CampaignRuleError("You cannot invite someone with that role.");
+  if (!assignableRoles(access.role).includes(input.role)) throw new RuleError("You cannot invite someone with that role.");
   const { token, hash } = newLinkToken();
   await tx.insert(invitations).values({
     orgId: access.org.id,
@@ -179,7 +165,7 @@ export async function revokeInvitation(tx: Transaction, access: OrgAccess, invit
     .set({ revokedAt: new Date() })
     .where(and(eq(invitations.id, invitationId), eq(invitations.orgId, access.org.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
     .returning({ id: invitations.id });
-  if (done.length === 0) throw new CampaignRuleError("That invitation is no longer open.");
+  if (done.length === 0) throw new RuleError("That invitation is no longer open.");
   await recordAuditEvent(tx, { orgId: access.org.id, actor: { kind: "member", id: access.userId }, action: "member.invitation.revoked", metadata: {} });
 }
 
@@ -191,20 +177,21 @@ export async function previewInvitation(db: Database, userId: string, token: str
 }
 
 /** Accepts as the signed-in person; the database checks the link and that it was addressed to their email. */
-export async function acceptInvitation(db: Database, user: { id: string; email: string }, token: string): Promise<{ orgId: string; role: Role }> {
+export async function acceptInvitation(db: Database, user: { id: string; email: string }, token: string): Promise<{ orgId: string; slug: string; role: Role }> {
   return withPerson(db, user.id, async (tx) => {
     let row: { org_id: string; role: Role } | undefined;
     try {
       [row] = resultRows<{ org_id: string; role: Role }>(await tx.execute(sql`select * from accept_invitation(${hashLinkToken(token)}, ${hashEmail(user.email)})`));
     } catch (err) {
       const text = `${(err as Error).message} ${String((err as { cause?: Error }).cause?.message)}`;
-      if (/someone else/.test(text)) throw new CampaignRuleError("This invitation was sent to a different email address. Sign in with that address to accept it.");
-      throw new CampaignRuleError("This invitation has expired, was already used, or was withdrawn.");
+      if (/someone else/.test(text)) throw new RuleError("This invitation was sent to a different email address. Sign in with that address to accept it.");
+      throw new RuleError("This invitation has expired, was already used, or was withdrawn.");
     }
-    if (!row) throw new CampaignRuleError("This invitation has expired, was already used, or was withdrawn.");
+    if (!row) throw new RuleError("This invitation has expired, was already used, or was withdrawn.");
     await tx.execute(sql`select set_config('app.org_id', ${row.org_id}, true)`);
     await recordAuditEvent(tx, { orgId: row.org_id, actor: { kind: "member", id: user.id }, action: "member.invitation.accepted", metadata: { role: row.role } });
-    return { orgId: row.org_id, role: row.role };
+    const [org] = await tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, row.org_id));
+    return { orgId: row.org_id, slug: org!.slug, role: row.role };
   });
 }
 
@@ -226,6 +213,6 @@ export async function updateSettings(tx: Transaction, access: OrgAccess, changes
 
 /** Leaving is removing yourself; the last active owner cannot leave. */
 export function leaveCampaign(tx: Transaction, access: OrgAccess): Promise<void> {
-  if (access.role === "support") throw new CampaignRuleError("Support access is not a membership.");
+  if (access.role === "support") throw new RuleError("Support access is not a membership.");
   return removeMember(tx, access, access.userId);
 }

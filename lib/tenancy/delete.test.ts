@@ -14,7 +14,7 @@ import { createLocalBlobStore } from "@/lib/storage";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { deleteCampaign } from "./delete";
 import { asDatabaseOwner } from "@/lib/privacy/test-support";
-import { resolveOrgAccess } from "./guard";
+import { resolveOrgAccess } from "./access";
 
 describe.each(testBackends())("deleting a campaign (%s)", (backend) => {
   let t: TestDatabase;

@@ -1,7 +1,7 @@
 import "server-only";
 import { loadActivityFeed, type ActivityQuery, type FeedPage } from "@/lib/audit";
 import { getAuthRuntime } from "@/lib/auth/runtime";
-import type { OrgAccess } from "./guard";
+import type { OrgAccess } from "./access";
 
 /** The feed as this viewer may see it: owners, admins and support see the campaign's events, volunteers their own. */
 export async function feedFor(access: OrgAccess, query: ActivityQuery = {}): Promise<FeedPage> {

@@ -5,7 +5,7 @@ import { recordAuditEvent } from "@/lib/audit";
 import type { Database } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
 import { withPerson } from "@/lib/db/tenant";
-import { CampaignRuleError } from "./campaigns";
+import { RuleError } from "@/lib/errors";
 import { orgSettingsSchema } from "./settings";
 
 export const MAX_SUPPORT_MINUTES = 24 * 60;
@@ -15,11 +15,11 @@ export const MAX_SUPPORT_MINUTES = 24 * 60;
  * entirely; the grant, and every page read under it, shows in the campaign's activity feed.
  */
 export async function openSupportAccess(db: Database, staff: { id: string; isStaff: boolean }, input: { slug: string; reason: string; minutes: number }) {
-  if (!staff.isStaff) throw new CampaignRuleError("Only platform staff can request support access.");
-  if (input.minutes < 5 || input.minutes > MAX_SUPPORT_MINUTES) throw new CampaignRuleError("Support access lasts between 5 minutes and 24 hours.");
+  if (!staff.isStaff) throw new RuleError("Only platform staff can request support access.");
+  if (input.minutes < 5 || input.minutes > MAX_SUPPORT_MINUTES) throw new RuleError("Support access lasts between 5 minutes and 24 hours.");
   return withPerson(db, staff.id, async (tx) => {
     const [org] = resultRows<{ id: string; suspended: boolean }>(await tx.execute(sql`select id, suspended from org_lookup_by_slug(${input.slug})`));
-    if (!org) throw new CampaignRuleError("No campaign has that address.");
+    if (!org) throw new RuleError("No campaign has that address.");
     const now = new Date();
     const [grant] = await tx
       .insert(supportAccessGrants)
@@ -29,7 +29,7 @@ export async function openSupportAccess(db: Database, staff: { id: string; isSta
     // With the grant in place RLS lets staff read the campaign's settings; a refusal rolls the grant back.
     const [row] = await tx.select({ settings: organizations.settings }).from(organizations).where(eq(organizations.id, org.id));
     if (!row || orgSettingsSchema.parse(row.settings ?? {}).supportAccess === "refused")
-      throw new CampaignRuleError("This campaign does not allow support access.");
+      throw new RuleError("This campaign does not allow support access.");
     await recordAuditEvent(tx, {
       orgId: org.id,
       actor: { kind: "staff", id: staff.id },

@@ -47,9 +47,10 @@ import { fileReport, reportViewer } from "@/lib/reports/reports";
 import { createOutboxMailer } from "@/lib/mail";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { setOrganizationSuspended, setUserDisabled } from "./breach";
-import { CampaignRuleError, acceptInvitation, changeRole, declineInvitation, inviteMember, removeMember, setMemberDisabled, updateSettings } from "./campaigns";
-import { resolveOrgAccess, type OrgAccess, type Viewer } from "./guard";
-import { requireOrgAccess } from "./next";
+import { acceptInvitation, changeRole, declineInvitation, inviteMember, removeMember, setMemberDisabled, updateSettings } from "./campaigns";
+import { RuleError } from "@/lib/errors";
+import { resolveOrgAccess, type OrgAccess, type Viewer } from "./access";
+import { requireOrgAccess } from "./guards";
 import type { Permission } from "./permissions";
 import { openSupportAccess } from "./support";
 import { setWallForTest, wallEnabled, type Wall } from "./walls";
@@ -795,20 +796,20 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
 
     it("the last owner cannot leave, be removed or be demoted", async () => {
       const o1 = await accessFor(people.O1!, org, "members:manage");
-      await expect(o1.run((tx) => changeRole(tx, o1, people.O1!.id, "admin"))).rejects.toThrow(CampaignRuleError);
-      await expect(o1.run((tx) => removeMember(tx, o1, people.O1!.id))).rejects.toThrow(CampaignRuleError);
-      await expect(o1.run((tx) => setMemberDisabled(tx, o1, people.O1!.id, true))).rejects.toThrow(CampaignRuleError);
+      await expect(o1.run((tx) => changeRole(tx, o1, people.O1!.id, "admin"))).rejects.toThrow(RuleError);
+      await expect(o1.run((tx) => removeMember(tx, o1, people.O1!.id))).rejects.toThrow(RuleError);
+      await expect(o1.run((tx) => setMemberDisabled(tx, o1, people.O1!.id, true))).rejects.toThrow(RuleError);
       expect(await roleIn(org, people.O1!)).toBe("owner");
     });
 
     it("admins cannot make owners, nor demote, remove or disable one", async () => {
       const admin = await accessFor(people.OAdmin!, org, "members:manage");
-      await expect(admin.run((tx) => changeRole(tx, admin, people.OVol!.id, "owner"))).rejects.toThrow(CampaignRuleError);
-      await expect(admin.run((tx) => changeRole(tx, admin, people.OAdmin!.id, "owner"))).rejects.toThrow(CampaignRuleError);
-      await expect(admin.run((tx) => changeRole(tx, admin, people.O1!.id, "volunteer"))).rejects.toThrow(CampaignRuleError);
-      await expect(admin.run((tx) => removeMember(tx, admin, people.O1!.id))).rejects.toThrow(CampaignRuleError);
-      await expect(admin.run((tx) => setMemberDisabled(tx, admin, people.O1!.id, true))).rejects.toThrow(CampaignRuleError);
-      await expect(admin.run((tx) => inviteMember(tx, admin, { email: "new-owner@walls.test", role: "owner" }, runtime))).rejects.toThrow(CampaignRuleError);
+      await expect(admin.run((tx) => changeRole(tx, admin, people.OVol!.id, "owner"))).rejects.toThrow(RuleError);
+      await expect(admin.run((tx) => changeRole(tx, admin, people.OAdmin!.id, "owner"))).rejects.toThrow(RuleError);
+      await expect(admin.run((tx) => changeRole(tx, admin, people.O1!.id, "volunteer"))).rejects.toThrow(RuleError);
+      await expect(admin.run((tx) => removeMember(tx, admin, people.O1!.id))).rejects.toThrow(RuleError);
+      await expect(admin.run((tx) => setMemberDisabled(tx, admin, people.O1!.id, true))).rejects.toThrow(RuleError);
+      await expect(admin.run((tx) => inviteMember(tx, admin, { email: "new-owner@walls.test", role: "owner" }, runtime))).rejects.toThrow(RuleError);
       expect(await roleIn(org, people.O1!)).toBe("owner");
       expect(await roleIn(org, people.OVol!)).toBe("volunteer");
       // What an admin may do: manage volunteers and admins.
@@ -849,9 +850,9 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       const token = await invite(people.Invitee!.email);
       const rows = await system(org.id, (tx) => tx.select().from(invitations).where(eq(invitations.orgId, org.id)));
       expect(rows.some((r) => r.tokenHash === token || r.emailHint.includes(people.Invitee!.email))).toBe(false);
-      expect(await acceptInvitation(t.db, me("Invitee"), token)).toEqual({ orgId: org.id, role: "volunteer" });
-      await expect(acceptInvitation(t.db, me("Invitee"), token)).rejects.toThrow(CampaignRuleError);
-      await expect(acceptInvitation(t.db, me("Other"), token)).rejects.toThrow(CampaignRuleError);
+      expect(await acceptInvitation(t.db, me("Invitee"), token)).toEqual({ orgId: org.id, slug: org.slug, role: "volunteer" });
+      await expect(acceptInvitation(t.db, me("Invitee"), token)).rejects.toThrow(RuleError);
+      await expect(acceptInvitation(t.db, me("Other"), token)).rejects.toThrow(RuleError);
       expect(await roleIn(org, people.Other!)).toBeUndefined();
     });
 
@@ -874,7 +875,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     it("a declined invitation cannot be accepted", async () => {
       const token = await invite(people.Other!.email);
       expect(await declineInvitation(t.db, me("Other"), token)).toBe(true);
-      await expect(acceptInvitation(t.db, me("Other"), token)).rejects.toThrow(CampaignRuleError);
+      await expect(acceptInvitation(t.db, me("Other"), token)).rejects.toThrow(RuleError);
       expect(await roleIn(org, people.Other!)).toBeUndefined();
     });
   });
@@ -917,7 +918,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     });
 
     it("a grant longer than 24 h is refused by the database itself, not only by openSupportAccess", async () => {
-      await expect(openSupportAccess(t.db, people.Staff!, { slug: org.slug, reason: "too long a visit", minutes: 25 * 60 })).rejects.toThrow(CampaignRuleError);
+      await expect(openSupportAccess(t.db, people.Staff!, { slug: org.slug, reason: "too long a visit", minutes: 25 * 60 })).rejects.toThrow(RuleError);
       const now = Date.now();
       await expect(
         withPerson(t.db, people.Staff!.id, (tx) =>

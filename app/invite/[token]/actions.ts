@@ -5,25 +5,15 @@ import { z } from "zod";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { reissueSessionCookie } from "@/lib/auth/reissue";
 import { sessionAction } from "@/lib/http/action";
-import { CampaignRuleError, acceptInvitation, declineInvitation } from "@/lib/tenancy/campaigns";
-import { organizations } from "@/db/schema";
-import { eq } from "drizzle-orm";
-import { withTenant } from "@/lib/db/tenant";
+import { acceptInvitation, declineInvitation } from "@/lib/tenancy/campaigns";
 
 const token = z.object({ token: z.string().min(10).max(100) });
 
 export const acceptInvitationAction = sessionAction(token, async ({ token }, { session }) => {
   const { db } = await getAuthRuntime();
-  let orgId: string;
-  try {
-    ({ orgId } = await acceptInvitation(db, session.user, token));
-  } catch (err) {
-    if (err instanceof CampaignRuleError) return { message: err.message };
-    throw err;
-  }
-  const [org] = await withTenant(db, { orgId, userId: session.user.id }, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, orgId)));
+  const { slug } = await acceptInvitation(db, session.user, token);
   await reissueSessionCookie(session);
-  redirect(org ? `/o/${org.slug}` : "/orgs");
+  redirect(`/o/${slug}`);
 });
 
 export const declineInvitationAction = sessionAction(token, async ({ token }, { session }) => {

@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import { LiveFeed } from "@/app/_components/live-feed";
 import { Card } from "@/app/_components/ui";
 import { feedFor } from "@/lib/tenancy/feed";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { dashboardCounts, startChecklist, type ChecklistItem } from "@/lib/workspace/dashboard";
 
 const cardClass =

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Card, primaryButtonClass } from "@/app/_components/ui";
 import { actionViewer, countTrash, listActions } from "@/lib/actions/store";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { formatSpan } from "./format";
 import { KindBadge } from "./kind-badge";
 

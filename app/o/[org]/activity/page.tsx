@@ -3,7 +3,7 @@ import { FeedList } from "@/app/_components/live-feed";
 import { Card } from "@/app/_components/ui";
 import { auditCategories, auditCategoryLabels, type AuditCategory } from "@/lib/audit";
 import { feedFor } from "@/lib/tenancy/feed";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { listMembers } from "@/lib/tenancy/campaigns";
 
 export const metadata = { title: "Activity" };

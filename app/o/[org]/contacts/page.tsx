@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Card, inputClass, primaryButtonClass } from "@/app/_components/ui";
 import { assignableMembers, contactTagsInUse, contactViewer, listContacts, type ContactPage } from "@/lib/contacts/contacts";
 import { listContactLists } from "@/lib/contacts/lists";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 
 export const metadata = { title: "Contacts" };
 

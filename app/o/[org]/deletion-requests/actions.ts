@@ -5,7 +5,7 @@ import { z } from "zod";
 import { deletionDeclineReasons } from "@/db/schema";
 import type { FormState } from "@/lib/http/action";
 import { declineDeletionRequest, fulfilDeletionRequest, type DecisionResult } from "@/lib/privacy/deletion-requests";
-import { orgAction } from "@/lib/tenancy/next";
+import { orgAction } from "@/lib/tenancy/guards";
 
 const refusal = (result: Extract<DecisionResult, { ok: false }>): FormState => ({
   message: result.reason === "already_decided" ? "This request was already decided." : "That request is not available.",

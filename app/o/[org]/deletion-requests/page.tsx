@@ -1,6 +1,6 @@
 import { Card, PageHeading } from "@/app/_components/ui";
 import { daysOverdue, listCampaignDeletionRequests, type QueuedDeletionRequest } from "@/lib/privacy/deletion-requests";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { declineDeletionRequestAction, fulfilDeletionRequestAction } from "./actions";
 import { DeclineForm, FulfilForm } from "./request-forms";
 

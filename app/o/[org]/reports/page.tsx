@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Card, PageHeading } from "@/app/_components/ui";
 import { listCompletedReports, listMyReports, reportsThisWeek, reportViewer, type ReportListItem, type ReportPage } from "@/lib/reports/reports";
 import { outcomeLabels } from "@/lib/reports/survey";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 
 export const metadata = { title: "Reports" };
 

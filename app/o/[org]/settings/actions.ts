@@ -1,12 +1,10 @@
 "use server";
 
 import { z } from "zod";
-import { recordAuditEvent } from "@/lib/audit";
 import { getAuthRuntime } from "@/lib/auth/runtime";
-import { startDataKeyRotation } from "@/lib/crypto/rotation";
-import { sessionAction } from "@/lib/http/action";
+import { startDataKeyRotationIn } from "@/lib/crypto/rotation";
 import { updateSettings } from "@/lib/tenancy/campaigns";
-import { decide, orgAction } from "@/lib/tenancy/next";
+import { orgAction } from "@/lib/tenancy/guards";
 import { redirect } from "next/navigation";
 import { getConfig } from "@/lib/config";
 import { reissueSessionCookie } from "@/lib/auth/reissue";
@@ -33,31 +31,20 @@ export const updateSecuritySettingsAction = orgAction(
 );
 
 /** Owners start a data-key rotation: new writes use the new key at once; a background job re-encrypts the rest. */
-export const rotateDataKeyAction = sessionAction(z.object({ org: z.string().max(64) }), async ({ org }, { session }) => {
-  const decision = await decide(session, org, "org:settings");
-  if (!decision.ok) return { message: "This campaign is not available to you." };
-  const { db } = await getAuthRuntime();
-  const access = decision.access;
-  const started = await startDataKeyRotation(db, { orgId: access.org.id, userId: access.userId });
+export const rotateDataKeyAction = orgAction("org:settings", z.object({}), async (_input, { access, tx, requestId }) => {
+  const started = await startDataKeyRotationIn(tx, access.org.id, { actor: { kind: "member", id: access.userId }, requestId });
   if (!started.started) return { message: "A rotation is already running; its progress is shown below." };
-  await access.run((tx) =>
-    recordAuditEvent(tx, {
-      orgId: access.org.id,
-      actor: { kind: "member", id: access.userId },
-      action: "key.data_rotated",
-      metadata: { phase: "started", version: started.version },
-    }),
-  );
   return { ok: true, message: `Key version ${started.version} is now used for new data; older data is being re-encrypted.` };
 });
 
-/** Owners delete the campaign by crypto-shredding it, after typing its address to confirm. */
-export const deleteCampaignAction = sessionAction(z.object({ org: z.string().max(64), confirm: z.string().max(64) }), async ({ org, confirm }, { session }) => {
-  const decision = await decide(session, org, "org:settings");
-  if (!decision.ok) return { message: "This campaign is not available to you." };
-  if (confirm.trim() !== decision.access.org.slug) return { fieldErrors: { confirm: `Type ${decision.access.org.slug} to confirm.` } };
-  const { db } = await getAuthRuntime();
-  await deleteCampaign(db, createBlobStore(getConfig().blob), decision.access.org.id, session.user.id);
-  await reissueSessionCookie(session);
-  redirect("/orgs");
+/** Owners delete the campaign by crypto-shredding it, after typing its address to confirm; the shredding runs after the guard's transaction. */
+export const deleteCampaignAction = orgAction("org:settings", z.object({ confirm: z.string().max(64) }), async ({ confirm }, { access, session, afterCommit }) => {
+  if (confirm.trim() !== access.org.slug) return { fieldErrors: { confirm: `Type ${access.org.slug} to confirm.` } };
+  afterCommit(async () => {
+    const { db } = await getAuthRuntime();
+    await deleteCampaign(db, createBlobStore(getConfig().blob), access.org.id, access.userId);
+    await reissueSessionCookie(session);
+    redirect("/orgs");
+  });
+  return { ok: true };
 });

@@ -3,7 +3,7 @@ import { Card } from "@/app/_components/ui";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { getKeyRotationProgress } from "@/lib/crypto/rotation";
 import { listArchives } from "@/lib/audit";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { deleteCampaignAction, rotateDataKeyAction, updateSecuritySettingsAction } from "./actions";
 import { ActionForm } from "@/app/_components/forms";
 import { SecuritySettingsForm } from "./settings-form";

@@ -2,7 +2,7 @@ import { ActionButton } from "@/app/_components/action-button";
 import { Card } from "@/app/_components/ui";
 import { syncedContactCounts } from "@/lib/contacts/sync";
 import { listMembers, listOpenInvitations } from "@/lib/tenancy/campaigns";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { assignableRoles } from "@/lib/tenancy/permissions";
 import { changeRoleAction, inviteAction, removeMemberAction, revokeInvitationAction, setMemberDisabledAction } from "./actions";
 import { InviteForm } from "./invite-form";

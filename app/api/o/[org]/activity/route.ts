@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { auditCategories } from "@/lib/audit";
 import { feedFor } from "@/lib/tenancy/feed";
-import { orgRoute } from "@/lib/tenancy/next";
+import { orgRoute } from "@/lib/tenancy/guards";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Card } from "@/app/_components/ui";
 import { actionFormChoices, actionViewer } from "@/lib/actions/store";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { ActionFields } from "../action-fields";
 import { createActionAction } from "../actions";
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Card } from "@/app/_components/ui";
 import { actionViewer, listTrash } from "@/lib/actions/store";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { purgeActionAction, restoreActionAction } from "../actions";
 import { formatDay } from "../format";
 import { KindBadge } from "../kind-badge";

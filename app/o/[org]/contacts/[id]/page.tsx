@@ -5,7 +5,7 @@ import { Card } from "@/app/_components/ui";
 import { assignableMembers, contactViewer, getContact, type ContactDetail } from "@/lib/contacts/contacts";
 import { listContactHistory } from "@/lib/contacts/history";
 import { listContactLists } from "@/lib/contacts/lists";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { addToListAction, assignAction, deleteContactAction, removeFromListAction, setTagsAction, updateContactAction } from "../actions";
 import { ContactForm } from "../contact-form";
 import { addressFields } from "../form-input";

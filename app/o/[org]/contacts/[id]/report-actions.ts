@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { fileReport, reportViewer } from "@/lib/reports/reports";
 import { answersSchema, outcomeSchema, surveyKeys } from "@/lib/reports/survey";
-import { orgAction } from "@/lib/tenancy/next";
+import { orgAction } from "@/lib/tenancy/guards";
 
 // Loose: the survey's answers are picked from the form by their keys and checked by answersSchema.
 const reportForm = z

@@ -1,7 +1,7 @@
 import { Card } from "@/app/_components/ui";
 import { actionForReport, listReportsForContact, reportViewer, type ReportView } from "@/lib/reports/reports";
 import { answerLabel, outcomeLabels, surveyQuestions } from "@/lib/reports/survey";
-import type { OrgAccess } from "@/lib/tenancy/guard";
+import type { OrgAccess } from "@/lib/tenancy/access";
 import { fileReportAction } from "./report-actions";
 import { ReportForm } from "./report-form";
 

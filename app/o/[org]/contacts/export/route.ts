@@ -1,6 +1,6 @@
 import { contactViewer } from "@/lib/contacts/contacts";
 import { exportContactsCsv } from "@/lib/contacts/export-csv";
-import { orgRoute } from "@/lib/tenancy/next";
+import { orgRoute } from "@/lib/tenancy/guards";
 
 export const dynamic = "force-dynamic";
 

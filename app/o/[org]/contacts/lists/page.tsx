@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Card, inputClass } from "@/app/_components/ui";
 import { contactViewer } from "@/lib/contacts/contacts";
 import { listContactLists } from "@/lib/contacts/lists";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { createListAction, deleteListAction } from "../actions";
 import { InlineForm } from "../inline-form";
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Card } from "@/app/_components/ui";
 import { assignableMembers, contactViewer } from "@/lib/contacts/contacts";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { createContactAction } from "../actions";
 import { ContactForm } from "../contact-form";
 import { addressFields } from "../form-input";

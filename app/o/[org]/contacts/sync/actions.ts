@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { FormState } from "@/lib/http/action";
 import { describeRowError, parseContactsCsv, SYNC_MAX_BYTES, syncContacts, type SyncRowError } from "@/lib/contacts/sync";
-import { orgAction } from "@/lib/tenancy/next";
+import { orgAction } from "@/lib/tenancy/guards";
 
 const MAX_SHOWN = 20;
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Card, PageHeading } from "@/app/_components/ui";
 import { mySyncedCount, SYNC_CSV_COLUMNS } from "@/lib/contacts/sync";
-import { requireOrgAccess } from "@/lib/tenancy/next";
+import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { syncCsvAction, syncOneAction } from "./actions";
 import { SyncCsvForm, SyncOneForm } from "./sync-forms";
 

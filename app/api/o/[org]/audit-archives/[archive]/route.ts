@@ -1,39 +1,28 @@
-import { z } from "zod";
-import { ArchiveNotFoundError, readArchive, recordAuditEvent } from "@/lib/audit";
+import { downloadArchive } from "@/lib/audit";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { getConfig } from "@/lib/config";
-import { problemResponse } from "@/lib/http/problem";
 import { createBlobStore } from "@/lib/storage";
-import { orgRoute } from "@/lib/tenancy/next";
+import { orgRoute } from "@/lib/tenancy/guards";
+import { uuidSchema } from "@/lib/validation/ids";
+import { z } from "zod";
 
 export const dynamic = "force-dynamic";
 
 /** Owners download an archived stretch of the activity log, decrypted, as JSON lines; the download is itself recorded. */
-export const GET = orgRoute("org:settings", async (request, { access, requestId }) => {
-  const archiveId = z.uuid().safeParse(new URL(request.url).pathname.split("/").at(-1));
-  if (!archiveId.success) return problemResponse({ status: 404, title: "Not found", requestId });
-  const { db } = await getAuthRuntime();
-  try {
-    const { jsonl } = await readArchive(db, createBlobStore(getConfig().blob), createOrgKeyArchiveSealer(db), { orgId: access.org.id, archiveId: archiveId.data });
-    await access.run((tx) =>
-      recordAuditEvent(tx, {
-        orgId: access.org.id,
-        actor: { kind: access.role === "support" ? "staff" : "member", id: access.userId },
-        action: "audit.archive_downloaded",
-        target: { type: "audit_archive", id: archiveId.data },
-        requestId,
-      }),
-    );
+export const GET = orgRoute(
+  "org:settings",
+  async (_request, { access, params, requestId }) => {
+    const { db } = await getAuthRuntime();
+    const actor = { kind: access.role === "support" ? ("staff" as const) : ("member" as const), id: access.userId };
+    const { jsonl } = await downloadArchive(db, createBlobStore(getConfig().blob), createOrgKeyArchiveSealer(db), { orgId: access.org.id, userId: access.userId, actor, requestId }, params.archive);
     return new Response(Buffer.from(jsonl), {
       headers: {
         "content-type": "application/x-ndjson",
-        "content-disposition": `attachment; filename="activity-${access.org.slug}-${archiveId.data}.jsonl"`,
+        "content-disposition": `attachment; filename="activity-${access.org.slug}-${params.archive}.jsonl"`,
         "cache-control": "no-store",
       },
     });
-  } catch (err) {
-    if (err instanceof ArchiveNotFoundError) return problemResponse({ status: 404, title: "Not found", requestId });
-    throw err;
-  }
-});
+  },
+  { params: z.object({ archive: uuidSchema }) },
+);

@@ -34,7 +34,7 @@ describe("GET /api/o/[org]/contacts/[id]", () => {
     const token = await signSessionToken({ sub: userId, sid: session.id }, loadSecrets().authSecret, 3600);
     request.cookies = new Map([[authCookieNames(getConfig().secureCookies).session, token]]);
     try {
-      return await GET(new Request(`http://localhost/api/o/${slug}/contacts/${id}`), { params: Promise.resolve({ org: slug }) });
+      return await GET(new Request(`http://localhost/api/o/${slug}/contacts/${id}`), { params: Promise.resolve({ org: slug, id }) });
     } finally {
       request.cookies = new Map();
     }
