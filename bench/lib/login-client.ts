@@ -16,6 +16,8 @@ export type LoginAttempt = {
   status: number;
   /** The response set a non-empty session cookie. */
   signedIn: boolean;
+  /** The session cookie pair ("name=value") when signed in, for requests made as this person. */
+  sessionCookie?: string;
   /** next-auth's error code from the answer (invalid, rate_limited:…), if any. */
   error?: string;
   failure?: string;
@@ -100,7 +102,8 @@ export async function postCredentials(
     headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(body)), cookie: csrf.cookie },
     body,
   });
-  const signedIn = res.setCookies.some((c) => /^(__Host-)?rampart-session=[^;]+/.test(cookiePair(c)) && !/max-age=0|expires=thu, 01 jan 1970/i.test(c));
+  const session = res.setCookies.find((c) => /^(__Host-)?rampart-session=[^;]+/.test(cookiePair(c)) && !/max-age=0|expires=thu, 01 jan 1970/i.test(c));
+  const signedIn = session !== undefined;
   let error: string | undefined;
   try {
     const url = (JSON.parse(res.body) as { url?: string }).url;
@@ -108,7 +111,7 @@ export async function postCredentials(
   } catch {
     error = undefined;
   }
-  return { status: res.status, signedIn, error };
+  return { status: res.status, signedIn, sessionCookie: session && cookiePair(session), error };
 }
 
 /** One complete sign-in as a browser does it (fresh CSRF pair each time), timed. */

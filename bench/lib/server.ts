@@ -53,7 +53,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * A production server of this checkout on a free loopback port, in its own process group, with a fresh
  * embedded database in a temporary directory (removed again by stop()). Builds first when the sources changed.
  */
-export async function startProductionServer(say: (line: string) => void, root = process.cwd()): Promise<BenchServer> {
+export async function startProductionServer(say: (line: string) => void, root = process.cwd(), overrides: Record<string, string> = {}): Promise<BenchServer> {
   const buildStart = performance.now();
   const built = buildIfNeeded(say, root);
   if (built) say(`built in ${((performance.now() - buildStart) / 1000).toFixed(0)} s`);
@@ -71,6 +71,7 @@ export async function startProductionServer(say: (line: string) => void, root = 
     RAMPART_DATA_DIR: dataDir,
     RAMPART_DEMO: "0",
     APP_URL: origin,
+    ...overrides,
   });
 
   const child: ChildProcess = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {

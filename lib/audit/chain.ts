@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AuditActorKind } from "@/db/schema/audit";
+import type { AuditEventRow } from "@/db/schema/audit";
 
 /** The link before the first event of every chain. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -8,21 +8,8 @@ export const ACCOUNT_CHAIN_ID = "00000000-0000-0000-0000-000000000000";
 const FORMAT = "rampart.audit.v1";
 
 /** Everything an event's hash covers: all stored fields except the hash itself. */
-export type ChainedEvent = {
-  id: string;
-  orgId: string | null;
-  seq: number;
-  actorKind: AuditActorKind;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  metadata: Record<string, unknown>;
-  clientAddressHash: string | null;
-  requestId: string | null;
-  createdAt: Date;
-  prevHash: string;
-};
+/** An event as the chain hashes it: the stored row without its own hash. */
+export type ChainedEvent = Omit<AuditEventRow, "hash">;
 
 export type SealedEvent = ChainedEvent & { hash: string };
 

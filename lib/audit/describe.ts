@@ -1,15 +1,8 @@
-import type { AuditActorKind } from "@/db/schema/audit";
+import type { AuditEventRow } from "@/db/schema/audit";
 import { auditActionDefinitions, isAuditAction, type AuditAction, type AuditMetadata } from "./actions";
 
 /** The fields of an event a sentence is made from. */
-export type DescribableEvent = {
-  actorKind: AuditActorKind;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  metadata: Record<string, unknown>;
-};
+export type DescribableEvent = Pick<AuditEventRow, "actorKind" | "actorId" | "action" | "targetType" | "targetId" | "metadata">;
 
 /**
  * Names people at display time. Return a name only for people the viewer may see; anything else (unknown, former

@@ -9,9 +9,21 @@ export { withTenant, withPerson } from "./tenant";
 
 const holder = globalThis as typeof globalThis & { __rampartDb?: Promise<DatabaseHandle> };
 
+/** Bench only (RAMPART_BENCH=1): counts explicit transactions so bench/transactions.ts can report them per page view. */
+function countTransactions(db: Database): void {
+  const counter = globalThis as typeof globalThis & { __rampartTransactions?: number };
+  counter.__rampartTransactions = 0;
+  const original = db.transaction.bind(db);
+  db.transaction = ((...args: Parameters<Database["transaction"]>) => {
+    counter.__rampartTransactions! += 1;
+    return original(...args);
+  }) as Database["transaction"];
+}
+
 async function open(): Promise<DatabaseHandle> {
   const config = getConfig();
   const handle = await openDatabase(config.database);
+  if (process.env.RAMPART_BENCH === "1") countTransactions(handle.db);
   if (config.demo.enabled) await prepareDemoData(handle, config.demo.password);
   logger.info({ driver: handle.driver }, "database ready");
   return handle;
