@@ -6,6 +6,12 @@ import { MAX_PASSWORD_LENGTH } from "./strength";
 /** A new password: only the length is bounded here, strength is judged by `assessPassword`. */
 export const passwordSchema = z.string().max(MAX_PASSWORD_LENGTH, `Use at most ${MAX_PASSWORD_LENGTH} characters.`);
 
+/**
+ * The email and password of a sign-in, as typed: bounded only, since the sign-in answers a malformed
+ * address or an over-long password like any wrong one.
+ */
+export const signInCredentialsSchema = z.object({ email: z.string().max(254), password: z.string().max(1024) });
+
 /** A password the person must type (current password, new password on the security page). */
 export const requiredPasswordSchema = passwordSchema.min(1, "Enter your password.");
 
