@@ -147,7 +147,7 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
       : input.webauthnResponse
         ? { method: "webauthn", response: input.webauthnResponse }
         : { method: "totp", code: input.totpCode ?? "" };
-    const checked = await checkSecondFactor({ db, limiters: deps.limiters, rp: deps.rp }, user, "sign_in", proof);
+    const checked = await checkSecondFactor(deps, user, "sign_in", proof);
     if (!checked.ok && checked.reason === "rate_limited") {
       await record("rate_limited", user.id);
       return { ok: false, reason: "rate_limited", retryAt: checked.retryAt };
