@@ -52,6 +52,17 @@ export const auditActionDefinitions = {
   "auth.password.reset": def("security", none),
   "auth.two_factor.enabled": def("security", z.object({ method: z.enum(["totp", "webauthn"]).optional() }).strict()),
   "auth.two_factor.disabled": def("security", z.object({ method: z.enum(["totp", "webauthn"]).optional() }).strict()),
+  /** A second factor refused (or over its limit) when confirming a change from an open session. */
+  "auth.step_up.failed": def(
+    "security",
+    z
+      .object({
+        purpose: z.enum(["disable_totp", "remove_security_key"]),
+        reason: z.enum(["second_factor_failed", "rate_limited"]),
+        secondFactor: secondFactor.optional(),
+      })
+      .strict(),
+  ),
   "auth.recovery_code.used": def("security", z.object({ remaining: count.optional() }).strict()),
   "auth.recovery_codes.regenerated": def("security", none),
   "auth.webauthn.added": def("security", none),

@@ -38,6 +38,7 @@ const failure: Record<string, string> = {
   email_unverified: "email address not verified",
   other: "refused",
 };
+const stepUpPurpose: Record<string, string> = { disable_totp: "turning off two-factor sign-in", remove_security_key: "removing a security key" };
 const revocation: Record<string, string> = {
   user: "",
   password_changed: " after a password change",
@@ -65,6 +66,8 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "auth.password.reset": (c) => `${c.actor} reset ${c.their} password`,
   "auth.two_factor.enabled": (c) => `${c.actor} turned on two-factor sign-in${c.m.method ? ` with ${factorName[c.m.method]}` : ""}`,
   "auth.two_factor.disabled": (c) => `${c.actor} turned off two-factor sign-in${c.m.method ? ` with ${factorName[c.m.method]}` : ""}`,
+  "auth.step_up.failed": (c) =>
+    `${c.actor} could not confirm ${stepUpPurpose[c.m.purpose] ?? "a security change"} (${failure[c.m.reason] ?? "refused"})`,
   "auth.recovery_code.used": (c) => `${c.actor} used a recovery code${c.m.remaining !== undefined ? ` (${c.m.remaining} left)` : ""}`,
   "auth.recovery_codes.regenerated": (c) => `${c.actor} created new recovery codes`,
   "auth.webauthn.added": (c) => `${c.actor} added a security key`,

@@ -1,12 +1,16 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailTokens, users } from "@/db/schema";
+import { hashClientAddress } from "@/lib/keys";
 import { createOutboxMailer, type MailMessage } from "@/lib/mail";
+import { createPostgresRateLimiter, type RateLimiter } from "@/lib/ratelimit";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { changePassword, LINK_LIFETIME_MS, requestPasswordReset, resendVerification, resetPassword, signUp, verifyEmail } from "./accounts";
+import type { AuthLimiters } from "./limits";
 import { hashPassword, verifyPassword } from "./password";
 import { createSession, validateSession, type SessionPolicy } from "./sessions";
 
@@ -14,12 +18,29 @@ const APP_URL = "http://rampart.test";
 const PASSWORD = "violet tugboat marmalade quarry";
 const NEW_PASSWORD = "seventeen lanterns over the harbour wall";
 const policy: SessionPolicy = { maxAgeSeconds: 24 * 3600, idleTimeoutSeconds: 7200 };
+const ADDRESS = hashClientAddress("198.51.100.7");
+const run = randomBytes(4).toString("hex");
 
 describe.each(testBackends())("accounts (%s)", (backend) => {
   let t: TestDatabase;
   let outbox: string;
-  let ctx: { db: TestDatabase["db"]; mailer: ReturnType<typeof createOutboxMailer>; appUrl: string };
+  let ctx: { db: TestDatabase["db"]; mailer: ReturnType<typeof createOutboxMailer>; appUrl: string; limiters: AuthLimiters };
   let n = 0;
+  let limiterCount = 0;
+
+  const limiter = (limit: number): RateLimiter => createPostgresRateLimiter(t.db, { name: `accounts-${run}-${++limiterCount}`, limit, windowMs: 3_600_000 });
+  /** Limits generous enough never to get in the way, unless a test narrows one. */
+  function limiters(overrides: Partial<AuthLimiters> = {}): AuthLimiters {
+    return {
+      signInPerAccount: limiter(1000),
+      signInPerAddress: limiter(1000),
+      signUpPerAddress: limiter(1000),
+      resetPerAccount: limiter(1000),
+      resetPerAddress: limiter(1000),
+      secondFactorPerAccount: limiter(1000),
+      ...overrides,
+    };
+  }
   let passwordHash: string;
 
   /** Every message in the outbox addressed to `to`, oldest first. */
@@ -50,7 +71,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     outbox = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-outbox-test-"));
-    ctx = { db: t.db, mailer: createOutboxMailer(outbox, "Rampart <no-reply@rampart.test>"), appUrl: APP_URL };
+    ctx = { db: t.db, mailer: createOutboxMailer(outbox, "Rampart <no-reply@rampart.test>"), appUrl: APP_URL, limiters: limiters() };
     passwordHash = await hashPassword(PASSWORD);
   });
   afterAll(async () => {
@@ -60,7 +81,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
 
   it("signs up an unverified account with an argon2id hash and mails a single-use verification link", async () => {
     const address = email();
-    expect(await signUp(ctx, { name: "Nadia Nowak", email: address, password: PASSWORD })).toEqual({ ok: true });
+    expect(await signUp(ctx, { name: "Nadia Nowak", email: address, password: PASSWORD }, ADDRESS)).toEqual({ ok: true });
     const user = await userByEmail(address);
     expect(user).toMatchObject({ name: "Nadia Nowak", emailVerifiedAt: null });
     expect(user!.passwordHash).toMatch(/^\$argon2id\$/);
@@ -83,15 +104,15 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
 
   it("refuses a weak password at sign-up with the reason, creating nothing", async () => {
     const address = email();
-    const result = await signUp(ctx, { name: "Weak Password", email: address, password: "password123456" });
-    expect(result).toEqual({ ok: false, field: "password", message: expect.stringMatching(/too easy to guess/) });
+    const result = await signUp(ctx, { name: "Weak Password", email: address, password: "password123456" }, ADDRESS);
+    expect(result).toEqual({ ok: false, reason: "weak", field: "password", message: expect.stringMatching(/too easy to guess/) });
     expect(await userByEmail(address)).toBeUndefined();
     expect(mailTo(address)).toHaveLength(0);
   });
 
   it("answers a duplicate sign-up exactly as a new one, mails a notice instead of a link, and keeps the account as it was", async () => {
     const existing = await verifiedUser();
-    const result = await signUp(ctx, { name: "Someone Else", email: existing.email, password: NEW_PASSWORD });
+    const result = await signUp(ctx, { name: "Someone Else", email: existing.email, password: NEW_PASSWORD }, ADDRESS);
     expect(result).toEqual({ ok: true });
     const after = await userByEmail(existing.email);
     expect(after).toMatchObject({ id: existing.id, name: existing.name, passwordHash: existing.passwordHash });
@@ -102,9 +123,25 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     expect(await t.db.select().from(emailTokens).where(eq(emailTokens.userId, existing.id))).toHaveLength(0);
   });
 
+  it("limits sign-ups per client address: over the limit nothing is created or sent, and another address still signs up", async () => {
+    const limited = { ...ctx, limiters: limiters({ signUpPerAddress: limiter(1) }) };
+    const other = hashClientAddress("192.0.2.44");
+    expect(await signUp(limited, { name: "First Here", email: email(), password: PASSWORD }, ADDRESS)).toEqual({ ok: true });
+    const refused = email();
+    const result = await signUp(limited, { name: "Second Here", email: refused, password: PASSWORD }, ADDRESS);
+    expect(result).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect((result as { retryAt: number }).retryAt).toBeGreaterThan(Date.now());
+    expect(await userByEmail(refused)).toBeUndefined();
+    expect(mailTo(refused)).toHaveLength(0);
+    // Requests without a known address share one budget rather than escaping it.
+    expect(await signUp(limited, { name: "No Address", email: email(), password: PASSWORD }, null)).toEqual({ ok: true });
+    expect(await signUp(limited, { name: "No Address Again", email: email(), password: PASSWORD }, null)).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect(await signUp(limited, { name: "Elsewhere", email: email(), password: PASSWORD }, other)).toEqual({ ok: true });
+  });
+
   it("refuses an expired verification link and accepts a fresh one", async () => {
     const address = email();
-    await signUp(ctx, { name: "Late Reader", email: address, password: PASSWORD });
+    await signUp(ctx, { name: "Late Reader", email: address, password: PASSWORD }, ADDRESS);
     const user = (await userByEmail(address))!;
     const token = linkToken(mailTo(address)[0], "verify-email");
     await t.db.update(emailTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(emailTokens.userId, user.id));
@@ -123,21 +160,41 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
   it("refuses garbage and wrong-purpose tokens", async () => {
     for (const bad of ["", "x", "a".repeat(101), "not-a-real-token-at-all-0123456789"]) expect(await verifyEmail(t.db, bad)).toBe(false);
     const user = await verifiedUser();
-    await requestPasswordReset(ctx, user.email);
+    await requestPasswordReset(ctx, user.email, ADDRESS);
     const resetToken = linkToken(mailTo(user.email).at(-1), "reset-password");
     expect(await verifyEmail(t.db, resetToken)).toBe(false);
   });
 
   it("sends no reset mail for an unknown address", async () => {
     const before = fs.existsSync(outbox) ? fs.readdirSync(outbox).length : 0;
-    await requestPasswordReset(ctx, `nobody-${n}@example.org`);
+    await requestPasswordReset(ctx, `nobody-${n}@example.org`, ADDRESS);
     expect(fs.readdirSync(outbox).length).toBe(before);
+  });
+
+  it("refuses reset requests over the per-address limit, whatever the account", async () => {
+    const limited = { ...ctx, limiters: limiters({ resetPerAddress: limiter(1) }) };
+    const [first, second] = [await verifiedUser(), await verifiedUser()];
+    expect(await requestPasswordReset(limited, first.email, ADDRESS)).toEqual({ ok: true });
+    const refused = await requestPasswordReset(limited, second.email, ADDRESS);
+    expect(refused).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect((refused as { retryAt: number }).retryAt).toBeGreaterThan(Date.now());
+    expect(mailTo(second.email)).toHaveLength(0);
+    expect(await requestPasswordReset(limited, second.email, hashClientAddress("192.0.2.45"))).toEqual({ ok: true });
+    expect(mailTo(second.email)).toHaveLength(1);
+  });
+
+  it("over the per-account limit answers as usual but sends nothing more, from any address", async () => {
+    const limited = { ...ctx, limiters: limiters({ resetPerAccount: limiter(2) }) };
+    const user = await verifiedUser();
+    for (const from of [ADDRESS, hashClientAddress("192.0.2.46"), hashClientAddress("192.0.2.47"), null])
+      expect(await requestPasswordReset(limited, user.email, from)).toEqual({ ok: true });
+    expect(mailTo(user.email)).toHaveLength(2);
   });
 
   it("resets the password by a link that works once, and signs out every session", async () => {
     const user = await verifiedUser();
     const sessions = [await createSession(t.db, { userId: user.id, policy }), await createSession(t.db, { userId: user.id, policy })];
-    await requestPasswordReset(ctx, user.email);
+    await requestPasswordReset(ctx, user.email, ADDRESS);
     const mails = mailTo(user.email);
     expect(mails).toHaveLength(1);
     const token = linkToken(mails[0], "reset-password");
@@ -154,7 +211,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
 
   it("does not spend the reset link on a weak password", async () => {
     const user = await verifiedUser();
-    await requestPasswordReset(ctx, user.email);
+    await requestPasswordReset(ctx, user.email, ADDRESS);
     const token = linkToken(mailTo(user.email).at(-1), "reset-password");
     const weak = await resetPassword(t.db, token, "password123456");
     expect(weak).toMatchObject({ ok: false, reason: "weak", message: expect.stringMatching(/too easy to guess/) });
@@ -165,7 +222,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
 
   it("refuses an expired reset link", async () => {
     const user = await verifiedUser();
-    await requestPasswordReset(ctx, user.email);
+    await requestPasswordReset(ctx, user.email, ADDRESS);
     const token = linkToken(mailTo(user.email).at(-1), "reset-password");
     await t.db.update(emailTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(emailTokens.userId, user.id));
     expect(await resetPassword(t.db, token, NEW_PASSWORD)).toMatchObject({ ok: false, reason: "invalid_link" });

@@ -4,6 +4,8 @@ import { emailTokens, users, type EmailTokenPurpose } from "@/db/schema";
 import type { Database, Queryable } from "@/lib/db";
 import type { Mailer } from "@/lib/mail";
 import { recordAuditEvent } from "@/lib/audit";
+import { hashEmail } from "./email";
+import type { AuthLimiters } from "./limits";
 import { hashPassword, verifyPassword } from "./password";
 import { revokeSessions } from "./sessions";
 import { assessPassword } from "./strength";
@@ -39,15 +41,25 @@ async function peekLink(db: Queryable, token: string, purpose: EmailTokenPurpose
   return row?.userId ?? null;
 }
 
-export type SignUpResult = { ok: true } | { ok: false; field: "password"; message: string };
+/** Refused before anything else is looked at; `retryAt` is when the window lets the next request through (ms). */
+export type RateLimited = { ok: false; reason: "rate_limited"; retryAt: number };
+
+export type SignUpResult = { ok: true } | { ok: false; reason: "weak"; field: "password"; message: string } | RateLimited;
 
 /**
  * Creates an unverified account and mails a verification link. An address that already has an
  * account gets a notice instead, and the page answers the same either way (no enumeration).
+ * Sign-ups are limited per client address (its keyed hash; null when unknown).
  */
-export async function signUp(ctx: Ctx, input: { name: string; email: string; password: string }): Promise<SignUpResult> {
+export async function signUp(
+  ctx: Ctx & { limiters: Pick<AuthLimiters, "signUpPerAddress"> },
+  input: { name: string; email: string; password: string },
+  clientAddressHash: string | null,
+): Promise<SignUpResult> {
+  const limit = await ctx.limiters.signUpPerAddress.limit(clientAddressHash ?? "unknown");
+  if (!limit.success) return { ok: false, reason: "rate_limited", retryAt: limit.reset };
   const strength = assessPassword(input.password, { name: input.name, email: input.email });
-  if (!strength.ok) return { ok: false, field: "password", message: strength.reason };
+  if (!strength.ok) return { ok: false, reason: "weak", field: "password", message: strength.reason };
   const [existing] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.email, input.email));
   if (existing) {
     await ctx.mailer.send({
@@ -93,16 +105,31 @@ export async function verifyEmail(db: Database, token: string): Promise<boolean>
   });
 }
 
-/** Mails a reset link when the account exists; the caller answers the same either way. */
-export async function requestPasswordReset(ctx: Ctx, email: string): Promise<void> {
+/**
+ * Mails a reset link when the account exists; the caller answers the same either way. Limited per
+ * client address (refused) and per account: over the account's limit the answer is the same but
+ * nothing more is sent, so nobody can flood an inbox or learn from the answer that the account exists.
+ */
+export async function requestPasswordReset(
+  ctx: Ctx & { limiters: Pick<AuthLimiters, "resetPerAccount" | "resetPerAddress"> },
+  email: string,
+  clientAddressHash: string | null,
+): Promise<{ ok: true } | RateLimited> {
+  const [perAddress, perAccount] = await Promise.all([
+    ctx.limiters.resetPerAddress.limit(clientAddressHash ?? "unknown"),
+    ctx.limiters.resetPerAccount.limit(hashEmail(email)),
+  ]);
+  if (!perAddress.success) return { ok: false, reason: "rate_limited", retryAt: perAddress.reset };
+  if (!perAccount.success) return { ok: true };
   const [user] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.email, email));
-  if (!user) return;
+  if (!user) return { ok: true };
   const token = await issueLink(ctx.db, user.id, "reset_password");
   await ctx.mailer.send({
     to: email,
     subject: "Reset your Rampart password",
     text: `Someone asked to reset the password of your Rampart account. If it was you, choose a new password here:\n\n${ctx.appUrl}/reset-password?token=${token}\n\nThe link works once and expires in 30 minutes. If it was not you, ignore this message: your password stays as it is.`,
   });
+  return { ok: true };
 }
 
 export type PasswordChangeResult = { ok: true } | { ok: false; reason: "invalid_link" | "weak" | "wrong_password"; message: string };

@@ -7,6 +7,7 @@ import { lastForwardedHop } from "@/lib/http/client-address";
 import { loadSecrets } from "@/lib/keys";
 import { resendVerification } from "./accounts";
 import { authCookieNames } from "./cookies";
+import { signInCredentialsSchema } from "./fields";
 import { getAuthRuntime } from "./runtime";
 import { signSessionToken, verifySessionToken } from "./session-token";
 import { revokeSessions } from "./sessions";
@@ -14,9 +15,7 @@ import { signInWithPassword, type SignInResult } from "./sign-in";
 import { loadSessionClaims } from "./token-claims";
 import { recordAuditEvent } from "@/lib/audit";
 
-const credentialsSchema = z.object({
-  email: z.string().max(254),
-  password: z.string().max(1024),
+const credentialsSchema = signInCredentialsSchema.extend({
   totpCode: z.string().max(12).optional(),
   recoveryCode: z.string().max(32).optional(),
   webauthnResponse: z.string().max(16 * 1024).optional(),

@@ -9,10 +9,10 @@ import { describeDevice } from "./device";
 import { hashEmail, normalizeAccountEmail } from "./email";
 import type { AuthLimiters } from "./limits";
 import { dummyPasswordHash, verifyPassword } from "./password";
-import { consumeRecoveryCode } from "./recovery-codes";
+import { checkSecondFactor, type SecondFactorProof } from "./second-factor";
 import { createSession, type SessionPolicy } from "./sessions";
-import { hasTotp, verifyTotpCode } from "./totp";
-import { beginSecurityKeyAuthentication, hasSecurityKeys, verifySecurityKeyAssertion, type RelyingParty } from "./webauthn";
+import { hasTotp } from "./totp";
+import { beginSecurityKeyAuthentication, hasSecurityKeys, type RelyingParty } from "./webauthn";
 
 export type SignInInput = {
   email: string;
@@ -70,7 +70,7 @@ async function checkPassword(
   deps: Deps,
   input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent">,
   method: string,
-): Promise<{ ok: true; user: User; emailHash: string; record: Recorder } | PasswordFailure> {
+): Promise<{ ok: true; user: User; record: Recorder } | PasswordFailure> {
   const { db, limiters } = deps;
   const email = normalizeAccountEmail(input.email);
   const emailHash = hashEmail(email);
@@ -116,7 +116,7 @@ async function checkPassword(
     await deps.onEmailUnverified?.(user.id);
     return { ok: false, reason: "unverified" };
   }
-  return { ok: true, user, emailHash, record };
+  return { ok: true, user, record };
 }
 
 /** The second factors a person has enrolled (confirmed TOTP, registered security keys). */
@@ -130,10 +130,10 @@ export async function enrolledSecondFactors(db: Database, userId: string): Promi
  * the password alone: they are told which factors they have and must present one of them.
  */
 export async function signInWithPassword(deps: Deps, input: SignInInput): Promise<SignInResult> {
-  const { db, limiters } = deps;
-  const checked = await checkPassword(deps, input, signInMethod(input));
-  if (!checked.ok) return checked;
-  const { user, emailHash, record } = checked;
+  const { db } = deps;
+  const password = await checkPassword(deps, input, signInMethod(input));
+  if (!password.ok) return password;
+  const { user, record } = password;
 
   let secondFactor: string | null = null;
   const factors = await enrolledSecondFactors(db, user.id);
@@ -142,26 +142,21 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
       await record("second_factor_required", user.id);
       return { ok: false, reason: "second_factor_required", userId: user.id, factors };
     }
-    const factorLimit = await limiters.secondFactorPerAccount.limit(emailHash);
-    if (!factorLimit.success) {
+    const proof: SecondFactorProof = input.recoveryCode
+      ? { method: "recovery_code", code: input.recoveryCode }
+      : input.webauthnResponse
+        ? { method: "webauthn", response: input.webauthnResponse }
+        : { method: "totp", code: input.totpCode ?? "" };
+    const checked = await checkSecondFactor(deps, user, "sign_in", proof);
+    if (!checked.ok && checked.reason === "rate_limited") {
       await record("rate_limited", user.id);
-      return { ok: false, reason: "rate_limited", retryAt: factorLimit.reset };
+      return { ok: false, reason: "rate_limited", retryAt: checked.retryAt };
     }
-    let passed: boolean;
-    if (input.recoveryCode) {
-      passed = await consumeRecoveryCode(db, user.id, input.recoveryCode);
-      secondFactor = "recovery_code";
-    } else if (input.webauthnResponse) {
-      passed = factors.includes("webauthn") && (await verifySecurityKeyAssertion(db, user.id, "sign_in", input.webauthnResponse, deps.rp));
-      secondFactor = "webauthn";
-    } else {
-      passed = factors.includes("totp") && (await verifyTotpCode(db, user.id, input.totpCode ?? ""));
-      secondFactor = "totp";
-    }
-    if (!passed) {
+    if (!checked.ok) {
       await record("second_factor_failed", user.id);
       return { ok: false, reason: "second_factor_failed" };
     }
+    secondFactor = checked.method;
   }
 
   const session = await createSession(db, {

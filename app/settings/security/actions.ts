@@ -3,31 +3,19 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { changePassword } from "@/lib/auth/accounts";
-import { hashEmail } from "@/lib/auth/email";
-import { clearRecoveryCodes, consumeRecoveryCode, issueRecoveryCodes } from "@/lib/auth/recovery-codes";
+import { requiredPasswordSchema, secondFactorCodeSchema, totpCodeSchema } from "@/lib/auth/fields";
 import { getAuthRuntime } from "@/lib/auth/runtime";
-import { revokeSessions } from "@/lib/auth/sessions";
-import { MAX_PASSWORD_LENGTH } from "@/lib/auth/strength";
-import { beginTotpEnrolment, confirmTotpEnrolment, hasTotp, removeTotp, verifyTotpCode } from "@/lib/auth/totp";
-import {
-  beginSecurityKeyAuthentication,
-  beginSecurityKeyRegistration,
-  finishSecurityKeyRegistration,
-  hasSecurityKeys,
-  removeSecurityKey,
-  securityKeyNameSchema,
-  verifySecurityKeyAssertion,
-} from "@/lib/auth/webauthn";
+import { codeProof, type SecondFactorProof } from "@/lib/auth/second-factor";
+import { addSecurityKey, confirmTotp, disableTotp, removeOwnSecurityKey, revokeOtherSessions, revokeOwnSession } from "@/lib/auth/security-settings";
+import { beginTotpEnrolment } from "@/lib/auth/totp";
+import { beginSecurityKeyAuthentication, beginSecurityKeyRegistration, securityKeyNameSchema } from "@/lib/auth/webauthn";
 import { sessionAction } from "@/lib/http/action";
-import { recordAuditEvent } from "@/lib/audit";
-import type { Queryable } from "@/lib/db";
 
-const me = (userId: string) => ({ orgId: null, actor: { kind: "member" as const, id: userId } });
-
-const password = z.string().min(1, "Enter your password.").max(MAX_PASSWORD_LENGTH);
+const TOO_MANY_ATTEMPTS = "Too many attempts. Please wait a few minutes and try again.";
+const CODE_DID_NOT_WORK = "That code did not work.";
 
 export const changePasswordAction = sessionAction(
-  z.object({ currentPassword: password, newPassword: password }),
+  z.object({ currentPassword: requiredPasswordSchema, newPassword: requiredPasswordSchema }),
   async (input, { session }) => {
     const runtime = await getAuthRuntime();
     const result = await changePassword(runtime.db, { userId: session.user.id, ...input, keepSessionId: session.session.id });
@@ -38,16 +26,14 @@ export const changePasswordAction = sessionAction(
 
 export const revokeSessionAction = sessionAction(z.object({ sessionId: z.uuid() }), async ({ sessionId }, { session }) => {
   const runtime = await getAuthRuntime();
-  if ((await revokeSessions(runtime.db, { userId: session.user.id, only: sessionId }, "revoked_by_user")) > 0)
-    await recordAuditEvent(runtime.db, { ...me(session.user.id), action: "session.revoked", target: { type: "session", id: sessionId }, metadata: { reason: "user" } });
+  await revokeOwnSession(runtime.db, session.user.id, sessionId);
   if (sessionId === session.session.id) redirect("/login");
   return { ok: true, message: "That session was signed out." };
 });
 
 export const revokeOtherSessionsAction = sessionAction(z.object({}), async (_input, { session }) => {
   const runtime = await getAuthRuntime();
-  const n = await revokeSessions(runtime.db, { userId: session.user.id, except: session.session.id }, "revoked_all_others");
-  if (n > 0) await recordAuditEvent(runtime.db, { ...me(session.user.id), action: "session.revoked_all", metadata: { reason: "user", count: n } });
+  const n = await revokeOtherSessions(runtime.db, session.user.id, session.session.id);
   return { ok: true, message: n === 0 ? "There were no other sessions." : `Signed out ${n} other session${n === 1 ? "" : "s"}.` };
 });
 
@@ -57,31 +43,20 @@ export const beginTotpAction = sessionAction(z.object({}), async (_input, { sess
   return { ok: true, data: { secret: enrolment.secret, qrDataUrl: enrolment.qrDataUrl } };
 });
 
-export const confirmTotpAction = sessionAction(z.object({ code: z.string().trim().regex(/^\d{6}$/, "Enter the 6 digits your app shows.") }), async ({ code }, { session }) => {
+export const confirmTotpAction = sessionAction(z.object({ code: totpCodeSchema }), async ({ code }, { session }) => {
   const runtime = await getAuthRuntime();
-  const codes = await runtime.db.transaction(async (tx) => {
-    if (!(await confirmTotpEnrolment(tx, session.user.id, code))) return null;
-    await recordAuditEvent(tx as Queryable, { ...me(session.user.id), action: "auth.two_factor.enabled", metadata: { method: "totp" } });
-    return issueRecoveryCodes(tx, session.user.id);
-  });
-  if (!codes) return { fieldErrors: { code: "That code did not match. Check the time on your phone and try the next code." } };
-  return { ok: true, message: "Two-step verification is on.", data: { recoveryCodes: codes } };
+  const result = await confirmTotp(runtime.db, session.user.id, code);
+  if (!result.ok) return { fieldErrors: { code: "That code did not match. Check the time on your phone and try the next code." } };
+  return { ok: true, message: "Two-step verification is on.", data: { recoveryCodes: result.recoveryCodes } };
 });
 
-/** Turning 2FA off needs a fresh second factor, not just the session. */
-export const disableTotpAction = sessionAction(z.object({ code: z.string().trim().min(6).max(32) }), async ({ code }, { session }) => {
+export const disableTotpAction = sessionAction(z.object({ code: secondFactorCodeSchema }), async ({ code }, { session }) => {
   const runtime = await getAuthRuntime();
-  const userId = session.user.id;
-  if (!(await hasTotp(runtime.db, userId))) return { message: "Two-step verification is already off." };
-  const fresh = /^\d{6}$/.test(code) ? await verifyTotpCode(runtime.db, userId, code) : await consumeRecoveryCode(runtime.db, userId, code);
-  if (!fresh) return { fieldErrors: { code: "That code did not work." } };
-  await runtime.db.transaction(async (tx) => {
-    await removeTotp(tx, userId);
-    await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.two_factor.disabled", metadata: { method: "totp" } });
-    // Recovery codes stand in for any factor: they stay while a security key does.
-    if (!(await hasSecurityKeys(tx, userId))) await clearRecoveryCodes(tx, userId);
-  });
-  return { ok: true, message: "Two-step verification is off." };
+  const result = await disableTotp(runtime, session.user, codeProof(code));
+  if (result.ok) return { ok: true, message: "Two-step verification is off." };
+  if (result.reason === "already_off") return { message: "Two-step verification is already off." };
+  if (result.reason === "rate_limited") return { message: TOO_MANY_ATTEMPTS };
+  return { fieldErrors: { code: CODE_DID_NOT_WORK } };
 });
 
 /** Step one of adding a security key: the registration options for the browser. */
@@ -90,22 +65,12 @@ export const beginSecurityKeyAction = sessionAction(z.object({ name: securityKey
   return { ok: true, data: { options: await beginSecurityKeyRegistration(runtime.db, session.user) } };
 });
 
-/**
- * Step two: verify the browser's answer and store the key. A person whose first second factor this
- * is also gets recovery codes, shown once, so that losing the key does not lock them out.
- */
+/** Step two: verify the browser's answer and store the key (with recovery codes when it is the first factor). */
 export const finishSecurityKeyAction = sessionAction(
   z.object({ name: securityKeyNameSchema, response: z.string().max(32 * 1024) }),
   async ({ name, response }, { session }) => {
     const runtime = await getAuthRuntime();
-    const userId = session.user.id;
-    const result = await runtime.db.transaction(async (tx) => {
-      const firstFactor = !(await hasTotp(tx, userId)) && !(await hasSecurityKeys(tx, userId));
-      const registered = await finishSecurityKeyRegistration(tx, userId, { name, response });
-      if (!registered.ok) return registered;
-      await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.webauthn.added" });
-      return { ...registered, recoveryCodes: firstFactor ? await issueRecoveryCodes(tx, userId) : null };
-    });
+    const result = await addSecurityKey(runtime, session.user.id, { name, response });
     if (!result.ok)
       return {
         message:
@@ -125,11 +90,7 @@ export const beginSecurityKeyCheckAction = sessionAction(z.object({}), async (_i
   return { ok: true, data: { options } };
 });
 
-/**
- * Removing a key needs a fresh factor, like turning off the app: a new touch of any of your
- * keys, or a current code from your app, or a recovery code (for a lost key). The session alone
- * (a borrowed laptop, a stolen cookie) cannot strip a factor.
- */
+/** Removing a key is confirmed by a touch of any of the person's keys, or by a code from their app or a recovery code. */
 export const removeSecurityKeyAction = sessionAction(
   z.object({
     credentialId: z.string().min(1).max(1400),
@@ -137,24 +98,13 @@ export const removeSecurityKeyAction = sessionAction(
     code: z.string().trim().max(32).optional(),
   }),
   async ({ credentialId, response, code }, { session }) => {
+    const proof: SecondFactorProof | null = response ? { method: "webauthn", response } : code ? codeProof(code) : null;
+    if (!proof) return { fieldErrors: { code: "Confirm with a security key, or enter a code." } };
     const runtime = await getAuthRuntime();
-    const userId = session.user.id;
-    if (!response && !code) return { fieldErrors: { code: "Confirm with a security key, or enter a code." } };
-    const limit = await runtime.limiters.secondFactorPerAccount.limit(hashEmail(session.user.email));
-    if (!limit.success) return { message: "Too many attempts. Please wait a few minutes and try again." };
-    const fresh = response
-      ? await verifySecurityKeyAssertion(runtime.db, userId, "step_up", response)
-      : /^\d{6}$/.test(code ?? "")
-        ? await verifyTotpCode(runtime.db, userId, code ?? "")
-        : await consumeRecoveryCode(runtime.db, userId, code ?? "");
-    if (!fresh) return response ? { message: "That security key was not accepted. Please try again." } : { fieldErrors: { code: "That code did not work." } };
-    const removed = await runtime.db.transaction(async (tx) => {
-      if (!(await removeSecurityKey(tx, userId, credentialId))) return false;
-      await recordAuditEvent(tx as Queryable, { ...me(userId), action: "auth.webauthn.removed" });
-      if (!(await hasTotp(tx, userId)) && !(await hasSecurityKeys(tx, userId))) await clearRecoveryCodes(tx, userId);
-      return true;
-    });
-    if (!removed) return { message: "That security key was already removed." };
-    return { ok: true, message: "Security key removed." };
+    const result = await removeOwnSecurityKey(runtime, session.user, credentialId, proof);
+    if (result.ok) return { ok: true, message: "Security key removed." };
+    if (result.reason === "already_removed") return { message: "That security key was already removed." };
+    if (result.reason === "rate_limited") return { message: TOO_MANY_ATTEMPTS };
+    return proof.method === "webauthn" ? { message: "That security key was not accepted. Please try again." } : { fieldErrors: { code: CODE_DID_NOT_WORK } };
   },
 );

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { resendVerification } from "@/lib/auth/accounts";
+import { signInCredentialsSchema } from "@/lib/auth/fields";
 import { getAuthRuntime } from "@/lib/auth/runtime";
 import { beginSecurityKeySignIn } from "@/lib/auth/sign-in";
 import { clientAddress } from "@/lib/http/client-address";
@@ -8,15 +8,13 @@ import { parseJsonBody, publicRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-const bodySchema = z.object({ email: z.string().max(254), password: z.string().max(1024) });
-
 /**
  * Step two of signing in with a security key: the same email and password again (checked and
  * counted like a sign-in), answered with a challenge for the person's own keys. Refusals are
  * problem documents whose type names the sign-in error code the login page already knows.
  */
 export const POST = publicRoute(async (request, { requestId }) => {
-  const input = await parseJsonBody(request, bodySchema);
+  const input = await parseJsonBody(request, signInCredentialsSchema);
   const runtime = await getAuthRuntime();
   const result = await beginSecurityKeySignIn(
     { db: runtime.db, limiters: runtime.limiters, policy: runtime.policy, onEmailUnverified: (userId) => resendVerification(runtime, userId) },
