@@ -10,25 +10,12 @@ import { getConfig } from "@/lib/config";
 import { reissueSessionCookie } from "@/lib/auth/reissue";
 import { createBlobStore } from "@/lib/storage";
 import { deleteCampaign } from "@/lib/tenancy/delete";
-import { TRASH_RETENTION_DAYS } from "@/lib/tenancy/settings";
+import { orgSettingsFormSchema } from "@/lib/tenancy/settings";
 
-export const updateSecuritySettingsAction = orgAction(
-  "org:settings",
-  z.object({
-    require2fa: z.enum(["off", "admins", "everyone"]),
-    supportAccess: z.enum(["allowed", "refused"]),
-    auditRetentionDays: z.coerce.number().int().min(1, "At least 1 day.").max(90, "At most 90 days."),
-    trashRetentionDays: z.coerce
-      .number({ error: "Enter a number of days." })
-      .int("Enter a whole number of days.")
-      .min(TRASH_RETENTION_DAYS.min, `At least ${TRASH_RETENTION_DAYS.min} day.`)
-      .max(TRASH_RETENTION_DAYS.max, `At most ${TRASH_RETENTION_DAYS.max} days.`),
-  }),
-  async (input, { access, tx }) => {
-    const changed = await updateSettings(tx, access, input);
-    return { ok: true, message: changed.length ? "Settings saved." : "Nothing changed." };
-  },
-);
+export const updateSecuritySettingsAction = orgAction("org:settings", orgSettingsFormSchema, async (input, { access, tx }) => {
+  const changed = await updateSettings(tx, access, input);
+  return { ok: true, message: changed.length ? "Settings saved." : "Nothing changed." };
+});
 
 /** Owners start a data-key rotation: new writes use the new key at once; a background job re-encrypts the rest. */
 export const rotateDataKeyAction = orgAction("org:settings", z.object({}), async (_input, { access, tx, requestId }) => {

@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
-import { TRASH_RETENTION_DAYS, type OrgSettings } from "@/lib/tenancy/settings";
+import { AUDIT_RETENTION_DAYS, TRASH_RETENTION_DAYS, type OrgSettings } from "@/lib/tenancy/settings";
 
 export function SecuritySettingsForm({ action, org, settings }: { action: (s: FormState, f: FormData) => Promise<FormState>; org: string; settings: OrgSettings }) {
   const [state, formAction, pending] = useActionState(action, {});
@@ -42,7 +42,7 @@ export function SecuritySettingsForm({ action, org, settings }: { action: (s: Fo
         <label htmlFor="retention" className="font-medium">
           Days the activity log stays online before it is archived (encrypted)
         </label>
-        <input id="retention" name="auditRetentionDays" type="number" min={1} max={90} defaultValue={settings.auditRetentionDays} className={`${inputClass} max-w-32`} />
+        <input id="retention" name="auditRetentionDays" type="number" min={AUDIT_RETENTION_DAYS.min} max={AUDIT_RETENTION_DAYS.max} defaultValue={settings.auditRetentionDays} className={`${inputClass} max-w-32`} />
         {state.fieldErrors?.auditRetentionDays && <p className="mt-1 text-sm text-red-700">{state.fieldErrors.auditRetentionDays}</p>}
       </div>
       <div>
