@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomFillSync, randomUUID } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +10,7 @@ import { organizations } from "@/db/schema/organizations";
 import { openWithKey, sealWithKey } from "@/lib/crypto/fields";
 import { openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto/keyring";
+import { hkdfSha256 } from "@/lib/crypto/pgp/seipd";
 import { decryptStream, encryptStream } from "@/lib/crypto/pgp/stream";
 import { migrationsFolder, openDatabase, resultRows, type Database } from "@/lib/db/client";
 import { withSystem, withTenant } from "@/lib/db/tenant";
@@ -165,14 +166,6 @@ async function fieldBench(say: Say): Promise<FieldResults> {
 /** Fields a 100-row contact page opens (five sealed columns a row), the unit of the key-derivation comparison. */
 const PAGE_FIELDS = 500;
 
-/** The HKDF-SHA256 lib/crypto hand-wrote on createHmac before it used hkdfSync: the baseline it is measured against. */
-function hkdfOnHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer {
-  const prk = createHmac("sha256", salt).update(ikm).digest();
-  const t1 = createHmac("sha256", prk).update(info).update(Buffer.from([1])).digest();
-  const t2 = createHmac("sha256", prk).update(t1).update(info).update(Buffer.from([2])).digest();
-  return Buffer.concat([t1, t2]).subarray(0, length);
-}
-
 /** The pooled salts lib/crypto drew before it used randomBytes: one randomFillSync per 128 salts. */
 function pooledSalts(): () => Buffer {
   const pool = { bytes: Buffer.alloc(32 * 128), used: 32 * 128 };
@@ -189,8 +182,9 @@ function pooledSalts(): () => Buffer {
 export type KeyDerivationResults = Record<"hkdfOnHmac" | "hkdfSync" | "saltPooled" | "saltRandomBytes" | "seal" | "open", number>;
 
 /**
- * Per-call µs of the hand-written HKDF and pooled salts against node's hkdfSync and randomBytes, and
- * of a whole field seal and open (lib/crypto as it is), so the difference can be read at page level.
+ * Per-call µs of lib/crypto's HKDF on createHmac against node's hkdfSync, of the pooled salts it
+ * used to draw against randomBytes, and of a whole field seal and open, so each difference can be
+ * read at page level (docs/crypto-packets.md records the decision).
  */
 export async function keyDerivationBench(say: Say): Promise<KeyDerivationResults> {
   const key = randomBytes(32);
@@ -203,7 +197,7 @@ export async function keyDerivationBench(say: Say): Promise<KeyDerivationResults
   const pooled = pooledSalts();
   say(`fields: HKDF on createHmac against hkdfSync, pooled salts against randomBytes, one field seal and open, best of ${FIELD_ROUNDS} alternating slices…`);
   return (await bestOf([
-    { name: "hkdfOnHmac", fn: () => hkdfOnHmac(key, salt, info, 36) },
+    { name: "hkdfOnHmac", fn: () => hkdfSha256(key, salt, info, 36) },
     { name: "hkdfSync", fn: () => hkdfSync("sha256", key, salt, info, 36) },
     { name: "saltPooled", fn: pooled },
     { name: "saltRandomBytes", fn: () => randomBytes(32) },
