@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Database } from "@/lib/db/client";
 import { deleteEncryptedFile, FileNotFoundError, openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
-import { decryptMessage, encryptMessage } from "@/lib/crypto/pgp-packets";
+import { decryptMessage, encryptMessage } from "@/lib/crypto/pgp/message";
 import { derivedKey } from "@/lib/keys";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { archiveBlobKey, readBlob, type ArchiveLocation, type ArchiveSealer, type StoredArchive } from "./archive";

@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import type { Transaction } from "@/lib/db/client";
 import { activeDataKey, dataKeyVersion, type DataKey } from "./data-keys";
 import { CiphertextFormatError, CiphertextTooLargeError, DecryptionError, WrongPlaceError } from "./errors";
-import { PgpAuthError, PgpFormatError, decryptMessage, encryptMessage } from "./pgp-packets";
+import { PgpAuthError, PgpFormatError } from "./pgp/errors";
+import { decryptMessage, encryptMessage } from "./pgp/message";
 
 /**
  * Sealed field layout (bytea):

@@ -7,7 +7,7 @@ import { withTenant, type TenantContext } from "@/lib/db/tenant";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { CryptoError } from "./errors";
 import { decryptFieldBytes, encryptField, placeName, sealedKeyVersion, type FieldPlace } from "./fields";
-import { decryptStream, encryptStream } from "./pgp-packets";
+import { decryptStream, encryptStream } from "./pgp/stream";
 
 /**
  * Files: each is one OpenPGP message (SEIPD v2, AES-256-GCM, 256 KiB chunks) under its own random
