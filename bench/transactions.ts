@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Harness } from "./lib/harness";
 import { closeAgents, login } from "./lib/login-client";
@@ -28,7 +29,8 @@ async function view(origin: string, cookie: string, page: string): Promise<{ sta
 }
 
 async function measure(say: (line: string) => void, root: string): Promise<Row[]> {
-  const server = await startProductionServer(say, root, { RAMPART_DEMO: "1", RAMPART_BACKGROUND: "off" });
+  // The middleware verifies sessions with AUTH_SECRET from its environment (npm start exports the generated one; next start alone does not).
+  const server = await startProductionServer(say, root, { RAMPART_DEMO: "1", RAMPART_BACKGROUND: "off", AUTH_SECRET: randomBytes(32).toString("base64url") });
   try {
     const rows: Row[] = [];
     const as = async (email: string, pages: (first: string) => string[]) => {
