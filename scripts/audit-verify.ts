@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { describeBrokenLink, verifyAuditChains } from "@/lib/audit";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import { parseConfig } from "@/lib/config";
 import { openDatabase } from "@/lib/db/client";
 import { createBlobStore } from "@/lib/storage";
 import { runCli } from "./lib/cli";
+import { isUuid } from "@/lib/validation/ids";
 
 const usage = `Usage: npm run audit:verify [-- --org <organisation id> | --account] [--links-only] [--json]
 
@@ -25,7 +25,7 @@ runCli(async () => {
     },
   });
   if (values.help) return console.log(usage);
-  if (values.org !== undefined && !z.uuid().safeParse(values.org).success) throw new Error("--org takes an organisation id (a UUID)");
+  if (values.org !== undefined && !isUuid(values.org)) throw new Error("--org takes an organisation id (a UUID)");
   const config = parseConfig();
   const handle = await openDatabase(config.database);
   try {

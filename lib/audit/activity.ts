@@ -6,6 +6,7 @@ import { withTenant } from "@/lib/db/tenant";
 import { auditCategoryOf, type AuditAction, type AuditCategory } from "./actions";
 import { describeEvent, type NameResolver } from "./describe";
 import { listAccountActivity, listActivityIn, type ActivityEvent, type ActivityQuery, type FeedViewer } from "./feed";
+import { isUuid } from "@/lib/validation/ids";
 
 /** One line of the activity feed, ready to render (plain data: it may cross to a client component). */
 export type FeedItem = {
@@ -21,7 +22,6 @@ export type FeedItem = {
 
 export type FeedPage = { items: FeedItem[]; nextCursor: string | null; truncated: boolean };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Names of the people in `userIds` whom the viewer may see: every current member for owners and admins; for a
@@ -33,7 +33,7 @@ export async function visibleMemberNames(db: Database, viewer: FeedViewer, userI
 
 /** The same names inside a tenant transaction the caller already holds for this viewer. */
 export async function visibleMemberNamesIn(tx: Transaction, viewer: FeedViewer, userIds: Iterable<string>): Promise<Map<string, string>> {
-  const ids = [...new Set([...userIds].map((id) => id.toLowerCase()).filter((id) => UUID.test(id)))];
+  const ids = [...new Set([...userIds].map((id) => id.toLowerCase()).filter(isUuid))];
   if (ids.length === 0) return new Map();
   const rows = await tx
     .select({ id: users.id, name: users.name, role: memberships.role })

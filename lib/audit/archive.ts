@@ -9,6 +9,7 @@ import type { BlobStore } from "@/lib/storage/blob-store";
 import { archiveLine, type SealedEvent } from "./chain";
 import { recordAuditEvent, type AuditActor } from "./record";
 import { withAuditSystemScope } from "./scope";
+import { isUuid, uuidSchema } from "@/lib/validation/ids";
 
 /** Which archive: the chain it belongs to (null: the account chain) and its id. A sealer binds its ciphertext to both. */
 export type ArchiveLocation = { orgId: string | null; archiveId: string };
@@ -49,8 +50,8 @@ export const ARCHIVE_FORMAT = "rampart.audit.archive.v1";
 
 const headerSchema = z.object({
   format: z.literal(ARCHIVE_FORMAT),
-  archiveId: z.uuid(),
-  orgId: z.uuid().nullable(),
+  archiveId: uuidSchema,
+  orgId: uuidSchema.nullable(),
   firstSeq: z.number().int().positive(),
   lastSeq: z.number().int().positive(),
   prevHash: z.string(),
@@ -58,11 +59,11 @@ const headerSchema = z.object({
 });
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const lineSchema = z.object({
-  id: z.uuid(),
-  orgId: z.uuid().nullable(),
+  id: uuidSchema,
+  orgId: uuidSchema.nullable(),
   seq: z.number().int().positive(),
   actorKind: z.enum(["member", "staff", "system", "api_token", "anonymous"]),
-  actorId: z.uuid().nullable(),
+  actorId: uuidSchema.nullable(),
   action: z.string(),
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
@@ -169,7 +170,7 @@ export async function readArchive(
           and(eq(auditArchives.id, ref.archiveId), ref.orgId === null ? isNull(auditArchives.orgId) : eq(auditArchives.orgId, ref.orgId)),
         )
     )[0];
-  if (!z.uuid().safeParse(ref.archiveId).success) throw new ArchiveNotFoundError();
+  if (!isUuid(ref.archiveId)) throw new ArchiveNotFoundError();
   const archive = ref.orgId === null ? await withAuditSystemScope(db, find) : await withTenant(db, { orgId: ref.orgId }, find);
   if (!archive) throw new ArchiveNotFoundError();
   const { plaintext, events } = await openArchive(archive, blobs, sealer);
@@ -187,7 +188,7 @@ export async function downloadArchive(
   by: { orgId: string; userId: string; actor: AuditActor; requestId?: string | null },
   archiveId: string,
 ): Promise<{ archive: AuditArchive; jsonl: Uint8Array }> {
-  if (!z.uuid().safeParse(archiveId).success) throw new ArchiveNotFoundError();
+  if (!isUuid(archiveId)) throw new ArchiveNotFoundError();
   const archive = await withTenant(db, { orgId: by.orgId, userId: by.userId }, async (tx) => {
     const [found] = await tx.select().from(auditArchives).where(and(eq(auditArchives.id, archiveId), eq(auditArchives.orgId, by.orgId)));
     if (!found) throw new ArchiveNotFoundError();

@@ -6,6 +6,7 @@ import type { Role } from "@/db/schema/organizations";
 import type { Database, Transaction } from "@/lib/db/client";
 import { withPerson, withTenant } from "@/lib/db/tenant";
 import { auditActionsIn, auditCategories, isAuditAction, type AuditAction, type AuditCategory, type AuditTargetType } from "./actions";
+import { isUuid, uuidSchema } from "@/lib/validation/ids";
 
 export type FeedViewer = { orgId: string; userId: string; role: Role };
 
@@ -75,7 +76,6 @@ export class ActivityQueryError extends Error {
 }
 
 const cursorSchema = z.string().regex(/^[1-9]\d{0,14}$/);
-const uuid = z.uuid();
 
 /** Cursors are the event's position in its organisation's chain: stable while new events arrive on top. */
 export function encodeCursor(seq: number): string {
@@ -114,11 +114,11 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
   if (query.before) conditions.push(lt(auditEvents.seq, decodeCursor(query.before)));
   if (query.after) conditions.push(gt(auditEvents.seq, decodeCursor(query.after)));
   if (query.actorId) {
-    if (!uuid.safeParse(query.actorId).success) throw new ActivityQueryError("actorId is not a UUID");
+    if (!isUuid(query.actorId)) throw new ActivityQueryError("actorId is not a UUID");
     conditions.push(eq(auditEvents.actorId, query.actorId.toLowerCase()));
   }
   if (query.target) {
-    if (!uuid.safeParse(query.target.id).success) throw new ActivityQueryError("target id is not a UUID");
+    if (!isUuid(query.target.id)) throw new ActivityQueryError("target id is not a UUID");
     conditions.push(eq(auditEvents.targetType, query.target.type), eq(auditEvents.targetId, query.target.id.toLowerCase()));
   }
   const actions = actionFilter(query.actions);
@@ -159,13 +159,13 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
  * what they did or what was done to them. Row-level security confines the read to the organisation as well.
  */
 export function listActivity(db: Database, viewer: FeedViewer, query: ActivityQuery = {}): Promise<ActivityPage> {
-  return withTenant(db, { orgId: uuid.parse(viewer.orgId), userId: uuid.parse(viewer.userId) }, (tx) => listActivityIn(tx, viewer, query));
+  return withTenant(db, { orgId: uuidSchema.parse(viewer.orgId), userId: uuidSchema.parse(viewer.userId) }, (tx) => listActivityIn(tx, viewer, query));
 }
 
 /** The same page inside a tenant transaction the caller already holds for this viewer. */
 export function listActivityIn(tx: Transaction, viewer: FeedViewer, query: ActivityQuery = {}): Promise<ActivityPage> {
-  const userId = uuid.parse(viewer.userId).toLowerCase();
-  const orgId = uuid.parse(viewer.orgId).toLowerCase();
+  const userId = uuidSchema.parse(viewer.userId).toLowerCase();
+  const orgId = uuidSchema.parse(viewer.orgId).toLowerCase();
   const visibility =
     viewer.role === "owner" || viewer.role === "admin"
       ? undefined
@@ -175,7 +175,7 @@ export function listActivityIn(tx: Transaction, viewer: FeedViewer, query: Activ
 
 /** A person's own account-level events (sign-ins, sessions, 2FA, …) for /settings/security. */
 export function listAccountActivity(db: Database, userId: string, query: Omit<ActivityQuery, "actorId"> = {}): Promise<ActivityPage> {
-  const id = uuid.parse(userId).toLowerCase();
+  const id = uuidSchema.parse(userId).toLowerCase();
   const own = or(eq(auditEvents.actorId, id), and(eq(auditEvents.targetType, "user"), eq(auditEvents.targetId, id)));
   return withPerson(db, id, (tx) => page(tx, null, own, query));
 }

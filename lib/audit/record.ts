@@ -9,6 +9,7 @@ import { enterTenant } from "@/lib/db/tenant";
 import { auditActionDefinitions, isAuditAction, type AuditAction, type AuditMetadataInput, type AuditTargetType, auditTargetTypes } from "./actions";
 import { GENESIS_HASH, canonicalContent, chainIdOf, type ChainedEvent } from "./chain";
 import { AuditMetadataError, assertSafeMetadata } from "./metadata";
+import { isUuid } from "@/lib/validation/ids";
 
 /** Who acted. People, staff and API tokens are named by internal id only; the system and anonymous clients by kind. */
 export type AuditActor = { kind: "member" | "staff" | "api_token"; id: string } | { kind: "system" | "anonymous" };
@@ -44,7 +45,6 @@ export class AuditEventError extends Error {
   }
 }
 
-const uuid = z.uuid();
 const targetId = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/);
 const addressHash = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
 const requestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -56,13 +56,13 @@ type PreparedEvent = Omit<ChainedEvent, "seq" | "createdAt" | "prevHash">;
 export function prepareAuditEvent(input: AuditEventInput): PreparedEvent {
   if (!isAuditAction(input.action)) throw new AuditEventError(`unknown action "${String(input.action)}"`);
   const orgId = input.orgId ?? null;
-  if (orgId !== null && !uuid.safeParse(orgId).success) throw new AuditEventError("orgId is not a UUID");
+  if (orgId !== null && !isUuid(orgId)) throw new AuditEventError("orgId is not a UUID");
 
   const actor = input.actor as { kind: AuditActorKind; id?: unknown };
   if (!["member", "staff", "system", "api_token", "anonymous"].includes(actor.kind)) throw new AuditEventError("unknown actor kind");
   let actorId: string | null = null;
   if (idKinds.has(actor.kind)) {
-    if (typeof actor.id !== "string" || !uuid.safeParse(actor.id).success) throw new AuditEventError(`a ${actor.kind} actor needs a UUID id`);
+    if (typeof actor.id !== "string" || !isUuid(actor.id)) throw new AuditEventError(`a ${actor.kind} actor needs a UUID id`);
     actorId = actor.id.toLowerCase();
   } else if (actor.id !== undefined && actor.id !== null) {
     throw new AuditEventError(`a ${actor.kind} actor has no id`);
@@ -73,7 +73,7 @@ export function prepareAuditEvent(input: AuditEventInput): PreparedEvent {
     if (!(auditTargetTypes as readonly string[]).includes(input.target.type)) throw new AuditEventError("unknown target type");
     if (!targetId.safeParse(input.target.id).success) throw new AuditEventError("target id must be an opaque identifier (letters, digits, '-' and '_')");
     if (/^\d{7,}$/.test(input.target.id)) throw new AuditEventError("target id looks like a phone number");
-    target = { type: input.target.type, id: uuid.safeParse(input.target.id).success ? input.target.id.toLowerCase() : input.target.id };
+    target = { type: input.target.type, id: isUuid(input.target.id) ? input.target.id.toLowerCase() : input.target.id };
   }
 
   const parsed = auditActionDefinitions[input.action].metadata.safeParse(input.metadata ?? {});

@@ -11,6 +11,7 @@ import { archivePlaintext, listArchives, type ArchiveSealer } from "./archive";
 import { GENESIS_HASH, chainIdOf, type SealedEvent } from "./chain";
 import { recordAuditEvent } from "./record";
 import { withAuditSystemScope } from "./scope";
+import { uuidSchema } from "@/lib/validation/ids";
 
 /** Hot retention of the audit log: the design's two weeks by default, each organisation choosing within bounds. */
 export const AUDIT_RETENTION_DAYS = { default: 14, min: 1, max: 90 } as const;
@@ -63,7 +64,7 @@ function inChainContext<T>(db: Database, orgId: string | null, fn: (tx: Transact
  * an event: the second fails on the archive record, removes the file it wrote and throws.
  */
 export async function archiveExpiredEvents(db: Database, blobs: BlobStore, sealer: ArchiveSealer, opts: ArchiveOptions): Promise<ArchiveRun> {
-  const orgId = opts.orgId === null ? null : z.uuid().parse(opts.orgId).toLowerCase();
+  const orgId = opts.orgId === null ? null : uuidSchema.parse(opts.orgId).toLowerCase();
   const now = opts.now ?? new Date();
   const perArchive = opts.maxEventsPerArchive ?? MAX_EVENTS_PER_ARCHIVE;
   const { retentionDays, headSeq } = await inChainContext(db, orgId, async (tx) => {

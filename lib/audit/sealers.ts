@@ -1,11 +1,11 @@
 import "server-only";
-import { z } from "zod";
 import type { Database } from "@/lib/db/client";
 import { deleteEncryptedFile, FileNotFoundError, openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
 import { decryptMessage, encryptMessage } from "@/lib/crypto/pgp/message";
 import { derivedKey } from "@/lib/keys";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { archiveBlobKey, readBlob, type ArchiveLocation, type ArchiveSealer, type StoredArchive } from "./archive";
+import { isUuid } from "@/lib/validation/ids";
 
 const FILE_REF = /^file:([0-9a-f-]{36})$/;
 
@@ -22,7 +22,7 @@ const accountKey = () => derivedKey("audit-archive:account");
 
 function fileId(at: StoredArchive): string {
   const match = FILE_REF.exec(at.ref);
-  if (!match || !z.uuid().safeParse(match[1]).success) throw new Error("not an encrypted-file archive reference");
+  if (!match || !isUuid(match[1])) throw new Error("not an encrypted-file archive reference");
   return match[1]!;
 }
 

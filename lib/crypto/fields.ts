@@ -5,6 +5,7 @@ import { activeDataKey, dataKeyVersion, type DataKey } from "./data-keys";
 import { CiphertextFormatError, CiphertextTooLargeError, DecryptionError, WrongPlaceError } from "./errors";
 import { PgpAuthError, PgpFormatError } from "./pgp/errors";
 import { decryptMessage, encryptMessage } from "./pgp/message";
+import { isUuid } from "@/lib/validation/ids";
 
 /**
  * Sealed field layout (bytea):
@@ -26,12 +27,11 @@ export type FieldPlace = { orgId: string; table: string; column: string; rowId: 
 /** Where a value lives, and the tenant transaction (withTenant) that reaches its organisation's keys. */
 export type FieldContext = FieldPlace & { tx: Transaction };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The literal packet's file name: SHA-256 of the place, base64url (43 ASCII bytes). */
 export function placeName(place: FieldPlace): Buffer {
-  if (!UUID.test(place.orgId)) throw new TypeError("orgId must be a UUID");
+  if (!isUuid(place.orgId)) throw new TypeError("orgId must be a UUID");
   if (!IDENTIFIER.test(place.table) || !IDENTIFIER.test(place.column)) throw new TypeError("table and column must be SQL identifiers");
   if (place.rowId.length === 0 || place.rowId.length > 200) throw new TypeError("rowId must be 1 to 200 characters");
   const digest = createHash("sha256")

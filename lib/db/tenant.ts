@@ -1,9 +1,8 @@
 import { sql } from "drizzle-orm";
-import { z } from "zod";
 import { wallEnabled } from "@/lib/tenancy/walls";
 import { APP_ROLE, type Database, type Transaction } from "./client";
+import { uuidSchema } from "@/lib/validation/ids";
 
-const uuid = z.uuid();
 
 /**
  * `userId` present: a person's request — RLS opens the organisation only if that person may access it
@@ -26,11 +25,11 @@ export function withTenant<T>(db: Database, ctx: TenantContext, fn: (tx: Transac
 
 /** Switches an open transaction to one organisation (app role, transaction-local settings). */
 export async function enterTenant(tx: Transaction, ctx: TenantContext): Promise<void> {
-  const orgId = uuid.parse(ctx.orgId);
+  const orgId = uuidSchema.parse(ctx.orgId);
   // Test-only: with wall 3 switched off the transaction runs as the connecting (superuser) role, bypassing RLS.
   await tx.execute(sql.raw(wallEnabled("rls") ? `SET LOCAL ROLE ${APP_ROLE}` : "SET LOCAL ROLE NONE"));
   if (ctx.userId !== undefined) {
-    const userId = uuid.parse(ctx.userId);
+    const userId = uuidSchema.parse(ctx.userId);
     await tx.execute(
       sql`select set_config('app.org_id', ${orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.system_scope', '', true)`,
     );
@@ -42,7 +41,7 @@ export async function enterTenant(tx: Transaction, ctx: TenantContext): Promise<
 
 /** A person's own rows across organisations (e.g. their memberships for /orgs), no organisation set. */
 export function withPerson<T>(db: Database, userId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  const id = uuid.parse(userId);
+  const id = uuidSchema.parse(userId);
   return db.transaction(async (tx) => {
     await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
     await tx.execute(sql`select set_config('app.org_id', '', true), set_config('app.user_id', ${id}, true), set_config('app.system_scope', '', true)`);

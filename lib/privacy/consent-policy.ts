@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isUuid } from "@/lib/validation/ids";
 
 /** Bump when the cookie policy changes: earlier choices then no longer count and the banner asks again. */
 export const CONSENT_POLICY_VERSION = "2026-11-01";
@@ -34,6 +35,6 @@ export function encodeConsentCookie(state: ConsentState): string {
 export function decodeConsentCookie(value: string | undefined): ConsentState | null {
   if (!value || !cookieValue.safeParse(value).success) return null;
   const [, consentId, policyVersion, preferences] = value.split(".");
-  if (policyVersion !== CONSENT_POLICY_VERSION || !z.uuid().safeParse(consentId).success) return null;
+  if (policyVersion !== CONSENT_POLICY_VERSION || !isUuid(consentId)) return null;
   return { consentId: consentId!, policyVersion, categories: { necessary: true, preferences: preferences === "1" } };
 }

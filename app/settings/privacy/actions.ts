@@ -12,6 +12,7 @@ import { sessionAction } from "@/lib/http/action";
 import { deleteOwnAccount } from "@/lib/privacy/account";
 import { requestDeletionEverywhere } from "@/lib/privacy/deletion-requests";
 import { deleteSyncedContacts } from "@/lib/privacy/synced";
+import { uuidSchema } from "@/lib/validation/ids";
 
 const PAGE = "/settings/privacy";
 const confirmed = z.literal("on", { message: "Tick the box to confirm: this cannot be undone." });
@@ -19,7 +20,7 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
 /** Deletes the contacts the person synced, in one campaign (orgId) or in all of them. */
 export const deleteSyncedContactsAction = sessionAction(
-  z.object({ scope: z.union([z.uuid(), z.literal("all")]), confirm: confirmed }),
+  z.object({ scope: z.union([uuidSchema, z.literal("all")]), confirm: confirmed }),
   async ({ scope }, { session, requestId }) => {
     const { db } = await getAuthRuntime();
     const done = await deleteSyncedContacts(db, session.user.id, { orgId: scope === "all" ? undefined : scope, requestId });

@@ -10,6 +10,7 @@ import { addSecurityKey, confirmTotp, disableTotp, removeOwnSecurityKey, revokeO
 import { beginTotpEnrolment } from "@/lib/auth/totp";
 import { beginSecurityKeyAuthentication, beginSecurityKeyRegistration, securityKeyNameSchema } from "@/lib/auth/webauthn";
 import { sessionAction } from "@/lib/http/action";
+import { uuidSchema } from "@/lib/validation/ids";
 
 const TOO_MANY_ATTEMPTS = "Too many attempts. Please wait a few minutes and try again.";
 const CODE_DID_NOT_WORK = "That code did not work.";
@@ -24,7 +25,7 @@ export const changePasswordAction = sessionAction(
   },
 );
 
-export const revokeSessionAction = sessionAction(z.object({ sessionId: z.uuid() }), async ({ sessionId }, { session }) => {
+export const revokeSessionAction = sessionAction(z.object({ sessionId: uuidSchema }), async ({ sessionId }, { session }) => {
   const runtime = await getAuthRuntime();
   await revokeOwnSession(runtime.db, session.user.id, sessionId);
   if (sessionId === session.session.id) redirect("/login");

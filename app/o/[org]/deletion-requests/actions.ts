@@ -6,12 +6,13 @@ import { deletionDeclineReasons } from "@/db/schema";
 import type { FormState } from "@/lib/http/action";
 import { declineDeletionRequest, fulfilDeletionRequest, type DecisionResult } from "@/lib/privacy/deletion-requests";
 import { orgAction } from "@/lib/tenancy/guards";
+import { uuidSchema } from "@/lib/validation/ids";
 
 const refusal = (result: Extract<DecisionResult, { ok: false }>): FormState => ({
   message: result.reason === "already_decided" ? "This request was already decided." : "That request is not available.",
 });
 
-export const fulfilDeletionRequestAction = orgAction("deletion_requests:manage", z.object({ requestId: z.uuid() }), async (input, { access, tx, requestId }) => {
+export const fulfilDeletionRequestAction = orgAction("deletion_requests:manage", z.object({ requestId: uuidSchema }), async (input, { access, tx, requestId }) => {
   const result = await fulfilDeletionRequest(tx, { orgId: access.org.id, userId: access.userId, requestId }, input.requestId);
   if (!result.ok) return refusal(result);
   revalidatePath(`/o/${access.org.slug}/deletion-requests`);
@@ -21,7 +22,7 @@ export const fulfilDeletionRequestAction = orgAction("deletion_requests:manage",
 
 export const declineDeletionRequestAction = orgAction(
   "deletion_requests:manage",
-  z.object({ requestId: z.uuid(), reason: z.enum(deletionDeclineReasons, { message: "Choose a reason." }) }),
+  z.object({ requestId: uuidSchema, reason: z.enum(deletionDeclineReasons, { message: "Choose a reason." }) }),
   async (input, { access, tx, requestId }) => {
     const result = await declineDeletionRequest(tx, { orgId: access.org.id, userId: access.userId, requestId }, input.requestId, input.reason);
     if (!result.ok) return refusal(result);
