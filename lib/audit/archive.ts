@@ -10,6 +10,7 @@ import { archiveLine, type SealedEvent } from "./chain";
 import { recordAuditEvent, type AuditActor } from "./record";
 import { withAuditSystemScope } from "./scope";
 import { isUuid, uuidSchema } from "@/lib/validation/ids";
+import { readAll } from "@/lib/streams";
 
 /** Which archive: the chain it belongs to (null: the account chain) and its id. A sealer binds its ciphertext to both. */
 export type ArchiveLocation = { orgId: string | null; archiveId: string };
@@ -114,9 +115,7 @@ export function parseArchive(archiveId: string, plaintext: Uint8Array): { header
 export async function readBlob(blobs: BlobStore, key: string): Promise<Uint8Array | null> {
   const stream = await blobs.get(key);
   if (!stream) return null;
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return readAll(stream);
 }
 
 /** Fetches and decrypts one recorded archive, throwing ArchiveUnreadableError when it is missing, unreadable or malformed. */

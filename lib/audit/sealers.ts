@@ -6,14 +6,9 @@ import { derivedKey } from "@/lib/keys";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { archiveBlobKey, readBlob, type ArchiveLocation, type ArchiveSealer, type StoredArchive } from "./archive";
 import { isUuid } from "@/lib/validation/ids";
+import { readAll } from "@/lib/streams";
 
 const FILE_REF = /^file:([0-9a-f-]{36})$/;
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 
 /** The OpenPGP literal name binds an account-chain archive to its id, so a file copied into another's place fails. */
 const accountBinding = (at: ArchiveLocation) => Buffer.from(`rampart/audit_archives/account/${at.archiveId}`);
@@ -53,7 +48,7 @@ export function createOrgKeyArchiveSealer(db: Database): ArchiveSealer {
         return data;
       }
       try {
-        return await collect((await openEncryptedFile(db, blobs, { orgId: at.orgId }, fileId(at))).stream);
+        return await readAll((await openEncryptedFile(db, blobs, { orgId: at.orgId }, fileId(at))).stream);
       } catch (err) {
         if (err instanceof FileNotFoundError) return null;
         throw err;

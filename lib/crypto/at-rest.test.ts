@@ -18,6 +18,7 @@ import { exportOrganizationForGpg, ExportPassphraseError } from "./export";
 import { putEncryptedFile } from "./files";
 import { sealedTables } from "./sealed-tables";
 import { createOrganization, useTestMasterKeys } from "./test-support";
+import { readAll } from "@/lib/streams";
 
 const SEEDED = {
   apiKey: "sk_live_ZEBRA_4242_unmistakable",
@@ -25,12 +26,6 @@ const SEEDED = {
   refreshToken: "1//refresh-OCELOT-token",
   fileText: "Jane Marmalade, 12 Quince Lane, +44 20 7946 0958, jane.marmalade@example.org",
 };
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of stream as unknown as AsyncIterable<Uint8Array>) parts.push(c);
-  return Buffer.concat(parts);
-}
 
 /** The forms a value could take in a text dump: as is, bytea hex, base64. */
 function forms(value: string): string[] {

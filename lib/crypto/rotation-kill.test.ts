@@ -18,6 +18,7 @@ import { openEncryptedFile, putEncryptedFile } from "./files";
 import { setMasterKeyProvider } from "./keyring";
 import { ROTATE_DATA_KEY_JOB, getKeyRotationProgress, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation } from "./rotation";
 import { createOrganization } from "./test-support";
+import { readAll } from "@/lib/streams";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const SECRETS = 23;
@@ -39,12 +40,6 @@ function runUntilKilled(database: DatabaseConfig, blobDir: string, steps: number
       signal || code === 137 ? resolve(signal ?? "SIGKILL") : reject(new Error(`child exited ${code}: ${output.slice(0, 500)}`)),
     );
   });
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of stream as unknown as AsyncIterable<Uint8Array>) parts.push(c);
-  return Buffer.concat(parts);
 }
 
 describe.each(testBackends())("data-key rotation survives a killed process (%s)", (backend) => {

@@ -22,12 +22,7 @@ import { shredOrganizationKeys } from "./shred";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "./keyring";
 import { rotateMasterKeys } from "./master-rotation";
 import { createOrganization, useTestMasterKeys } from "./test-support";
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of stream as unknown as AsyncIterable<Uint8Array>) parts.push(c);
-  return Buffer.concat(parts);
-}
+import { readAll } from "@/lib/streams";
 
 const SECRETS = 25;
 const secretOf = (i: number) => `sk_live_${i}_${"q".repeat(20)}`;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlobStore } from "./blob-store";
 import { BlobKeyError } from "./keys";
 import { createLocalBlobStore } from "./local";
+import { readAll } from "@/lib/streams";
 
 let tempDir: string;
 beforeAll(async () => {
@@ -17,12 +18,6 @@ afterAll(async () => {
 
 type Subject = { label: string; open(): BlobStore };
 const subjects: Subject[] = [{ label: "local files", open: () => createLocalBlobStore(path.join(tempDir, "contract")) }];
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 
 /** A stream of `chunks` random 64 KiB chunks, and the SHA-256 of everything it will produce. */
 function randomStream(chunks: number): { stream: ReadableStream<Uint8Array>; sha256: string; size: number } {

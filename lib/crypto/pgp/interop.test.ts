@@ -4,27 +4,11 @@ import { describe, expect, it } from "vitest";
 import { PgpFormatError } from "./errors";
 import { decryptMessage, encryptMessage } from "./message";
 import { decryptStream, encryptStream } from "./stream";
+import { readAll, streamOf } from "@/lib/streams";
 
 const key = randomBytes(32);
 const sessionKey = { data: key, algorithm: "aes256" as const, aeadAlgorithm: "gcm" as const };
 const name = Buffer.from("place-name");
-
-function streamOf(bytes: Uint8Array, piece = 7_001): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + piece));
-      offset += piece;
-    },
-  });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) parts.push(chunk);
-  return Buffer.concat(parts);
-}
 
 async function openpgpDecrypt(message: Uint8Array): Promise<{ data: Buffer; filename: string }> {
   const msg = await openpgp.readMessage({ binaryMessage: message });
@@ -86,30 +70,30 @@ describe("OpenPGP SEIPDv2 messages on node:crypto", () => {
 
   it.each([0, 1, 65_535, 65_536, 262_144, 1_000_003])("streams round-trip and interoperate with openpgp.js (%i bytes)", async (size) => {
     const data = randomBytes(size);
-    const ours = await collect(encryptStream(key, streamOf(data), name));
+    const ours = await readAll(encryptStream(key, streamOf(data), name));
     expect((await openpgpDecrypt(ours)).data.equals(data)).toBe(true);
-    expect((await collect(decryptStream(key, streamOf(ours, 4_099), name))).equals(data)).toBe(true);
+    expect((await readAll(decryptStream(key, streamOf(ours, 4_099), name))).equals(data)).toBe(true);
     const theirs = await openpgpEncrypt(data, "place-name", 10);
-    expect((await collect(decryptStream(key, streamOf(theirs), name))).equals(data)).toBe(true);
+    expect((await readAll(decryptStream(key, streamOf(theirs), name))).equals(data)).toBe(true);
   });
 
   it("decrypts openpgp.js's own streamed (partial-length) output", async () => {
     const data = randomBytes(300_000);
     const message = await openpgp.createMessage({ binary: streamOf(data), filename: "place-name", format: "binary" });
     const encrypted = await openpgp.encrypt({ message, sessionKey, format: "binary", config: { aeadProtect: true } });
-    const bytes = await collect(encrypted as ReadableStream<Uint8Array>);
-    expect((await collect(decryptStream(key, streamOf(bytes), name))).equals(data)).toBe(true);
+    const bytes = await readAll(encrypted as ReadableStream<Uint8Array>);
+    expect((await readAll(decryptStream(key, streamOf(bytes), name))).equals(data)).toBe(true);
   });
 
   it("errors a stream that was modified, cut short, or belongs elsewhere", async () => {
     const data = randomBytes(600_000);
-    const ct = await collect(encryptStream(key, streamOf(data), name));
+    const ct = await readAll(encryptStream(key, streamOf(data), name));
     const flipped = Buffer.from(ct);
     flipped[400_000]! ^= 0x80;
-    await expect(collect(decryptStream(key, streamOf(flipped), name))).rejects.toThrow(PgpFormatError);
-    const cut = await collect(encryptStream(key, streamOf(data.subarray(0, 262_144 * 2 - 40)), name));
-    await expect(collect(decryptStream(key, streamOf(cut.subarray(0, cut.length - 30)), name))).rejects.toThrow(PgpFormatError);
-    await expect(collect(decryptStream(key, streamOf(ct), Buffer.from("elsewhere")))).rejects.toThrow(/another place/);
-    await expect(collect(decryptStream(randomBytes(32), streamOf(ct), name))).rejects.toThrow(PgpFormatError);
+    await expect(readAll(decryptStream(key, streamOf(flipped), name))).rejects.toThrow(PgpFormatError);
+    const cut = await readAll(encryptStream(key, streamOf(data.subarray(0, 262_144 * 2 - 40)), name));
+    await expect(readAll(decryptStream(key, streamOf(cut.subarray(0, cut.length - 30)), name))).rejects.toThrow(PgpFormatError);
+    await expect(readAll(decryptStream(key, streamOf(ct), Buffer.from("elsewhere")))).rejects.toThrow(/another place/);
+    await expect(readAll(decryptStream(randomBytes(32), streamOf(ct), name))).rejects.toThrow(PgpFormatError);
   });
 });

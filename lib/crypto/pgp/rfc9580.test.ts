@@ -4,6 +4,7 @@ import { PgpFormatError } from "./errors";
 import { decryptMessage } from "./message";
 import { SEIPD_HEADER_LENGTH, deriveMessageKeys, finalTag, sealChunk } from "./seipd";
 import { decryptStream } from "./stream";
+import { readAll, streamOf } from "@/lib/streams";
 
 /**
  * RFC 9580 Appendix A.9, "Sample AEAD-GCM encryption and decryption": a v6 SKESK (password
@@ -24,23 +25,6 @@ const salt = hex("fcb94490bcb98bbdc9d106c6090266940f72e89edc21b5596b1576b101ed0f
 const literalAndPadding = hex("cb1362000000000048656c6c6f2c20776f726c6421 d50e1ce2269a9eddef81032172b7ed7c");
 const hello = Buffer.from("Hello, world!");
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
-function streamOf(bytes: Uint8Array, piece: number): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + piece));
-      offset += piece;
-    },
-  });
-}
-
 describe("RFC 9580 Appendix A.9 (AEAD-GCM sample) known answers", () => {
   it("the session key is the one the sample's SKESK holds under the password (openpgp.js opens it)", async () => {
     const message = await openpgp.readMessage({ binaryMessage: Buffer.concat([skeskPacket, seipdPacket]) });
@@ -55,7 +39,7 @@ describe("RFC 9580 Appendix A.9 (AEAD-GCM sample) known answers", () => {
   });
 
   it.each([1, 7, 200])("the streaming decrypt opens the sample, read %i bytes at a time", async (piece) => {
-    expect((await collect(decryptStream(sessionKey, streamOf(seipdPacket, piece), Buffer.alloc(0)))).equals(hello)).toBe(true);
+    expect((await readAll(decryptStream(sessionKey, streamOf(seipdPacket, piece), Buffer.alloc(0)))).equals(hello)).toBe(true);
   });
 
   it("derives the key from the sample's header and seals its chunk and final tag to the sample's exact bytes", () => {
