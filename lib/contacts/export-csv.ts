@@ -7,7 +7,9 @@ import type { Opened } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
 import { sealedContacts } from "./sealed";
-import { ContactRuleError, notesColumn, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
+import { RuleError } from "@/lib/errors";
+import type { ContactWriteContext } from "./commands";
+import { notesColumn, visibleContacts, type ContactViewer } from "./visibility";
 
 /** The campaign's contacts as CSV for its admins: read and decrypted 500 rows at a time, the export itself audited. */
 
@@ -76,9 +78,9 @@ export async function exportContactsCsv(
   write: (chunk: string) => void | Promise<void>,
   ctx: ContactWriteContext & { pageSize?: number } = {},
 ): Promise<number> {
-  if (!can(viewer.role, "contacts:export")) throw new ContactRuleError("Only the campaign's admins can export contacts.");
+  if (!can(viewer.role, "contacts:export")) throw new RuleError("Only the campaign's admins can export contacts.");
   const pageSize = ctx.pageSize ?? EXPORT_PAGE_SIZE;
-  const visible = visibleContacts(viewer, "full");
+  const visible = visibleContacts(viewer);
   await write(stringify([[...CONTACT_CSV_HEADER]]));
   const columns = {
     id: contacts.id,
@@ -87,7 +89,7 @@ export async function exportContactsCsv(
     email: contacts.email,
     phone: contacts.phone,
     address: contacts.address,
-    notes: notesColumn(viewer, "full"),
+    notes: notesColumn(viewer),
     tags: contacts.tags,
     assigneeName: users.name,
     createdAt: contacts.createdAt,

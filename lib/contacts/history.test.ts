@@ -4,7 +4,8 @@ import { withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import type { AccessRole } from "@/lib/tenancy/permissions";
-import { assignContact, createContact, setContactTags, updateContact, type ContactViewer } from "./contacts";
+import { assignContact, createContact, setContactTags, updateContact } from "./commands";
+import { type ContactViewer } from "./visibility";
 import { listContactHistory } from "./history";
 
 describe.each(testBackends())("contact history (%s)", (backend) => {

@@ -1,7 +1,7 @@
 import "server-only";
 import { loadActivityFeedIn, type FeedItem } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
-import { contactIsVisible, contactScope, type ContactViewer } from "./contacts";
+import { contactIsVisible, contactScope, type ContactViewer } from "./visibility";
 
 export const CONTACT_HISTORY_LIMIT = 50;
 

@@ -5,8 +5,10 @@ import { contactListMembers, contactLists, contacts } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
-import { ContactNotFoundError, ContactRuleError, contactIsVisible, contactScope, isUuid, visibleContacts, type ContactViewer, type ContactWriteContext } from "./contacts";
-import { NotFoundError } from "@/lib/errors";
+import { NotFoundError, RuleError } from "@/lib/errors";
+import { isUuid } from "@/lib/validation/ids";
+import type { ContactWriteContext } from "./commands";
+import { contactIsVisible, contactNotFound, contactScope, visibleContacts, type ContactViewer } from "./visibility";
 
 /** Named lists of a campaign's contacts (managers): unique names, member counts, every change in the audit log. */
 
@@ -14,17 +16,12 @@ export const listNameSchema = z.string().trim().min(1, "Enter a name for the lis
 
 export type ContactListSummary = { id: string; name: string; members: number; createdAt: Date };
 
-export class ContactListNotFoundError extends NotFoundError {
-  constructor() {
-    super("That list does not exist or is not available to you.");
-    this.name = "ContactListNotFoundError";
-  }
-}
+const listNotFound = () => new NotFoundError("That list does not exist or is not available to you.");
 
 const audit = (viewer: ContactViewer, ctx: ContactWriteContext) => ({ orgId: viewer.orgId, actor: { kind: "member" as const, id: viewer.userId }, requestId: ctx.requestId ?? null });
 
 const requireWrite = (viewer: ContactViewer) => {
-  if (!can(viewer.role, "contacts:write")) throw new ContactRuleError("Only the campaign's admins can change lists.");
+  if (!can(viewer.role, "contacts:write")) throw new RuleError("Only the campaign's admins can change lists.");
 };
 
 /** The campaign's lists by name, each with how many contacts this person can see in it; volunteers get none. */
@@ -34,7 +31,7 @@ export async function listContactLists(tx: Transaction, viewer: ContactViewer): 
     .select({ id: contactLists.id, name: contactLists.name, createdAt: contactLists.createdAt, members: count(contacts.id) })
     .from(contactLists)
     .leftJoin(contactListMembers, eq(contactListMembers.listId, contactLists.id))
-    .leftJoin(contacts, and(eq(contacts.id, contactListMembers.contactId), visibleContacts(viewer, "full")))
+    .leftJoin(contacts, and(eq(contacts.id, contactListMembers.contactId), visibleContacts(viewer)))
     .where(eq(contactLists.orgId, viewer.orgId))
     .groupBy(contactLists.id)
     .orderBy(asc(contactLists.name));
@@ -49,7 +46,7 @@ async function nameTaken(tx: Transaction, orgId: string, name: string, except?: 
   return !!row;
 }
 
-const duplicate = (name: string) => new ContactRuleError(`A list named "${name}" already exists. Choose another name.`);
+const duplicate = (name: string) => new RuleError(`A list named "${name}" already exists. Choose another name.`);
 
 export async function createContactList(tx: Transaction, viewer: ContactViewer, rawName: string, ctx: ContactWriteContext = {}): Promise<string> {
   requireWrite(viewer);
@@ -66,7 +63,7 @@ async function requireList(tx: Transaction, viewer: ContactViewer, listId: strin
   const [row] = isUuid(listId)
     ? await tx.select({ id: contactLists.id }).from(contactLists).where(and(eq(contactLists.orgId, viewer.orgId), eq(contactLists.id, listId)))
     : [];
-  if (!row) throw new ContactListNotFoundError();
+  if (!row) throw listNotFound();
 }
 
 export async function renameContactList(tx: Transaction, viewer: ContactViewer, listId: string, rawName: string, ctx: ContactWriteContext = {}): Promise<void> {
@@ -79,7 +76,7 @@ export async function renameContactList(tx: Transaction, viewer: ContactViewer, 
     .set({ name })
     .where(and(eq(contactLists.orgId, viewer.orgId), eq(contactLists.id, listId)))
     .returning({ id: contactLists.id });
-  if (!row) throw new ContactListNotFoundError();
+  if (!row) throw listNotFound();
   await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact_list.changed" });
 }
 
@@ -88,12 +85,12 @@ export async function deleteContactList(tx: Transaction, viewer: ContactViewer, 
   requireWrite(viewer);
   await requireList(tx, viewer, listId);
   const gone = await tx.delete(contactLists).where(and(eq(contactLists.orgId, viewer.orgId), eq(contactLists.id, listId))).returning({ id: contactLists.id });
-  if (gone.length === 0) throw new ContactListNotFoundError();
+  if (gone.length === 0) throw listNotFound();
   await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact_list.deleted" });
 }
 
 async function requireVisibleContact(tx: Transaction, viewer: ContactViewer, contactId: string): Promise<void> {
-  if (!(await contactIsVisible(tx, viewer, contactId))) throw new ContactNotFoundError();
+  if (!(await contactIsVisible(tx, viewer, contactId))) throw contactNotFound();
 }
 
 /** Puts a contact on a list; false when it was already there (nothing recorded). */

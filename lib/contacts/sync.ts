@@ -6,7 +6,8 @@ import { contacts } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { blindIndexer } from "@/lib/crypto";
 import { resultRows, type Transaction } from "@/lib/db/client";
-import { contactInputSchema, insertContacts, type ContactValues } from "./store";
+import { contactInputSchema, type ContactValues } from "./input";
+import { insertContacts } from "./write-rows";
 
 /**
  * A member's own contacts, added from their address book by a form or a CSV file. They are the member's:

@@ -1,12 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { actionAssignees, actions, actionTargets, contactNameTokens, contacts, reports } from "@/db/schema";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { actionAssignees, actions, actionTargets, contactNameTokens, contacts, reports, supportAccessGrants, users } from "@/db/schema";
 import { withPerson, withSystem, withTenant } from "@/lib/db/tenant";
+import type { AccessRole } from "@/lib/tenancy/permissions";
+import { setWallForTest } from "@/lib/tenancy/walls";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
-import { contactInputSchema, insertContacts } from "./store";
+import { contactInputSchema } from "./input";
+import { insertContacts } from "./write-rows";
 import { sealedContacts } from "./sealed";
+import { visibleContacts, type ContactViewer } from "./visibility";
 
 /** Wall 3 alone (no guard, no lib filter): who reads which contact rows, straight from SQL under RLS. */
 describe.each(testBackends())("contact visibility under RLS (%s)", (backend) => {
@@ -116,5 +120,89 @@ describe.each(testBackends())("contact visibility under RLS (%s)", (backend) => 
     await withPerson(t.db, f.volunteer, (tx) => tx.delete(contacts).where(eq(contacts.id, synced!)));
     const left = await withSystem(t.db, async (tx) => tx.execute(sql`select count(*)::int as n from contact_name_tokens where contact_id = ${synced!}::uuid`));
     expect((((left as { rows?: unknown[] }).rows ?? left) as { n: number }[])[0]!.n).toBe(0);
+  });
+});
+
+/**
+ * Wall 2 against wall 3: the TypeScript rule (visibleContacts) evaluated with RLS switched off must return exactly
+ * the rows RLS alone returns with no TypeScript filter, for every viewer over every kind of contact.
+ */
+describe.each(testBackends())("visibleContacts states the contacts_read policy (%s)", (backend) => {
+  let t: TestDatabase;
+  let f: WorkspaceFixture;
+  let staff: string;
+  afterEach(() => setWallForTest("rls", true));
+
+  const idsUnderRls = (viewer: ContactViewer) =>
+    withTenant(t.db, viewer, async (tx) => (await tx.select({ id: contacts.id }).from(contacts)).map((r) => r.id).sort());
+  const idsUnderTsRule = async (viewer: ContactViewer) => {
+    setWallForTest("rls", false);
+    try {
+      return await withTenant(t.db, viewer, async (tx) => (await tx.select({ id: contacts.id }).from(contacts).where(visibleContacts(viewer))).map((r) => r.id).sort());
+    } finally {
+      setWallForTest("rls", true);
+    }
+  };
+  const viewer = (userId: string, role: AccessRole): ContactViewer => ({ orgId: f.orgA, userId, role });
+
+  beforeAll(async () => {
+    t = await createTestDatabase(backend);
+    f = await seedWorkspaceFixture(t.db, "vis");
+    staff = await withSystem(t.db, async (tx) => {
+      const [row] = await tx.insert(users).values({ email: "staff@vis.test", name: "staff", emailVerifiedAt: new Date(), isStaff: true }).returning({ id: users.id });
+      await tx.insert(supportAccessGrants).values({ orgId: f.orgA, staffUserId: row!.id, reason: "ticket 1", expiresAt: new Date(Date.now() + 3_600_000) });
+      return row!.id;
+    });
+  }, 60_000);
+  afterAll(async () => t?.drop());
+
+  it("a volunteer assigned someone else's unreported synced contact: RLS hides it, and so does the TypeScript rule", async () => {
+    const [hidden] = await withTenant(t.db, { orgId: f.orgA }, (tx) =>
+      insertContacts(tx, f.orgA, [contactInputSchema.parse({ name: "Cousin Bea" })], { source: "sync", syncedBy: f.volunteer2, assignedTo: f.volunteer }),
+    );
+    const volunteer = viewer(f.volunteer, "volunteer");
+    try {
+      expect(await idsUnderRls(volunteer)).not.toContain(hidden);
+      expect(await idsUnderTsRule(volunteer)).not.toContain(hidden);
+    } finally {
+      await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.delete(contacts).where(eq(contacts.id, hidden!)));
+    }
+  });
+
+  it("returns the same rows as RLS for every combination of syncer, assignee and report, for every role", async () => {
+    const people = [f.owner, f.admin, f.volunteer, f.volunteer2];
+    const reportKinds = ["none", "draft by syncer", "completed by syncer", "completed by someone else"] as const;
+    const made: { id: string; syncedBy: string | null; assignedTo: string | null; report: (typeof reportKinds)[number] }[] = [];
+    // The campaign's system scope writes what no one person could (other people's synced contacts and reports).
+    await withTenant(t.db, { orgId: f.orgA }, async (tx) => {
+      for (const syncedBy of [null, ...people])
+        for (const assignedTo of [null, ...people]) {
+          const inputs = reportKinds.map((r) => contactInputSchema.parse({ name: `${syncedBy ?? "campaign"} ${assignedTo ?? "nobody"} ${r}` }));
+          const ids = await insertContacts(tx, f.orgA, inputs, { source: syncedBy ? "sync" : "manual", syncedBy, assignedTo });
+          ids.forEach((id, i) => made.push({ id, syncedBy, assignedTo, report: reportKinds[i]! }));
+        }
+      for (const c of made) {
+        if (c.report === "none") continue;
+        const syncer = c.syncedBy ?? f.volunteer;
+        const filedBy = c.report === "completed by someone else" ? people.find((p) => p !== syncer)! : syncer;
+        await tx.insert(reports).values({ id: randomUUID(), orgId: f.orgA, contactId: c.id, filedBy, outcome: "reached", completedAt: c.report === "draft by syncer" ? null : new Date() });
+      }
+    });
+    expect(made).toHaveLength(100);
+
+    const viewers = [viewer(f.owner, "owner"), viewer(f.admin, "admin"), viewer(staff, "support"), viewer(f.volunteer, "volunteer"), viewer(f.volunteer2, "volunteer")];
+    for (const v of viewers) expect({ viewer: v.role, ids: await idsUnderTsRule(v) }).toEqual({ viewer: v.role, ids: await idsUnderRls(v) });
+
+    // The decided rule, spelled out: managers see campaign contacts, reported synced ones and their own; a volunteer
+    // sees their own synced contacts and, of those assigned to them, the ones managers could see.
+    const reported = (c: (typeof made)[number]) => c.syncedBy !== null && c.report === "completed by syncer";
+    const managerRule = (me: string) => made.filter((c) => c.syncedBy === null || c.syncedBy === me || reported(c));
+    const volunteerRule = (me: string) => made.filter((c) => c.syncedBy === me || (c.assignedTo === me && (c.syncedBy === null || reported(c))));
+    const ids = (rows: typeof made) => rows.map((c) => c.id).sort();
+    expect(await idsUnderRls(viewer(f.admin, "admin"))).toEqual(ids(managerRule(f.admin)));
+    expect(await idsUnderRls(viewer(staff, "support"))).toEqual(ids(managerRule(staff)));
+    expect(await idsUnderRls(viewer(f.volunteer, "volunteer"))).toEqual(ids(volunteerRule(f.volunteer)));
+    expect(await idsUnderRls(viewer(f.outsider, "volunteer"))).toEqual([]);
+    expect(await idsUnderTsRule(viewer(f.owner, "volunteer"))).toEqual(ids(volunteerRule(f.owner)));
   });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { purgeExpiredActions } from "@/lib/actions/retention";
+import { purgeExpiredActions } from "@/lib/campaign-actions/retention";
 import { archiveAllExpiredEvents } from "@/lib/audit/retention";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import type { Config } from "@/lib/config";

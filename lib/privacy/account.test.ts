@@ -1,7 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memberships, sessions } from "@/db/schema";
-import { contactInputSchema, insertContacts } from "@/lib/contacts/store";
+import { contactInputSchema } from "@/lib/contacts/input";
+import { insertContacts } from "@/lib/contacts/write-rows";
 import { withSystem, withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";

@@ -2,7 +2,7 @@ import "server-only";
 import { and, count, eq } from "drizzle-orm";
 import { contacts, type PrivacyReceipt } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
-import { deleteContactRows } from "@/lib/contacts/store";
+import { deleteContactRows } from "@/lib/contacts/write-rows";
 import type { Database } from "@/lib/db/client";
 import { withPerson } from "@/lib/db/tenant";
 import { campaignNames, inCampaignFor, openCampaignIds } from "./campaigns";

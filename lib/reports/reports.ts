@@ -6,8 +6,9 @@ import { actionAssignees, actions, contacts, reports, users, type Contact, type 
 import { recordAuditEvent } from "@/lib/audit";
 import { sealedContacts, sealedReports } from "@/lib/contacts/sealed";
 import type { Transaction } from "@/lib/db/client";
-import { contactIsVisible, contactScope, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/contacts";
+import { contactIsVisible, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/visibility";
 import { can } from "@/lib/tenancy/permissions";
+import { uuidSchema } from "@/lib/validation/ids";
 import { answersSchema, outcomeSchema, type SurveyAnswers } from "./survey";
 
 /**
@@ -24,8 +25,8 @@ export const REPORTS_PAGE_SIZE = 25;
 
 export const reportInputSchema = z
   .object({
-    contactId: z.uuid(),
-    actionId: z.uuid().optional(),
+    contactId: uuidSchema,
+    actionId: uuidSchema.optional(),
     outcome: outcomeSchema,
     answers: answersSchema,
     complete: z.boolean(),
@@ -35,12 +36,6 @@ export type ReportInput = z.input<typeof reportInputSchema>;
 
 const draftPatchSchema = reportInputSchema.omit({ contactId: true, complete: true });
 export type DraftPatch = z.input<typeof draftPatchSchema>;
-
-/** The contacts this viewer may see (lib/contacts' one definition, the same rule RLS enforces). */
-function visibleToViewer(viewer: ReportViewer): SQL {
-  const scope = contactScope(viewer);
-  return scope ? visibleContacts(viewer, scope) : sql`false`;
-}
 
 /** A live action the viewer may file under (any for those who read all actions, otherwise one given to them), or null. */
 export async function actionForReport(tx: Transaction, viewer: ReportViewer, actionId: string): Promise<{ id: string; title: string } | null> {
@@ -229,7 +224,7 @@ async function withContactNames(tx: Transaction, viewer: ReportViewer, items: Re
     ? await tx
         .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name })
         .from(contacts)
-        .where(and(eq(contacts.orgId, viewer.orgId), inArray(contacts.id, ids), visibleToViewer(viewer)))
+        .where(and(eq(contacts.orgId, viewer.orgId), inArray(contacts.id, ids), visibleContacts(viewer)))
     : [];
   const names = new Map((await sealedContacts.openAll(tx, rows as Contact[])).map((c) => [c.id, c.name]));
   return items.map((i) => ({ ...i, contactName: names.get(i.contactId) ?? null }));
@@ -261,4 +256,22 @@ export async function reportsThisWeek(tx: Transaction, orgId: string): Promise<n
     .from(reports)
     .where(and(eq(reports.orgId, orgId), gte(reports.completedAt, new Date(Date.now() - 7 * 86_400_000))));
   return row?.n ?? 0;
+}
+
+export type ReportsPageData =
+  | { view: "mine"; mine: ReportPage }
+  | { view: "campaign"; completed: ReportPage; thisWeek: number; drafts: ReportListItem[] };
+
+/**
+ * The reports page in one transaction: a member who files but does not read the campaign's reports gets their own;
+ * a reader gets the campaign's completed ones, the week's count and (on the first page) their own open drafts.
+ */
+export async function loadReportsPage(tx: Transaction, viewer: ReportViewer, page: number): Promise<ReportsPageData> {
+  if (!can(viewer.role, "reports:read")) return { view: "mine", mine: await listMyReports(tx, viewer, { page }) };
+  return {
+    view: "campaign",
+    completed: await listCompletedReports(tx, viewer, { page }),
+    thisWeek: await reportsThisWeek(tx, viewer.orgId),
+    drafts: can(viewer.role, "reports:file") && page === 1 ? (await listMyReports(tx, viewer)).items.filter((r) => r.completedAt === null) : [],
+  };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { actionAssignees, actions, contacts, reports } from "@/db/schema";
-import { contactInputSchema, insertContacts } from "@/lib/contacts/store";
+import { contactInputSchema } from "@/lib/contacts/input";
+import { insertContacts } from "@/lib/contacts/write-rows";
 import { withTenant } from "@/lib/db/tenant";
 import { can, type AccessRole } from "@/lib/tenancy/permissions";
 import { setWallForTest } from "@/lib/tenancy/walls";

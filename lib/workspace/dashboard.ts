@@ -1,5 +1,7 @@
 import "server-only";
-import { sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { contacts } from "@/db/schema";
+import { campaignContacts } from "@/lib/contacts/visibility";
 import { resultRows, type Transaction } from "@/lib/db/client";
 import type { Permission } from "@/lib/tenancy/permissions";
 
@@ -48,8 +50,7 @@ export async function dashboardCounts(tx: Transaction, viewer: DashboardViewer, 
     const members = viewer.can("members:read");
     const [row] = resultRows<{ contacts: number; actions: number; members: number | null; volunteers: number | null; reports: number }>(
       await tx.execute(sql`select
-        ${countOf(sql`from contacts c where c.org_id = ${orgId} and (c.synced_by is null or exists (
-          select 1 from reports r where r.contact_id = c.id and r.filed_by = c.synced_by and r.completed_at is not null))`)} as contacts,
+        ${countOf(sql`from ${contacts} where ${campaignContacts(orgId)}`)} as contacts,
         ${countOf(sql`from actions a where a.org_id = ${orgId} and a.deleted_at is null`)} as actions,
         ${members ? countOf(sql`from memberships m where m.org_id = ${orgId} and m.disabled_at is null`) : sql`null::int`} as members,
         ${members ? countOf(sql`from memberships m where m.org_id = ${orgId} and m.disabled_at is null and m.role = 'volunteer'`) : sql`null::int`} as volunteers,
@@ -67,7 +68,7 @@ export async function dashboardCounts(tx: Transaction, viewer: DashboardViewer, 
   if (!viewer.can("contacts:read_assigned")) throw new TypeError("the dashboard needs contacts:read or contacts:read_assigned");
   const [row] = resultRows<{ assigned: number; synced: number; actions: number; reports: number }>(
     await tx.execute(sql`select
-      ${countOf(sql`from contacts c where c.org_id = ${orgId} and c.synced_by is null and c.assigned_to = ${userId}`)} as assigned,
+      ${countOf(sql`from ${contacts} where ${and(campaignContacts(orgId), eq(contacts.assignedTo, userId))}`)} as assigned,
       ${countOf(sql`from contacts c where c.org_id = ${orgId} and c.synced_by = ${userId}`)} as synced,
       ${countOf(sql`from actions a where a.org_id = ${orgId} and a.deleted_at is null and exists (
         select 1 from action_assignees aa where aa.action_id = a.id and aa.user_id = ${userId})`)} as actions,

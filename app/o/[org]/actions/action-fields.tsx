@@ -3,7 +3,7 @@
 import { useActionState, useId } from "react";
 import { inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
-import { ACTION_INSTRUCTIONS_MAX, ACTION_TITLE_MAX } from "@/lib/actions/limits";
+import { ACTION_INSTRUCTIONS_MAX, ACTION_TITLE_MAX } from "@/lib/campaign-actions/limits";
 import { kindLabels, toDateTimeLocal } from "./format";
 import { FormMessage } from "@/app/_components/form-message";
 

@@ -3,7 +3,9 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { actionViewer, createAction, deleteAction, purgeActionNow, restoreAction, updateAction } from "@/lib/actions/store";
+import { addCampaignAction, trashCampaignAction, updateCampaignAction } from "@/lib/campaign-actions/commands";
+import { purgeCampaignAction, restoreCampaignAction } from "@/lib/campaign-actions/trash";
+import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { orgAction } from "@/lib/tenancy/guards";
 import { uuidSchema } from "@/lib/validation/ids";
 import { fromForm } from "./form-input";
@@ -15,8 +17,8 @@ const paths = (slug: string, id?: string) => {
 };
 
 /** Creates, then opens the new action (the redirect waits until its transaction committed). */
-export const createActionAction = orgAction("actions:write", z.object({}).loose(), async (raw, { access, tx, requestId, afterCommit }) => {
-  const id = await createAction(tx, actionViewer(access), fromForm(raw), { requestId });
+export const addCampaignActionAction = orgAction("actions:write", z.object({}).loose(), async (raw, { access, tx, requestId, afterCommit }) => {
+  const id = await addCampaignAction(tx, campaignActionViewer(access), fromForm(raw), { requestId });
   afterCommit(() => {
     paths(access.org.slug);
     redirect(`/o/${access.org.slug}/actions/${id}`);
@@ -24,22 +26,22 @@ export const createActionAction = orgAction("actions:write", z.object({}).loose(
   return { ok: true };
 });
 
-export const updateActionAction = orgAction("actions:write", z.object({ id: z.uuid() }).loose(), async (raw, { access, tx, requestId }) => {
+export const updateCampaignActionAction = orgAction("actions:write", z.object({ id: uuidSchema }).loose(), async (raw, { access, tx, requestId }) => {
   const { listId, tag, kind, ...rest } = fromForm(raw);
-  const changed = await updateAction(tx, actionViewer(access), raw.id, { ...rest, kind, addTargets: { listId, tag } }, { requestId });
+  const changed = await updateCampaignAction(tx, campaignActionViewer(access), raw.id, { ...rest, kind, addTargets: { listId, tag } }, { requestId });
   paths(access.org.slug, raw.id);
   return { ok: true, message: changed.length ? "Saved." : "Nothing changed." };
 });
 
-export const removeTargetAction = orgAction("actions:write", z.object({ id: z.uuid(), contactId: z.uuid() }), async (input, { access, tx, requestId }) => {
-  await updateAction(tx, actionViewer(access), input.id, { removeTargets: [input.contactId] }, { requestId });
+export const removeCampaignActionTargetAction = orgAction("actions:write", z.object({ id: uuidSchema, contactId: uuidSchema }), async (input, { access, tx, requestId }) => {
+  await updateCampaignAction(tx, campaignActionViewer(access), input.id, { removeTargets: [input.contactId] }, { requestId });
   paths(access.org.slug, input.id);
   return { ok: true, message: "Removed." };
 });
 
 /** Moves to the trash, then back to the list (the action is no longer there to show). */
-export const deleteActionAction = orgAction("actions:write", z.object({ id: uuidSchema }), async (input, { access, tx, requestId, afterCommit }) => {
-  await deleteAction(tx, actionViewer(access), input.id, { requestId });
+export const trashCampaignActionAction = orgAction("actions:write", z.object({ id: uuidSchema }), async (input, { access, tx, requestId, afterCommit }) => {
+  await trashCampaignAction(tx, campaignActionViewer(access), input.id, { requestId });
   afterCommit(() => {
     paths(access.org.slug, input.id);
     redirect(`/o/${access.org.slug}/actions?deleted=1`);
@@ -47,14 +49,14 @@ export const deleteActionAction = orgAction("actions:write", z.object({ id: uuid
   return { ok: true };
 });
 
-export const restoreActionAction = orgAction("actions:restore", z.object({ id: z.uuid() }), async (input, { access, tx, requestId }) => {
-  await restoreAction(tx, actionViewer(access), input.id, { requestId });
+export const restoreCampaignActionAction = orgAction("actions:restore", z.object({ id: uuidSchema }), async (input, { access, tx, requestId }) => {
+  await restoreCampaignAction(tx, campaignActionViewer(access), input.id, { requestId });
   paths(access.org.slug, input.id);
   return { ok: true, message: "Restored." };
 });
 
-export const purgeActionAction = orgAction("actions:restore", z.object({ id: z.uuid() }), async (input, { access, tx, requestId }) => {
-  await purgeActionNow(tx, actionViewer(access), input.id, { requestId });
+export const purgeCampaignActionAction = orgAction("actions:restore", z.object({ id: uuidSchema }), async (input, { access, tx, requestId }) => {
+  await purgeCampaignAction(tx, campaignActionViewer(access), input.id, { requestId });
   paths(access.org.slug);
   return { ok: true, message: "Deleted for good." };
 });

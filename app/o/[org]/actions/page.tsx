@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Card, primaryButtonClass } from "@/app/_components/ui";
-import { actionViewer, countTrash, listActions } from "@/lib/actions/store";
+import { loadCampaignActionsPage } from "@/lib/campaign-actions/queries";
+import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { formatSpan } from "./format";
 import { KindBadge } from "./kind-badge";
@@ -11,8 +12,7 @@ export default async function ActionsPage({ params, searchParams }: { params: Pr
   const { org } = await params;
   const { deleted } = await searchParams;
   const access = await requireOrgAccess(org, ["actions:read", "actions:read_assigned"]);
-  const viewer = actionViewer(access);
-  const [items, trashCount] = await access.run(async (tx) => [await listActions(tx, viewer), await countTrash(tx, viewer)] as const);
+  const { items, trashCount } = await access.run((tx) => loadCampaignActionsPage(tx, campaignActionViewer(access)));
   const manager = access.can("actions:read");
   const base = `/o/${access.org.slug}/actions`;
   return (

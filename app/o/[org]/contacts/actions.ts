@@ -3,8 +3,9 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { assignContact, contactViewer, createContact, deleteContact, setContactTags, updateContact } from "@/lib/contacts/contacts";
+import { assignContact, createContact, deleteContact, setContactTags, updateContact } from "@/lib/contacts/commands";
 import { addToContactList, createContactList, deleteContactList, removeFromContactList } from "@/lib/contacts/lists";
+import { contactViewer } from "@/lib/contacts/visibility";
 import { orgAction } from "@/lib/tenancy/guards";
 import { uuidSchema } from "@/lib/validation/ids";
 import { contactFromForm } from "./form-input";
@@ -38,38 +39,38 @@ export const deleteContactAction = orgAction(mayChange, z.object({ id: contactId
   return { ok: true };
 });
 
-export const setTagsAction = orgAction("contacts:write", z.object({ id: contactId, tags: z.string().max(2000) }), async (input, { access, tx, requestId }) => {
+export const setContactTagsAction = orgAction("contacts:write", z.object({ id: contactId, tags: z.string().max(2000) }), async (input, { access, tx, requestId }) => {
   const tags = input.tags.split(",").map((t) => t.trim()).filter(Boolean);
   const { added, removed } = await setContactTags(tx, contactViewer(access), input.id, tags, { requestId });
   revalidatePath(`${contactsPath(access.org.slug)}/${input.id}`);
   return { ok: true, message: added || removed ? "Tags saved." : "Tags unchanged." };
 });
 
-export const assignAction = orgAction("contacts:write", z.object({ id: contactId, assignedTo: z.union([z.uuid(), z.literal("")]) }), async (input, { access, tx, requestId }) => {
+export const assignContactAction = orgAction("contacts:write", z.object({ id: contactId, assignedTo: z.union([uuidSchema, z.literal("")]) }), async (input, { access, tx, requestId }) => {
   await assignContact(tx, contactViewer(access), input.id, input.assignedTo || null, { requestId });
   revalidatePath(`${contactsPath(access.org.slug)}/${input.id}`);
   return { ok: true, message: input.assignedTo ? "Assigned." : "Unassigned." };
 });
 
-export const addToListAction = orgAction("contacts:write", z.object({ id: contactId, listId: z.uuid("Choose a list") }), async (input, { access, tx, requestId }) => {
+export const addToContactListAction = orgAction("contacts:write", z.object({ id: contactId, listId: z.uuid("Choose a list") }), async (input, { access, tx, requestId }) => {
   const added = await addToContactList(tx, contactViewer(access), input.listId, input.id, { requestId });
   revalidatePath(`${contactsPath(access.org.slug)}/${input.id}`);
   return { ok: true, message: added ? "Added to the list." : "Already on that list." };
 });
 
-export const removeFromListAction = orgAction("contacts:write", z.object({ id: contactId, listId: z.uuid() }), async (input, { access, tx, requestId }) => {
+export const removeFromContactListAction = orgAction("contacts:write", z.object({ id: contactId, listId: uuidSchema }), async (input, { access, tx, requestId }) => {
   await removeFromContactList(tx, contactViewer(access), input.listId, input.id, { requestId });
   revalidatePath(`${contactsPath(access.org.slug)}/${input.id}`);
   return { ok: true, message: "Removed from the list." };
 });
 
-export const createListAction = orgAction("contacts:write", z.object({ name: z.string().max(200) }), async (input, { access, tx, requestId }) => {
+export const createContactListAction = orgAction("contacts:write", z.object({ name: z.string().max(200) }), async (input, { access, tx, requestId }) => {
   await createContactList(tx, contactViewer(access), input.name, { requestId });
   revalidatePath(`${contactsPath(access.org.slug)}/lists`);
   return { ok: true, message: "List created." };
 });
 
-export const deleteListAction = orgAction("contacts:write", z.object({ listId: z.uuid() }), async (input, { access, tx, requestId }) => {
+export const deleteContactListAction = orgAction("contacts:write", z.object({ listId: uuidSchema }), async (input, { access, tx, requestId }) => {
   await deleteContactList(tx, contactViewer(access), input.listId, { requestId });
   revalidatePath(`${contactsPath(access.org.slug)}/lists`);
   return { ok: true, message: "List deleted; its contacts are still there." };

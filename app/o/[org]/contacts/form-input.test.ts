@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contactInputSchema } from "@/lib/contacts/store";
+import { contactInputSchema } from "@/lib/contacts/input";
 import { contactFromForm } from "./form-input";
 
 describe("the contact form's input", () => {

@@ -1,5 +1,5 @@
 import "server-only";
-import type { ContactInput } from "@/lib/contacts/store";
+import type { ContactInput } from "@/lib/contacts/input";
 
 /** The address inputs of the contact form, named as the address object's keys. */
 export const addressFields = [

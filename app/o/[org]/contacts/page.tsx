@@ -1,7 +1,8 @@
 import Link from "next/link";
 import { Card, inputClass, primaryButtonClass } from "@/app/_components/ui";
-import { assignableMembers, contactTagsInUse, contactViewer, listContacts, type ContactPage } from "@/lib/contacts/contacts";
-import { listContactLists } from "@/lib/contacts/lists";
+import type { ContactPage } from "@/lib/contacts/list-contacts";
+import { loadContactsPage } from "@/lib/contacts/page-data";
+import { contactViewer } from "@/lib/contacts/visibility";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 
 export const metadata = { title: "Contacts" };
@@ -25,12 +26,7 @@ export default async function ContactsPage({ params, searchParams }: { params: P
     assignedTo: manager ? one(sp.assigned) : undefined,
     page: Number.parseInt(one(sp.page) ?? "1", 10) || 1,
   };
-  const [page, lists, members, tags] = await access.run(async (tx) => [
-    await listContacts(tx, viewer, query),
-    manager ? await listContactLists(tx, viewer) : [],
-    manager ? await assignableMembers(tx, viewer) : [],
-    manager ? await contactTagsInUse(tx, viewer) : [],
-  ] as const);
+  const { page, lists, members, tags } = await access.run((tx) => loadContactsPage(tx, viewer, query));
   const base = `/o/${access.org.slug}/contacts`;
   const filters = { q: query.q, tag: query.tag, list: query.listId, assigned: query.assignedTo };
   const filtered = Object.values(filters).some(Boolean);

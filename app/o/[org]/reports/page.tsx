@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Card, PageHeading } from "@/app/_components/ui";
-import { listCompletedReports, listMyReports, reportsThisWeek, reportViewer, type ReportListItem, type ReportPage } from "@/lib/reports/reports";
+import { loadReportsPage, reportViewer, type ReportListItem, type ReportPage } from "@/lib/reports/reports";
 import { outcomeLabels } from "@/lib/reports/survey";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 
@@ -72,12 +72,11 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
   const access = await requireOrgAccess(org, ["reports:read", "reports:file"]);
   const sp = await searchParams;
   const page = typeof sp.page === "string" && /^\d{1,6}$/.test(sp.page) ? Number(sp.page) : 1;
-  const viewer = reportViewer(access);
   const base = `/o/${access.org.slug}`;
-  const manager = access.can("reports:read");
+  const data = await access.run((tx) => loadReportsPage(tx, reportViewer(access), page));
 
-  if (!manager) {
-    const mine = await access.run((tx) => listMyReports(tx, viewer, { page }));
+  if (data.view === "mine") {
+    const { mine } = data;
     return (
       <div className="flex flex-col gap-6">
         <PageHeading title="My reports" lead="What you recorded after reaching out. Drafts are yours alone until you complete them; completed reports are final and go to the campaign's admins." />
@@ -98,11 +97,7 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
     );
   }
 
-  const [completed, thisWeek, drafts] = await access.run(async (tx) => [
-    await listCompletedReports(tx, viewer, { page }),
-    await reportsThisWeek(tx, access.org.id),
-    access.can("reports:file") && page === 1 ? (await listMyReports(tx, viewer)).items.filter((r) => r.completedAt === null) : [],
-  ] as const);
+  const { completed, thisWeek, drafts } = data;
   return (
     <div className="flex flex-col gap-6">
       <PageHeading title="Reports" lead="Completed outreach reports from everyone in the campaign, newest first. Drafts stay with the person writing them until they complete them." />

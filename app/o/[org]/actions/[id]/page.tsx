@@ -2,11 +2,12 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Card } from "@/app/_components/ui";
 import type { ContactAddress } from "@/db/schema/workspace";
-import { actionFormChoices, actionViewer, getAction, type ManagerActionView, type VolunteerActionView } from "@/lib/actions/store";
+import { loadCampaignActionPage, type CampaignActionFormChoices, type ManagerCampaignActionView, type VolunteerCampaignActionView } from "@/lib/campaign-actions/queries";
+import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import type { OrgAccess } from "@/lib/tenancy/access";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { ActionFields } from "../action-fields";
-import { deleteActionAction, removeTargetAction, updateActionAction } from "../actions";
+import { trashCampaignActionAction, removeCampaignActionTargetAction, updateCampaignActionAction } from "../actions";
 import { formatSpan } from "../format";
 import { KindBadge } from "../kind-badge";
 import { ActionButton } from "@/app/_components/action-button";
@@ -18,9 +19,9 @@ const addressLine = (a: ContactAddress | null) => (a ? [a.line1, a.line2, a.city
 export default async function ActionPage({ params }: { params: Promise<{ org: string; id: string }> }) {
   const { org, id } = await params;
   const access = await requireOrgAccess(org, ["actions:read", "actions:read_assigned"]);
-  const viewer = actionViewer(access);
-  const action = await access.run((tx) => getAction(tx, viewer, id));
-  if (!action) notFound();
+  const data = await access.run((tx) => loadCampaignActionPage(tx, campaignActionViewer(access), id));
+  if (!data) notFound();
+  const { action, choices } = data;
   const slug = access.org.slug;
   return (
     <div className="flex max-w-3xl flex-col gap-6">
@@ -43,12 +44,12 @@ export default async function ActionPage({ params }: { params: Promise<{ org: st
           <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">No instructions.</p>
         )}
       </Card>
-      {action.view === "volunteer" ? <VolunteerTargets action={action} slug={slug} /> : <ManagerSections action={action} access={access} />}
+      {action.view === "volunteer" ? <VolunteerTargets action={action} slug={slug} /> : <ManagerSections action={action} choices={choices} access={access} />}
     </div>
   );
 }
 
-function VolunteerTargets({ action, slug }: { action: VolunteerActionView; slug: string }) {
+function VolunteerTargets({ action, slug }: { action: VolunteerCampaignActionView; slug: string }) {
   return (
     <Card>
       <h2 className="mb-3 text-lg font-semibold">Your contacts for this action</h2>
@@ -91,10 +92,9 @@ function VolunteerTargets({ action, slug }: { action: VolunteerActionView; slug:
   );
 }
 
-async function ManagerSections({ action, access }: { action: ManagerActionView; access: OrgAccess }) {
+function ManagerSections({ action, choices, access }: { action: ManagerCampaignActionView; choices: CampaignActionFormChoices | null; access: OrgAccess }) {
   const slug = access.org.slug;
   const writer = access.can("actions:write");
-  const choices = writer ? await access.run((tx) => actionFormChoices(tx, actionViewer(access))) : null;
   return (
     <>
       <Card>
@@ -124,7 +124,7 @@ async function ManagerSections({ action, access }: { action: ManagerActionView; 
                     {c.name}
                   </Link>
                   {writer && (
-                    <ActionButton action={removeTargetAction} hidden={{ org: slug, id: action.id, contactId: c.contactId }} label="Remove" ariaLabel={`Remove ${c.name} from this action`} />
+                    <ActionButton action={removeCampaignActionTargetAction} hidden={{ org: slug, id: action.id, contactId: c.contactId }} label="Remove" ariaLabel={`Remove ${c.name} from this action`} />
                   )}
                 </li>
               ))}
@@ -141,7 +141,7 @@ async function ManagerSections({ action, access }: { action: ManagerActionView; 
         <Card>
           <h2 className="mb-4 text-lg font-semibold">Edit</h2>
           <ActionFields
-            action={updateActionAction}
+            action={updateCampaignActionAction}
             org={slug}
             id={action.id}
             choices={choices}
@@ -159,7 +159,7 @@ async function ManagerSections({ action, access }: { action: ManagerActionView; 
             <p className="mb-2 text-sm text-slate-600 dark:text-slate-400">
               Moving it to the trash takes it away from everyone at once; it can be restored for {access.org.settings.trashRetentionDays} days.
             </p>
-            <ActionButton action={deleteActionAction} hidden={{ org: slug, id: action.id }} label="Move to trash" testId="action-delete" variant="danger" />
+            <ActionButton action={trashCampaignActionAction} hidden={{ org: slug, id: action.id }} label="Move to trash" testId="action-delete" variant="danger" />
           </div>
         </Card>
       )}

@@ -1,8 +1,9 @@
 import Link from "next/link";
 import { Card } from "@/app/_components/ui";
-import { actionViewer, listTrash } from "@/lib/actions/store";
+import { listCampaignActionTrash } from "@/lib/campaign-actions/trash";
+import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
-import { purgeActionAction, restoreActionAction } from "../actions";
+import { purgeCampaignActionAction, restoreCampaignActionAction } from "../actions";
 import { formatDay } from "../format";
 import { KindBadge } from "../kind-badge";
 import { ActionButton } from "@/app/_components/action-button";
@@ -12,7 +13,7 @@ export const metadata = { title: "Trash" };
 export default async function TrashPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const access = await requireOrgAccess(org, "actions:restore");
-  const { retentionDays, items } = await access.run((tx) => listTrash(tx, actionViewer(access)));
+  const { retentionDays, items } = await access.run((tx) => listCampaignActionTrash(tx, campaignActionViewer(access)));
   const slug = access.org.slug;
   return (
     <Card>
@@ -50,9 +51,9 @@ export default async function TrashPage({ params }: { params: Promise<{ org: str
                 </p>
               </div>
               <div className="flex flex-wrap items-center gap-2">
-                <ActionButton action={restoreActionAction} hidden={{ org: slug, id: a.id }} label="Restore" testId="action-restore" announce ariaLabel={`Restore ${a.title}`} />
+                <ActionButton action={restoreCampaignActionAction} hidden={{ org: slug, id: a.id }} label="Restore" testId="action-restore" announce ariaLabel={`Restore ${a.title}`} />
                 <ActionButton
-                  action={purgeActionAction}
+                  action={purgeCampaignActionAction}
                   hidden={{ org: slug, id: a.id }}
                   label="Delete forever now"
                   testId="action-purge"

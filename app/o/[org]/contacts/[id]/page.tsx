@@ -2,11 +2,11 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { notFound } from "next/navigation";
 import { Card } from "@/app/_components/ui";
-import { assignableMembers, contactViewer, getContact, type ContactDetail } from "@/lib/contacts/contacts";
-import { listContactHistory } from "@/lib/contacts/history";
-import { listContactLists } from "@/lib/contacts/lists";
+import { loadContactPage } from "@/lib/contacts/page-data";
+import type { ContactDetail } from "@/lib/contacts/read-models";
+import { contactViewer } from "@/lib/contacts/visibility";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
-import { addToListAction, assignAction, deleteContactAction, removeFromListAction, setTagsAction, updateContactAction } from "../actions";
+import { addToContactListAction, assignContactAction, deleteContactAction, removeFromContactListAction, setContactTagsAction, updateContactAction } from "../actions";
 import { ContactForm } from "../contact-form";
 import { addressFields } from "../form-input";
 import { InlineForm } from "../inline-form";
@@ -21,23 +21,13 @@ const selectClass = "mt-1 block rounded-md border border-slate-300 bg-white px-2
 export default async function ContactPage({ params, searchParams }: { params: Promise<{ org: string; id: string }>; searchParams: Promise<SearchParams> }) {
   const { org, id } = await params;
   const access = await requireOrgAccess(org, ["contacts:read", "contacts:read_assigned"]);
-  const viewer = contactViewer(access);
-  const data = await access.run(async (tx) => {
-    const contact = await getContact(tx, viewer, id);
-    if (!contact) return null;
-    const manage = contact.view === "full" && access.can("contacts:write");
-    return {
-      contact,
-      history: contact.view === "full" ? await listContactHistory(tx, viewer, id) : [],
-      lists: manage ? await listContactLists(tx, viewer) : [],
-      members: manage ? await assignableMembers(tx, viewer) : [],
-    };
-  });
+  const sp = await searchParams;
+  const actionId = typeof sp.action === "string" ? sp.action : undefined;
+  const data = await access.run((tx) => loadContactPage(tx, contactViewer(access), id, { actionId }));
   if (!data) notFound();
-  const { contact, history, lists, members } = data;
+  const { contact, history, lists, members, reports, reportAction } = data;
   const slug = access.org.slug;
   const base = `/o/${slug}/contacts`;
-  const sp = await searchParams;
   const write = access.can("contacts:write");
 
   return (
@@ -92,9 +82,9 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
         <Card>
           <h2 className="mb-3 text-lg font-semibold">Tags, assignment and lists</h2>
           <div className="flex flex-col gap-5">
-<TagsForm action={setTagsAction} org={slug} id={contact.id} tags={contact.tags} />
+<TagsForm action={setContactTagsAction} org={slug} id={contact.id} tags={contact.tags} />
             {!contact.synced && (
-              <InlineForm action={assignAction} hidden={{ org: slug, id: contact.id }} submitLabel="Save assignment" testId="contact-assign-form">
+              <InlineForm action={assignContactAction} hidden={{ org: slug, id: contact.id }} submitLabel="Save assignment" testId="contact-assign-form">
                 <div>
                   <label htmlFor="contact-assignee" className="block text-sm font-medium">
                     Assigned to
@@ -121,14 +111,14 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
                       <Link href={`${base}?list=${l.id}`} className="underline">
                         {l.name}
                       </Link>
-                      <InlineForm action={removeFromListAction} hidden={{ org: slug, id: contact.id, listId: l.id }} submitLabel={`Remove from ${l.name}`} />
+                      <InlineForm action={removeFromContactListAction} hidden={{ org: slug, id: contact.id, listId: l.id }} submitLabel={`Remove from ${l.name}`} />
                     </li>
                   ))}
                 </ul>
               )}
               {lists.some((l) => !contact.lists.some((c) => c.id === l.id)) ? (
                 <div className="mt-2">
-                  <InlineForm action={addToListAction} hidden={{ org: slug, id: contact.id }} submitLabel="Add to list">
+                  <InlineForm action={addToContactListAction} hidden={{ org: slug, id: contact.id }} submitLabel="Add to list">
                     <div>
                       <label htmlFor="contact-list-add" className="block text-sm font-medium">
                         Add to a list
@@ -157,7 +147,7 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
         </Card>
       )}
 
-      <ReportsSection access={access} contactId={contact.id} searchParams={sp} />
+      <ReportsSection access={access} contactId={contact.id} reports={reports} action={reportAction} />
 
       {contact.view === "full" && (
         <Card>

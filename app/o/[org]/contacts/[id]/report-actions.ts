@@ -5,6 +5,7 @@ import { z } from "zod";
 import { fileReport, reportViewer } from "@/lib/reports/reports";
 import { answersSchema, outcomeSchema, surveyKeys } from "@/lib/reports/survey";
 import { orgAction } from "@/lib/tenancy/guards";
+import { isUuid } from "@/lib/validation/ids";
 
 // Loose: the survey's answers are picked from the form by their keys and checked by answersSchema.
 const reportForm = z
@@ -17,7 +18,7 @@ const reportForm = z
   .loose();
 
 export const fileReportAction = orgAction("reports:file", reportForm, async (input, { access, tx }) => {
-  if (!z.uuid().safeParse(input.contactId).success) return { message: "That contact is not available to you." };
+  if (!isUuid(input.contactId)) return { message: "That contact is not available to you." };
   const answers = answersSchema.parse(Object.fromEntries(surveyKeys.flatMap((k) => (typeof input[k] === "string" && input[k] ? [[k, input[k]]] : []))));
   const complete = input.intent === "complete";
   const filed = await fileReport(tx, reportViewer(access), { contactId: input.contactId, actionId: input.actionId || undefined, outcome: input.outcome, answers, complete });

@@ -1,11 +1,10 @@
 import { Card } from "@/app/_components/ui";
-import { actionForReport, listReportsForContact, reportViewer, type ReportView } from "@/lib/reports/reports";
+import type { ReportView } from "@/lib/reports/reports";
 import { answerLabel, outcomeLabels, surveyQuestions } from "@/lib/reports/survey";
 import type { OrgAccess } from "@/lib/tenancy/access";
 import { fileReportAction } from "./report-actions";
 import { ReportForm } from "./report-form";
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const answered = (answers: ReportView["answers"]): [string, string][] => Object.entries(answers).flatMap(([k, v]) => (v ? [[k, v] as [string, string]] : []));
 
@@ -45,15 +44,19 @@ function ReportRow({ report }: { report: ReportView }) {
   );
 }
 
-/** The outreach reports on one contact that this person may read, and the form to file one (contact detail page). */
-export async function ReportsSection({ access, contactId, searchParams }: { access: OrgAccess; contactId: string; searchParams: Record<string, string | string[] | undefined> }) {
-  const viewer = reportViewer(access);
-  const wanted = typeof searchParams.action === "string" && uuid.test(searchParams.action) ? searchParams.action : undefined;
+/** The outreach reports on one contact that this person may read (loaded with the page), and the form to file one. */
+export function ReportsSection({
+  access,
+  contactId,
+  reports,
+  action,
+}: {
+  access: OrgAccess;
+  contactId: string;
+  reports: ReportView[] | null;
+  action: { id: string; title: string } | null;
+}) {
   const canFile = access.can("reports:file");
-  const { reports, action } = await access.run(async (tx) => ({
-    reports: await listReportsForContact(tx, viewer, contactId),
-    action: wanted && canFile ? await actionForReport(tx, viewer, wanted) : null,
-  }));
   if (!reports) return null;
   const draft = reports.find((r) => r.mine && !r.completedAt);
   const initial: Record<string, string> = draft ? { outcome: draft.outcome, ...Object.fromEntries(answered(draft.answers)) } : {};

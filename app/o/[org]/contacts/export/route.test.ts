@@ -7,7 +7,7 @@ import type { AuthRuntime } from "@/lib/auth/runtime";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
-import { createContact } from "@/lib/contacts/contacts";
+import { createContact } from "@/lib/contacts/commands";
 import { withSystem, withTenant } from "@/lib/db/tenant";
 import { loadSecrets } from "@/lib/keys";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";

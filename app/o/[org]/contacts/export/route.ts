@@ -1,4 +1,4 @@
-import { contactViewer } from "@/lib/contacts/contacts";
+import { contactViewer } from "@/lib/contacts/visibility";
 import { exportContactsCsv } from "@/lib/contacts/export-csv";
 import { orgRoute } from "@/lib/tenancy/guards";
 

@@ -1,9 +1,9 @@
 import Link from "next/link";
 import { Card, inputClass } from "@/app/_components/ui";
-import { contactViewer } from "@/lib/contacts/contacts";
+import { contactViewer } from "@/lib/contacts/visibility";
 import { listContactLists } from "@/lib/contacts/lists";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
-import { createListAction, deleteListAction } from "../actions";
+import { createContactListAction, deleteContactListAction } from "../actions";
 import { InlineForm } from "../inline-form";
 
 export const metadata = { title: "Contact lists" };
@@ -29,7 +29,7 @@ export default async function ContactListsPage({ params }: { params: Promise<{ o
       {write && (
         <Card>
           <h2 className="mb-3 text-lg font-semibold">New list</h2>
-          <InlineForm action={createListAction} hidden={{ org: slug }} submitLabel="Create list" testId="list-create-form">
+          <InlineForm action={createContactListAction} hidden={{ org: slug }} submitLabel="Create list" testId="list-create-form">
             <div className="min-w-[16rem] flex-1">
               <label htmlFor="list-name" className="block text-sm font-medium">
                 Name
@@ -54,7 +54,7 @@ export default async function ContactListsPage({ params }: { params: Promise<{ o
                     {l.members.toLocaleString("en-US")} {l.members === 1 ? "contact" : "contacts"} · created {l.createdAt.toISOString().slice(0, 10)}
                   </p>
                 </div>
-                {write && <InlineForm action={deleteListAction} hidden={{ org: slug, listId: l.id }} submitLabel={`Delete list ${l.name}`} danger />}
+                {write && <InlineForm action={deleteContactListAction} hidden={{ org: slug, listId: l.id }} submitLabel={`Delete list ${l.name}`} danger />}
               </li>
             ))}
           </ul>

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Card } from "@/app/_components/ui";
-import { assignableMembers, contactViewer } from "@/lib/contacts/contacts";
+import { assignableMembers } from "@/lib/contacts/assignees";
+import { contactViewer } from "@/lib/contacts/visibility";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { createContactAction } from "../actions";
 import { ContactForm } from "../contact-form";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { contactViewer, getContact } from "@/lib/contacts/contacts";
+import { getContact } from "@/lib/contacts/get-contact";
+import { contactViewer } from "@/lib/contacts/visibility";
 import { problemResponse } from "@/lib/http/problem";
 import { orgRoute } from "@/lib/tenancy/guards";
 import { uuidSchema } from "@/lib/validation/ids";

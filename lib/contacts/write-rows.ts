@@ -1,87 +1,18 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
-import { z } from "zod";
-import { contactNameTokens, contacts, type ContactAddress, type ContactSource } from "@/db/schema";
-import { blindIndexer, normalizeEmail, normalizePhone, NormalizationError } from "@/lib/crypto";
+import { contactNameTokens, contacts, type ContactSource } from "@/db/schema";
+import { blindIndexer } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
+import { contactInputSchema, type ContactValues } from "./input";
 import { nameTokenizer } from "./name-tokens";
 import { sealedContacts } from "./sealed";
 
 /**
- * The one write path of contact rows: validation, sealing, blind indexes and name tokens together, in the
- * caller's tenant transaction. Pages, sync, imports, the demo seed and the bench all write through here.
+ * The one write path of contact rows: sealing, blind indexes and name tokens together, in the caller's tenant
+ * transaction, for values already validated by ./input. Pages, sync, imports, the demo seed and the bench all write
+ * through here; the rules of who may write what live in ./commands and RLS.
  */
-
-const optionalText = (max: number, label: string) =>
-  z
-    .string()
-    .trim()
-    .max(max, `${label} is too long (at most ${max} characters)`)
-    .optional()
-    .transform((v) => (v ? v : undefined));
-
-export const contactEmailSchema = optionalText(320, "Email").refine((v) => {
-  if (v === undefined) return true;
-  try {
-    normalizeEmail(v);
-    return true;
-  } catch (err) {
-    if (err instanceof NormalizationError) return false;
-    throw err;
-  }
-}, "Enter an email address like name@example.org");
-
-export const contactPhoneSchema = optionalText(40, "Phone").refine((v) => {
-  if (v === undefined) return true;
-  try {
-    normalizePhone(v);
-    return true;
-  } catch (err) {
-    if (err instanceof NormalizationError) return false;
-    throw err;
-  }
-}, "Enter a phone number of 4 to 15 digits, e.g. +44 20 7946 0958");
-
-export const addressSchema = z
-  .object({
-    line1: optionalText(200, "Address line 1"),
-    line2: optionalText(200, "Address line 2"),
-    city: optionalText(100, "City"),
-    region: optionalText(100, "Region"),
-    postcode: optionalText(20, "Postcode"),
-    country: optionalText(100, "Country"),
-  })
-  .strict()
-  .transform((a): ContactAddress | undefined => {
-    const kept = Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined)) as ContactAddress;
-    return Object.keys(kept).length ? kept : undefined;
-  });
-
-/** Campaign labels: short, lower case, no personal values. */
-export const tagSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9 _-]{0,39}$/, "A tag is 1 to 40 letters, digits, spaces, '-' or '_'");
-
-export const tagsSchema = z
-  .array(tagSchema)
-  .max(20, "At most 20 tags")
-  .transform((t) => [...new Set(t)]);
-
-export const contactInputSchema = z
-  .object({
-    name: z.string().trim().min(1, "Enter a name").max(200, "Name is too long (at most 200 characters)"),
-    email: contactEmailSchema,
-    phone: contactPhoneSchema,
-    address: addressSchema.optional(),
-    notes: optionalText(5000, "Notes"),
-    tags: tagsSchema.default([]),
-  })
-  .strict();
-export type ContactInput = z.input<typeof contactInputSchema>;
-export type ContactValues = z.output<typeof contactInputSchema>;
 
 export type ContactOrigin = {
   source: ContactSource;
@@ -131,9 +62,6 @@ export async function insertContacts(tx: Transaction, orgId: string, inputs: Con
   }
   return ids;
 }
-
-export const contactPatchSchema = contactInputSchema.partial().strict();
-export type ContactPatch = z.output<typeof contactPatchSchema>;
 
 /**
  * Changes the given fields of one contact (an explicit `undefined` in a patch made from a form clears it).

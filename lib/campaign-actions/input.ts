@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { actionKinds } from "@/db/schema/workspace";
-import { tagSchema } from "@/lib/contacts/store";
+import { tagSchema } from "@/lib/contacts/input";
+import { uuidSchema } from "@/lib/validation/ids";
 import { ACTION_INSTRUCTIONS_MAX, ACTION_TITLE_MAX } from "./limits";
 
 /** What a campaign asks of its volunteers, as typed in the form or sent by the API. */
@@ -48,15 +49,15 @@ export type TargetSelection = z.output<typeof targetSelectionSchema>;
 const endsAfterStart = (v: { startsAt?: Date | null; endsAt?: Date | null }) => !v.startsAt || !v.endsAt || v.endsAt >= v.startsAt;
 export const ENDS_BEFORE_START = "The end must not be before the start";
 
-export const newActionSchema = z
+export const newCampaignActionSchema = z
   .object({ ...fields, assignees: fields.assignees.default([]) })
   .extend(targetSelectionSchema.shape)
   .strict()
   .refine(endsAfterStart, { path: ["endsAt"], message: ENDS_BEFORE_START });
-export type NewActionInput = z.input<typeof newActionSchema>;
+export type NewCampaignActionInput = z.input<typeof newCampaignActionSchema>;
 
 /** A change: absent fields stay; `assignees` replaces the set; targets are added from a selection or removed by id. */
-export const actionPatchSchema = z
+export const campaignActionPatchSchema = z
   .object({
     kind: fields.kind.optional(),
     title: fields.title.optional(),
@@ -65,7 +66,7 @@ export const actionPatchSchema = z
     endsAt: fields.endsAt,
     assignees: fields.assignees.optional(),
     addTargets: targetSelectionSchema.optional(),
-    removeTargets: z.array(z.uuid()).max(5_000).optional(),
+    removeTargets: z.array(uuidSchema).max(5_000).optional(),
   })
   .strict();
-export type ActionPatchInput = z.input<typeof actionPatchSchema>;
+export type CampaignActionPatchInput = z.input<typeof campaignActionPatchSchema>;

@@ -2,40 +2,31 @@ import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionAssignees, actions, auditEvents, contactListMembers, contactLists } from "@/db/schema";
-import { contactInputSchema, insertContacts } from "@/lib/contacts/store";
+import { contactInputSchema } from "@/lib/contacts/input";
+import { insertContacts } from "@/lib/contacts/write-rows";
 import { withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import type { AccessRole } from "@/lib/tenancy/permissions";
-import {
-  ActionRuleError,
-  countTrash,
-  createAction,
-  deleteAction,
-  getAction,
-  listActions,
-  listTrash,
-  purgeActionNow,
-  restoreAction,
-  updateAction,
-  type ActionViewer,
-  type ManagerActionView,
-  type VolunteerActionView,
-} from "./store";
+import { RuleError } from "@/lib/errors";
+import { addCampaignAction, trashCampaignAction, updateCampaignAction } from "./commands";
+import { getCampaignAction, listCampaignActions, type ManagerCampaignActionView, type VolunteerCampaignActionView } from "./queries";
+import { countCampaignActionTrash, listCampaignActionTrash, purgeCampaignAction, restoreCampaignAction } from "./trash";
+import type { CampaignActionViewer } from "./viewer";
 
-describe.each(testBackends())("actions (%s)", (backend) => {
+describe.each(testBackends())("campaign actions (%s)", (backend) => {
   let t: TestDatabase;
   let f: WorkspaceFixture;
   const c: Record<string, string | undefined> = {};
   let listId: string;
 
-  const viewer = (userId: string, role: AccessRole, orgId = f.orgA): ActionViewer => ({ orgId, userId, role });
+  const viewer = (userId: string, role: AccessRole, orgId = f.orgA): CampaignActionViewer => ({ orgId, userId, role });
   const owner = () => viewer(f.owner, "owner");
   const admin = () => viewer(f.admin, "admin");
   const vol = () => viewer(f.volunteer, "volunteer");
   const vol2 = () => viewer(f.volunteer2, "volunteer");
-  const as = <T>(v: ActionViewer, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(t.db, { orgId: v.orgId, userId: v.userId }, fn);
-  const create = (v: ActionViewer, input: Parameters<typeof createAction>[2]) => as(v, (tx) => createAction(tx, v, input));
+  const as = <T>(v: CampaignActionViewer, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(t.db, { orgId: v.orgId, userId: v.userId }, fn);
+  const create = (v: CampaignActionViewer, input: Parameters<typeof addCampaignAction>[2]) => as(v, (tx) => addCampaignAction(tx, v, input));
   const events = (action: string, id: string) =>
     withTenant(t.db, { orgId: f.orgA }, (tx) =>
       tx
@@ -80,7 +71,7 @@ describe.each(testBackends())("actions (%s)", (backend) => {
       [{ kind: "event", title: "Rally", startsAt: "tomorrow-ish" }, /Enter a date and time/],
     ])("refuses bad input %#", async (input, message) => {
       const before = await countActions();
-      await expect(create(admin(), input as Parameters<typeof createAction>[2])).rejects.toThrow(message);
+      await expect(create(admin(), input as Parameters<typeof addCampaignAction>[2])).rejects.toThrow(message);
       expect(await countActions()).toBe(before);
     });
 
@@ -88,8 +79,8 @@ describe.each(testBackends())("actions (%s)", (backend) => {
       const before = await countActions();
       for (const who of [f.outsider, f.ownerB, randomUUID()]) {
         const err = await create(admin(), { kind: "call", title: "Calls", assignees: [f.volunteer, who] }).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(ActionRuleError);
-        expect((err as ActionRuleError).fieldErrors?.assignees).toMatch(/members of this campaign/);
+        expect(err).toBeInstanceOf(RuleError);
+        expect((err as RuleError).fieldErrors?.assignees).toMatch(/members of this campaign/);
       }
       expect(await countActions()).toBe(before);
     });
@@ -112,7 +103,7 @@ describe.each(testBackends())("actions (%s)", (backend) => {
         listId,
         tag: "ward-5",
       });
-      const view = (await as(owner(), (tx) => getAction(tx, owner(), id))) as ManagerActionView;
+      const view = (await as(owner(), (tx) => getCampaignAction(tx, owner(), id))) as ManagerCampaignActionView;
       expect(view.view).toBe("manager");
       expect(view.instructions).toBe("Meet at the Crown pub, 12 High Street");
       expect([view.startsAt?.toISOString(), view.endsAt?.toISOString()]).toEqual(["2026-05-01T10:00:00.000Z", "2026-05-01T14:00:00.000Z"]);
@@ -138,46 +129,46 @@ describe.each(testBackends())("actions (%s)", (backend) => {
       given = await create(admin(), { kind: "call", title: "Call round", instructions: "Be kind", assignees: [f.volunteer, f.volunteer2], contactIds: [c.mine!, c.theirs!, c.nobody!] });
       other = await create(admin(), { kind: "text", title: "Texting", assignees: [f.volunteer2], contactIds: [c.theirs!] });
       trashed = await create(admin(), { kind: "petition", title: "Old petition", assignees: [f.volunteer] });
-      await as(admin(), (tx) => deleteAction(tx, admin(), trashed));
+      await as(admin(), (tx) => trashCampaignAction(tx, admin(), trashed));
     });
 
     it("list only the live actions given to them, counting only their own targets and no assignees", async () => {
-      const mine = await as(vol(), (tx) => listActions(tx, vol()));
+      const mine = await as(vol(), (tx) => listCampaignActions(tx, vol()));
       expect(mine.map((a) => a.id)).toContain(given);
       expect(mine.map((a) => a.id)).not.toContain(other);
       expect(mine.map((a) => a.id)).not.toContain(trashed);
       expect(mine.find((a) => a.id === given)).toMatchObject({ title: "Call round", targetCount: 1, assigneeCount: null });
-      expect((await as(vol2(), (tx) => listActions(tx, vol2()))).map((a) => a.id)).toEqual(expect.arrayContaining([given, other]));
-      const managed = await as(admin(), (tx) => listActions(tx, admin()));
+      expect((await as(vol2(), (tx) => listCampaignActions(tx, vol2()))).map((a) => a.id)).toEqual(expect.arrayContaining([given, other]));
+      const managed = await as(admin(), (tx) => listCampaignActions(tx, admin()));
       expect(managed.find((a) => a.id === given)).toMatchObject({ assigneeCount: 2, targetCount: 3 });
       expect(managed.map((a) => a.id)).not.toContain(trashed);
     });
 
     it("get null for an action not given to them and for a deleted one given to them", async () => {
-      expect(await as(vol(), (tx) => getAction(tx, vol(), other))).toBeNull();
-      expect(await as(vol(), (tx) => getAction(tx, vol(), trashed))).toBeNull();
-      expect(await as(vol(), (tx) => getAction(tx, vol(), "not-a-uuid"))).toBeNull();
+      expect(await as(vol(), (tx) => getCampaignAction(tx, vol(), other))).toBeNull();
+      expect(await as(vol(), (tx) => getCampaignAction(tx, vol(), trashed))).toBeNull();
+      expect(await as(vol(), (tx) => getCampaignAction(tx, vol(), "not-a-uuid"))).toBeNull();
     });
 
     it("see only the targets visible to them, with reach-out fields only", async () => {
-      const view = (await as(vol(), (tx) => getAction(tx, vol(), given))) as VolunteerActionView;
+      const view = (await as(vol(), (tx) => getCampaignAction(tx, vol(), given))) as VolunteerCampaignActionView;
       expect(view.view).toBe("volunteer");
       expect(view.instructions).toBe("Be kind");
       expect(view.targets).toEqual([{ contactId: c.mine, name: "Maria Lopez", phone: "+44 20 7946 0958", email: null, address: null }]);
       expect(view).not.toHaveProperty("assignees");
       expect(JSON.stringify(view)).not.toContain("likes dogs");
-      const view2 = (await as(vol2(), (tx) => getAction(tx, vol2(), given))) as VolunteerActionView;
+      const view2 = (await as(vol2(), (tx) => getCampaignAction(tx, vol2(), given))) as VolunteerCampaignActionView;
       expect(view2.targets.map((x) => x.contactId)).toEqual([c.theirs]);
     });
 
     it("cannot create, change, delete, restore or purge through the lib", async () => {
-      await expect(create(vol(), { kind: "call", title: "Mine" })).rejects.toThrow(ActionRuleError);
-      await expect(as(vol(), (tx) => updateAction(tx, vol(), given, { title: "Hijacked" }))).rejects.toThrow(ActionRuleError);
-      await expect(as(vol(), (tx) => deleteAction(tx, vol(), given))).rejects.toThrow(ActionRuleError);
-      await expect(as(vol(), (tx) => restoreAction(tx, vol(), trashed))).rejects.toThrow(ActionRuleError);
-      await expect(as(vol(), (tx) => purgeActionNow(tx, vol(), trashed))).rejects.toThrow(ActionRuleError);
-      await expect(as(vol(), (tx) => listTrash(tx, vol()))).rejects.toThrow(ActionRuleError);
-      expect(await as(vol(), (tx) => countTrash(tx, vol()))).toBe(0);
+      await expect(create(vol(), { kind: "call", title: "Mine" })).rejects.toThrow(RuleError);
+      await expect(as(vol(), (tx) => updateCampaignAction(tx, vol(), given, { title: "Hijacked" }))).rejects.toThrow(RuleError);
+      await expect(as(vol(), (tx) => trashCampaignAction(tx, vol(), given))).rejects.toThrow(RuleError);
+      await expect(as(vol(), (tx) => restoreCampaignAction(tx, vol(), trashed))).rejects.toThrow(RuleError);
+      await expect(as(vol(), (tx) => purgeCampaignAction(tx, vol(), trashed))).rejects.toThrow(RuleError);
+      await expect(as(vol(), (tx) => listCampaignActionTrash(tx, vol()))).rejects.toThrow(RuleError);
+      expect(await as(vol(), (tx) => countCampaignActionTrash(tx, vol()))).toBe(0);
     });
 
     it("cannot create, change, delete, restore or assign themselves when calling the database directly (RLS)", async () => {
@@ -188,64 +179,64 @@ describe.each(testBackends())("actions (%s)", (backend) => {
       expect(await as(vol(), (tx) => tx.update(actions).set({ deletedAt: null }).where(eq(actions.id, trashed)).returning())).toEqual([]);
       expect(await as(vol(), (tx) => tx.delete(actions).where(eq(actions.id, given)).returning())).toEqual([]);
       await expect(as(vol(), (tx) => tx.insert(actionAssignees).values({ actionId: other, userId: f.volunteer, orgId: f.orgA }))).rejects.toThrow();
-      const still = (await as(admin(), (tx) => getAction(tx, admin(), given))) as ManagerActionView;
+      const still = (await as(admin(), (tx) => getCampaignAction(tx, admin(), given))) as ManagerCampaignActionView;
       expect(still.title).toBe("Call round");
-      expect((await as(admin(), (tx) => listTrash(tx, admin()))).items.map((i) => i.id)).toContain(trashed);
+      expect((await as(admin(), (tx) => listCampaignActionTrash(tx, admin()))).items.map((i) => i.id)).toContain(trashed);
     });
 
     it("support staff read every live action but change nothing", async () => {
       const support = viewer(f.outsider, "support");
-      await expect(as(admin(), (tx) => createAction(tx, support, { kind: "call", title: "x" }))).rejects.toThrow(ActionRuleError);
-      await expect(as(admin(), (tx) => restoreAction(tx, support, trashed))).rejects.toThrow(ActionRuleError);
+      await expect(as(admin(), (tx) => addCampaignAction(tx, support, { kind: "call", title: "x" }))).rejects.toThrow(RuleError);
+      await expect(as(admin(), (tx) => restoreCampaignAction(tx, support, trashed))).rejects.toThrow(RuleError);
     });
   });
 
   describe("changing, trash and restore", () => {
     it("records one action.updated naming the changed fields, refuses an end before the start and a non-member", async () => {
       const id = await create(admin(), { kind: "event", title: "Rally", startsAt: "2026-06-01T18:00", assignees: [f.volunteer] });
-      await expect(as(admin(), (tx) => updateAction(tx, admin(), id, { endsAt: new Date("2026-06-01T17:00Z") }))).rejects.toThrow(/end must not be before/);
-      await expect(as(admin(), (tx) => updateAction(tx, admin(), id, { assignees: [f.ownerB] }))).rejects.toThrow(/members of this campaign/);
+      await expect(as(admin(), (tx) => updateCampaignAction(tx, admin(), id, { endsAt: new Date("2026-06-01T17:00Z") }))).rejects.toThrow(/end must not be before/);
+      await expect(as(admin(), (tx) => updateCampaignAction(tx, admin(), id, { assignees: [f.ownerB] }))).rejects.toThrow(/members of this campaign/);
       const fields = await as(admin(), (tx) =>
-        updateAction(tx, admin(), id, { title: "Big rally", instructions: "Bring a sign", assignees: [f.volunteer2], addTargets: { contactIds: [c.nobody!] } }),
+        updateCampaignAction(tx, admin(), id, { title: "Big rally", instructions: "Bring a sign", assignees: [f.volunteer2], addTargets: { contactIds: [c.nobody!] } }),
       );
       expect([...fields].sort()).toEqual(["assignees", "instructions", "targets", "title"]);
-      expect(await as(admin(), (tx) => updateAction(tx, admin(), id, { title: "Big rally" }))).toEqual([]);
+      expect(await as(admin(), (tx) => updateCampaignAction(tx, admin(), id, { title: "Big rally" }))).toEqual([]);
       expect(await events("action.updated", id)).toEqual([{ actorKind: "member", actorId: f.admin, metadata: { fields } }]);
-      expect(await as(vol(), (tx) => getAction(tx, vol(), id))).toBeNull();
-      const removed = await as(admin(), (tx) => updateAction(tx, admin(), id, { removeTargets: [c.nobody!] }));
+      expect(await as(vol(), (tx) => getCampaignAction(tx, vol(), id))).toBeNull();
+      const removed = await as(admin(), (tx) => updateCampaignAction(tx, admin(), id, { removeTargets: [c.nobody!] }));
       expect(removed).toEqual(["targets"]);
     });
 
     it("soft delete takes an action out of every view and into the trash; restore brings it back", async () => {
       const id = await create(admin(), { kind: "call", title: "To trash", assignees: [f.volunteer] });
-      await as(owner(), (tx) => deleteAction(tx, owner(), id));
-      expect((await as(admin(), (tx) => listActions(tx, admin()))).map((a) => a.id)).not.toContain(id);
-      expect((await as(vol(), (tx) => listActions(tx, vol()))).map((a) => a.id)).not.toContain(id);
-      expect(await as(admin(), (tx) => getAction(tx, admin(), id))).toBeNull();
-      await expect(as(admin(), (tx) => deleteAction(tx, admin(), id))).rejects.toThrow(ActionRuleError);
-      await expect(as(admin(), (tx) => updateAction(tx, admin(), id, { title: "x" }))).rejects.toThrow(ActionRuleError);
+      await as(owner(), (tx) => trashCampaignAction(tx, owner(), id));
+      expect((await as(admin(), (tx) => listCampaignActions(tx, admin()))).map((a) => a.id)).not.toContain(id);
+      expect((await as(vol(), (tx) => listCampaignActions(tx, vol()))).map((a) => a.id)).not.toContain(id);
+      expect(await as(admin(), (tx) => getCampaignAction(tx, admin(), id))).toBeNull();
+      await expect(as(admin(), (tx) => trashCampaignAction(tx, admin(), id))).rejects.toThrow(RuleError);
+      await expect(as(admin(), (tx) => updateCampaignAction(tx, admin(), id, { title: "x" }))).rejects.toThrow(RuleError);
 
-      const trash = await as(admin(), (tx) => listTrash(tx, admin()));
+      const trash = await as(admin(), (tx) => listCampaignActionTrash(tx, admin()));
       const item = trash.items.find((i) => i.id === id)!;
       expect(trash.retentionDays).toBe(30);
       expect(item.deletedByName).toBe("owner");
       expect(item.purgeAfter.getTime() - item.deletedAt.getTime()).toBe(30 * 86_400_000);
-      expect(await as(admin(), (tx) => countTrash(tx, admin()))).toBeGreaterThanOrEqual(1);
+      expect(await as(admin(), (tx) => countCampaignActionTrash(tx, admin()))).toBeGreaterThanOrEqual(1);
       expect(await events("action.deleted", id)).toEqual([{ actorKind: "member", actorId: f.owner, metadata: {} }]);
 
-      await as(admin(), (tx) => restoreAction(tx, admin(), id));
-      expect((await as(admin(), (tx) => listActions(tx, admin()))).map((a) => a.id)).toContain(id);
-      expect((await as(vol(), (tx) => listActions(tx, vol()))).map((a) => a.id)).toContain(id);
-      expect((await as(admin(), (tx) => listTrash(tx, admin()))).items.map((i) => i.id)).not.toContain(id);
+      await as(admin(), (tx) => restoreCampaignAction(tx, admin(), id));
+      expect((await as(admin(), (tx) => listCampaignActions(tx, admin()))).map((a) => a.id)).toContain(id);
+      expect((await as(vol(), (tx) => listCampaignActions(tx, vol()))).map((a) => a.id)).toContain(id);
+      expect((await as(admin(), (tx) => listCampaignActionTrash(tx, admin()))).items.map((i) => i.id)).not.toContain(id);
       expect(await events("action.restored", id)).toEqual([{ actorKind: "member", actorId: f.admin, metadata: {} }]);
-      await expect(as(admin(), (tx) => restoreAction(tx, admin(), id))).rejects.toThrow(ActionRuleError);
+      await expect(as(admin(), (tx) => restoreCampaignAction(tx, admin(), id))).rejects.toThrow(RuleError);
     });
 
     it("delete forever now removes only a trashed action, recording action.purged", async () => {
       const id = await create(admin(), { kind: "call", title: "Forever" });
-      await expect(as(owner(), (tx) => purgeActionNow(tx, owner(), id))).rejects.toThrow(ActionRuleError);
-      await as(owner(), (tx) => deleteAction(tx, owner(), id));
-      await as(owner(), (tx) => purgeActionNow(tx, owner(), id));
+      await expect(as(owner(), (tx) => purgeCampaignAction(tx, owner(), id))).rejects.toThrow(RuleError);
+      await as(owner(), (tx) => trashCampaignAction(tx, owner(), id));
+      await as(owner(), (tx) => purgeCampaignAction(tx, owner(), id));
       expect(await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(actions).where(eq(actions.id, id)))).toEqual([]);
       expect(await events("action.purged", id)).toEqual([{ actorKind: "member", actorId: f.owner, metadata: {} }]);
     });
@@ -253,9 +244,9 @@ describe.each(testBackends())("actions (%s)", (backend) => {
     it("another campaign's people see none of it", async () => {
       const id = await create(admin(), { kind: "call", title: "Private" });
       const b = viewer(f.ownerB, "owner", f.orgB);
-      expect((await as(b, (tx) => listActions(tx, b))).map((a) => a.id)).not.toContain(id);
-      expect(await as(b, (tx) => getAction(tx, b, id))).toBeNull();
-      await expect(as(b, (tx) => deleteAction(tx, b, id))).rejects.toThrow(ActionRuleError);
+      expect((await as(b, (tx) => listCampaignActions(tx, b))).map((a) => a.id)).not.toContain(id);
+      expect(await as(b, (tx) => getCampaignAction(tx, b, id))).toBeNull();
+      await expect(as(b, (tx) => trashCampaignAction(tx, b, id))).rejects.toThrow(RuleError);
     });
   });
 });

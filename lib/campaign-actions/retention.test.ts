@@ -5,7 +5,8 @@ import { withSystem, withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { purgeExpiredActions, trashRetentionDays } from "./retention";
-import { createAction, deleteAction, type ActionViewer } from "./store";
+import { addCampaignAction, trashCampaignAction } from "./commands";
+import type { CampaignActionViewer } from "./viewer";
 
 const DAY_MS = 86_400_000;
 
@@ -24,10 +25,10 @@ describe.each(testBackends())("purging the trash (%s)", (backend) => {
   let f: WorkspaceFixture;
   const now = new Date();
 
-  const trash = async (v: ActionViewer, title: string, daysAgo: number) => {
+  const trash = async (v: CampaignActionViewer, title: string, daysAgo: number) => {
     const id = await withTenant(t.db, { orgId: v.orgId, userId: v.userId }, async (tx) => {
-      const id = await createAction(tx, v, { kind: "call", title });
-      await deleteAction(tx, v, id);
+      const id = await addCampaignAction(tx, v, { kind: "call", title });
+      await trashCampaignAction(tx, v, id);
       return id;
     });
     await withTenant(t.db, { orgId: v.orgId }, (tx) =>
@@ -55,14 +56,14 @@ describe.each(testBackends())("purging the trash (%s)", (backend) => {
   afterAll(async () => t?.drop());
 
   it("removes actions trashed longer than each campaign's window, keeps younger and live ones, one system event each", async () => {
-    const a: ActionViewer = { orgId: f.orgA, userId: f.admin, role: "admin" };
-    const b: ActionViewer = { orgId: f.orgB, userId: f.ownerB, role: "owner" };
+    const a: CampaignActionViewer = { orgId: f.orgA, userId: f.admin, role: "admin" };
+    const b: CampaignActionViewer = { orgId: f.orgB, userId: f.ownerB, role: "owner" };
     // Campaign B keeps its trash for 90 days; A uses the default 30.
     await withSystem(t.db, (tx) => tx.update(organizations).set({ settings: { trashRetentionDays: 90 } }).where(eq(organizations.id, f.orgB)));
 
     const oldA = await trash(a, "Old", 31);
     const youngA = await trash(a, "Young", 29);
-    const live = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => createAction(tx, a, { kind: "text", title: "Live" }));
+    const live = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => addCampaignAction(tx, a, { kind: "text", title: "Live" }));
     const midB = await trash(b, "Mid", 60);
     const oldB = await trash(b, "Ancient", 91);
 

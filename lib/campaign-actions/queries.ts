@@ -1,0 +1,180 @@
+import "server-only";
+import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { actionAssignees, actions, actionTargets, contactLists, contacts, memberships, users, type Action, type Contact } from "@/db/schema";
+import { sealedActions, sealedContacts } from "@/lib/contacts/sealed";
+import { campaignContacts, visibleContacts } from "@/lib/contacts/visibility";
+import type { Opened } from "@/lib/crypto";
+import type { Transaction } from "@/lib/db/client";
+import { can } from "@/lib/tenancy/permissions";
+import { isUuid } from "@/lib/validation/ids";
+import { countCampaignActionTrash } from "./trash";
+import { readsAllCampaignActions, readsAssignedCampaignActions, requirePermission, type CampaignActionViewer } from "./viewer";
+
+/** What people read of campaign actions: the list, one action (a manager's or a volunteer's view), the form's choices. */
+
+const TARGET_PAGE = 200;
+export const CAMPAIGN_ACTION_LIST_LIMIT = 500;
+
+// Subqueries name their tables outright: drizzle drops table prefixes inside a single-table select's fields.
+const givenTo = (userId: string) => sql`exists (select 1 from action_assignees aa where aa.action_id = "actions"."id" and aa.user_id = ${userId})`;
+
+export type CampaignActionListItem = Pick<Action, "id" | "kind" | "title" | "startsAt" | "endsAt" | "createdAt"> & {
+  /** Null for volunteers: how many others were given the action is not theirs to know. */
+  assigneeCount: number | null;
+  /** For a volunteer, only the targets they can see. */
+  targetCount: number;
+};
+
+/** Live actions: all of them for readers, only those given to them for volunteers, nothing for anyone else. */
+export async function listCampaignActions(tx: Transaction, viewer: CampaignActionViewer): Promise<CampaignActionListItem[]> {
+  const base = { id: actions.id, kind: actions.kind, title: actions.title, startsAt: actions.startsAt, endsAt: actions.endsAt, createdAt: actions.createdAt };
+  const live = and(eq(actions.orgId, viewer.orgId), isNull(actions.deletedAt));
+  if (readsAllCampaignActions(viewer)) {
+    return tx
+      .select({
+        ...base,
+        assigneeCount: sql<number>`(select count(*)::int from action_assignees aa where aa.action_id = "actions"."id")`.mapWith(Number),
+        targetCount: sql<number>`(select count(*)::int from action_targets at where at.action_id = "actions"."id")`.mapWith(Number),
+      })
+      .from(actions)
+      .where(live)
+      .orderBy(desc(actions.createdAt), asc(actions.id))
+      .limit(CAMPAIGN_ACTION_LIST_LIMIT);
+  }
+  if (!readsAssignedCampaignActions(viewer)) return [];
+  const rows = await tx
+    .select(base)
+    .from(actions)
+    .where(and(live, givenTo(viewer.userId)))
+    .orderBy(asc(actions.startsAt), desc(actions.createdAt))
+    .limit(CAMPAIGN_ACTION_LIST_LIMIT);
+  const counts = rows.length
+    ? await tx
+        .select({ actionId: actionTargets.actionId, n: count() })
+        .from(actionTargets)
+        .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
+        .where(and(inArray(actionTargets.actionId, rows.map((r) => r.id)), visibleContacts(viewer)))
+        .groupBy(actionTargets.actionId)
+    : [];
+  const targetCounts = new Map(counts.map((c) => [c.actionId, c.n]));
+  return rows.map((r) => ({ ...r, assigneeCount: null, targetCount: targetCounts.get(r.id) ?? 0 }));
+}
+
+type CampaignActionCore = Pick<Action, "id" | "kind" | "title" | "startsAt" | "endsAt" | "createdAt" | "updatedAt"> & { instructions: string | null };
+
+export type ManagerCampaignActionView = CampaignActionCore & {
+  view: "manager";
+  assignees: { userId: string; name: string }[];
+  /** The first TARGET_PAGE targets by when they were added to the campaign; targetCount has them all. */
+  targets: { contactId: string; name: string }[];
+  targetCount: number;
+};
+
+/** What a volunteer needs to reach a target: never notes, tags, lists or anything about the others given the action. */
+export type ReachOutTarget = { contactId: Contact["id"] } & Pick<Opened<Contact>, "name" | "phone" | "email" | "address">;
+export type VolunteerCampaignActionView = CampaignActionCore & { view: "volunteer"; targets: ReachOutTarget[] };
+export type CampaignActionView = ManagerCampaignActionView | VolunteerCampaignActionView;
+
+/** Decrypts the sealed columns a query selected, and only those (openAll skips the ones absent from the row). */
+async function openTargets<R extends Pick<Contact, "id" | "orgId">>(tx: Transaction, rows: R[]): Promise<Opened<R>[]> {
+  return (await sealedContacts.openAll(tx, rows as unknown as Contact[])) as unknown as Opened<R>[];
+}
+
+/** One live action as the viewer may see it, or null when it is not theirs to see (deleted ones live in the trash). */
+export async function getCampaignAction(tx: Transaction, viewer: CampaignActionViewer, id: string): Promise<CampaignActionView | null> {
+  if (!isUuid(id)) return null;
+  const manager = readsAllCampaignActions(viewer);
+  if (!manager && !readsAssignedCampaignActions(viewer)) return null;
+  const [row] = await tx
+    .select()
+    .from(actions)
+    .where(and(eq(actions.id, id), eq(actions.orgId, viewer.orgId), isNull(actions.deletedAt), manager ? undefined : givenTo(viewer.userId)));
+  if (!row) return null;
+  const opened = await sealedActions.open(tx, row);
+  const core: CampaignActionCore = {
+    id: opened.id,
+    kind: opened.kind,
+    title: opened.title,
+    startsAt: opened.startsAt,
+    endsAt: opened.endsAt,
+    createdAt: opened.createdAt,
+    updatedAt: opened.updatedAt,
+    instructions: opened.instructions ?? null,
+  };
+  const targetsOf = and(eq(actionTargets.actionId, id), visibleContacts(viewer));
+
+  if (manager) {
+    const assignees = await tx
+      .select({ userId: actionAssignees.userId, name: users.name })
+      .from(actionAssignees)
+      .innerJoin(users, eq(users.id, actionAssignees.userId))
+      .where(and(eq(actionAssignees.actionId, id), eq(actionAssignees.orgId, viewer.orgId)))
+      .orderBy(asc(users.name));
+    const targetRows = await tx
+      .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name })
+      .from(actionTargets)
+      .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
+      .where(targetsOf)
+      .orderBy(asc(contacts.createdAt), asc(contacts.id))
+      .limit(TARGET_PAGE);
+    const [total] = await tx.select({ n: count() }).from(actionTargets).innerJoin(contacts, eq(contacts.id, actionTargets.contactId)).where(targetsOf);
+    const named = await openTargets(tx, targetRows);
+    return { ...core, view: "manager", assignees, targets: named.map((c) => ({ contactId: c.id, name: c.name })), targetCount: total?.n ?? 0 };
+  }
+
+  const targetRows = await tx
+    .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name, phone: contacts.phone, email: contacts.email, address: contacts.address })
+    .from(actionTargets)
+    .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
+    .where(targetsOf)
+    .orderBy(asc(contacts.createdAt), asc(contacts.id))
+    .limit(TARGET_PAGE);
+  const reach = await openTargets(tx, targetRows);
+  return {
+    ...core,
+    view: "volunteer",
+    targets: reach.map((c) => ({ contactId: c.id, name: c.name, phone: c.phone ?? null, email: c.email ?? null, address: c.address ?? null })),
+  };
+}
+
+export type CampaignActionFormChoices = {
+  members: { userId: string; name: string; role: string }[];
+  lists: { id: string; name: string }[];
+  tags: string[];
+};
+
+/** What the forms offer: active members to assign, lists and tags to choose targets from. Managers only. */
+export async function campaignActionFormChoices(tx: Transaction, viewer: CampaignActionViewer): Promise<CampaignActionFormChoices> {
+  requirePermission(viewer, "actions:write");
+  const members = await tx
+    .select({ userId: memberships.userId, name: users.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.orgId, viewer.orgId), isNull(memberships.disabledAt)))
+    .orderBy(asc(users.name));
+  const lists = await tx.select({ id: contactLists.id, name: contactLists.name }).from(contactLists).where(eq(contactLists.orgId, viewer.orgId)).orderBy(asc(contactLists.name));
+  const tags = await tx
+    .selectDistinct({ tag: sql<string>`unnest(${contacts.tags})` })
+    .from(contacts)
+    .where(campaignContacts(viewer.orgId))
+    .orderBy(sql`1`)
+    .limit(200);
+  return { members, lists, tags: tags.map((r) => r.tag) };
+}
+
+/** The actions page: the list and, for those who may restore, how many wait in the trash. */
+export async function loadCampaignActionsPage(tx: Transaction, viewer: CampaignActionViewer): Promise<{ items: CampaignActionListItem[]; trashCount: number }> {
+  return { items: await listCampaignActions(tx, viewer), trashCount: await countCampaignActionTrash(tx, viewer) };
+}
+
+/** One action's page: the action and, for a manager who may change it, the form's choices; null when it is not theirs to see. */
+export async function loadCampaignActionPage(
+  tx: Transaction,
+  viewer: CampaignActionViewer,
+  id: string,
+): Promise<{ action: CampaignActionView; choices: CampaignActionFormChoices | null } | null> {
+  const action = await getCampaignAction(tx, viewer, id);
+  if (!action) return null;
+  const choices = action.view === "manager" && can(viewer.role, "actions:write") ? await campaignActionFormChoices(tx, viewer) : null;
+  return { action, choices };
+}

@@ -1,0 +1,67 @@
+import "server-only";
+import type { Contact, ContactSource } from "@/db/schema";
+import type { Opened } from "@/lib/crypto";
+import type { Transaction } from "@/lib/db/client";
+import { can } from "@/lib/tenancy/permissions";
+import { sealedContacts } from "./sealed";
+import type { ContactViewer } from "./visibility";
+
+/** How contacts leave lib/contacts: a volunteer's reach-out view or a manager's full view, decrypted. */
+
+type OpenedContact = Opened<Contact>;
+
+/** The columns both views read. */
+export type ContactBaseColumns = Pick<OpenedContact, "id" | "name" | "email" | "phone" | "address" | "syncedBy" | "createdAt">;
+/** The columns a manager's row adds, and the assignee's name. */
+export type ContactFullColumns = ContactBaseColumns & Pick<OpenedContact, "tags" | "source" | "assignedTo"> & { assigneeName: string | null };
+
+type ReachOutFields = Pick<OpenedContact, "id" | "name" | "email" | "phone" | "address" | "createdAt"> & {
+  /** Synced from this person's own address book: theirs to change or delete. */
+  syncedByMe: boolean;
+};
+
+/** A volunteer's view: reach-out fields only. */
+export type ReachOutContactRow = ReachOutFields & { view: "reach_out" };
+/** A manager's view of one row. */
+export type FullContactRow = ReachOutFields & {
+  view: "full";
+  tags: string[];
+  assignee: { id: string; name: string | null } | null;
+  source: ContactSource;
+  /** From a member's address book (visible after their completed report). */
+  synced: boolean;
+};
+
+/** One contact for its page: volunteers get reach-out fields (and notes on what they synced). */
+export type ReachOutContact = ReachOutContactRow & { notes: string | null; canEdit: boolean };
+export type FullContact = FullContactRow & {
+  notes: string | null;
+  updatedAt: Date;
+  lists: { id: string; name: string }[];
+  /** Campaign contacts for managers, one's own synced contacts for anyone. */
+  canEdit: boolean;
+};
+export type ContactDetail = FullContact | ReachOutContact;
+
+/** Decrypts only the sealed columns a partial row carries (its id and orgId must be there). */
+export async function openContactRows<R extends Pick<Contact, "id" | "orgId">>(tx: Transaction, rows: R[]): Promise<Opened<R>[]> {
+  return (await sealedContacts.openAll(tx, rows as unknown as Contact[])) as unknown as Opened<R>[];
+}
+
+export function toReachOutRow(viewer: ContactViewer, r: ContactBaseColumns): ReachOutContactRow {
+  return { view: "reach_out", id: r.id, name: r.name, email: r.email, phone: r.phone, address: r.address, syncedByMe: r.syncedBy === viewer.userId, createdAt: r.createdAt };
+}
+
+export function toFullRow(viewer: ContactViewer, r: ContactFullColumns): FullContactRow {
+  return {
+    ...toReachOutRow(viewer, r),
+    view: "full",
+    tags: r.tags,
+    source: r.source,
+    synced: r.syncedBy !== null,
+    assignee: r.assignedTo ? { id: r.assignedTo, name: r.assigneeName } : null,
+  };
+}
+
+/** Who may change a contact: its syncer, or for a campaign contact whoever writes contacts. */
+export const mayEditContact = (viewer: ContactViewer, syncedBy: string | null) => syncedBy === viewer.userId || (syncedBy === null && can(viewer.role, "contacts:write"));
