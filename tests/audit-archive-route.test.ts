@@ -4,7 +4,7 @@ import { GET as archiveRoute } from "@/app/api/o/[org]/audit-archives/[archive]/
 import { archiveExpiredEvents, listActivity, recordAuditEvent } from "@/lib/audit";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import { authCookieNames } from "@/lib/auth/cookies";
-import type { AuthRuntime } from "@/lib/auth/runtime";
+import type { Services } from "@/lib/services";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
@@ -21,7 +21,7 @@ vi.mock("next/headers", () => ({
 
 describe("downloading an activity-log archive", () => {
   let t: TestDatabase;
-  const holder = globalThis as typeof globalThis & { __rampartAuth?: Promise<AuthRuntime> };
+  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
   const ids = { org: "", other: "", owner: "", volunteer: "", archive: "" };
   const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
 
@@ -52,7 +52,7 @@ describe("downloading an activity-log archive", () => {
         { orgId: other!.id, userId: owner!.id, role: "owner" },
       ]);
     });
-    holder.__rampartAuth = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as AuthRuntime);
+    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
     for (let i = 0; i < 3; i++)
       await recordAuditEvent(t.db, { orgId: ids.org, actor: { kind: "member", id: ids.owner }, action: "org.settings_changed", metadata: { keys: ["require2fa"] } });
     const run = await archiveExpiredEvents(t.db, createBlobStore(getConfig().blob), createOrgKeyArchiveSealer(t.db), {
@@ -63,7 +63,7 @@ describe("downloading an activity-log archive", () => {
     ids.archive = run.archives[0]!.id;
   });
   afterAll(async () => {
-    holder.__rampartAuth = undefined;
+    holder.__rampartServices = undefined;
     await t?.drop();
   });
 

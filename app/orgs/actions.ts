@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { reissueSessionCookie } from "@/lib/auth/reissue";
 import { sessionAction } from "@/lib/http/action";
 import { createCampaign, leaveCampaign, slugFromName } from "@/lib/tenancy/campaigns";
@@ -14,7 +14,7 @@ export const createCampaignAction = sessionAction(
   async (input, { session }) => {
     const slug = slugSchema.safeParse(input.slug || slugFromName(input.name));
     if (!slug.success) return { fieldErrors: { slug: slug.error.issues[0]?.message ?? "Choose another address." } };
-    const { db } = await getAuthRuntime();
+    const { db } = await getServices();
     await createCampaign(db, session.user.id, { name: input.name, slug: slug.data });
     await reissueSessionCookie(session);
     redirect(`/o/${slug.data}`);

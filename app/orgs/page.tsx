@@ -4,7 +4,7 @@ import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
 import { memberships, organizations } from "@/db/schema";
 import { requireSession } from "@/lib/auth/current";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { withPerson } from "@/lib/db";
 import { ActionButton } from "@/app/_components/action-button";
 import { createCampaignAction, leaveCampaignAction } from "./actions";
@@ -13,7 +13,7 @@ export const metadata = { title: "Your campaigns" };
 
 export default async function OrgsPage() {
   const { user } = await requireSession("/orgs");
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const mine = await withPerson(db, user.id, (tx) =>
     tx
       .select({ slug: organizations.slug, name: organizations.name, role: memberships.role })

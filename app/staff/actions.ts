@@ -3,7 +3,7 @@
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { emailSchema } from "@/lib/auth/email";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { sessionAction, type FormState } from "@/lib/http/action";
 import { setOrganizationSuspended, setUserDisabled } from "@/lib/tenancy/breach";
 import { openSupportAccess } from "@/lib/tenancy/support";
@@ -21,20 +21,20 @@ function staffAction<S extends z.ZodType>(schema: S, body: (input: z.output<S>, 
 export const openSupportAccessAction = staffAction(
   z.object({ slug: slugSchema, reason: z.string().trim().min(10, "Say why, in a sentence the campaign will understand.").max(500), minutes: z.coerce.number().int().min(5).max(1440) }),
   async (input, session) => {
-    const { db } = await getAuthRuntime();
+    const { db } = await getServices();
     const grant = await openSupportAccess(db, session.user, input);
     return { ok: true, message: `Read-only access to ${input.slug} until ${grant.expiresAt.toISOString().slice(11, 16)} UTC. Open /o/${input.slug}.` };
   },
 );
 
 export const setUserDisabledAction = staffAction(z.object({ email: emailSchema, disabled: z.enum(["true", "false"]) }), async (input, session) => {
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   await setUserDisabled(db, { kind: "staff", id: session.user.id }, input.email, input.disabled === "true");
   return { ok: true, message: input.disabled === "true" ? "Account disabled; its sessions have ended." : "Account enabled." };
 });
 
 export const setOrgSuspendedAction = staffAction(z.object({ slug: slugSchema, suspended: z.enum(["true", "false"]) }), async (input, session) => {
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   await setOrganizationSuspended(db, { kind: "staff", id: session.user.id }, input.slug, input.suspended === "true");
   return { ok: true, message: input.suspended === "true" ? "Campaign suspended: every member loses access at their next request." : "Suspension lifted." };
 });

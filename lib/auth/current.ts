@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { getConfig } from "@/lib/config";
 import { authCookieNames } from "./cookies";
-import { getAuthRuntime } from "./runtime";
+import { getServices } from "@/lib/services";
 import { verifySessionToken } from "./session-token";
 import { validateSession, type ValidSession } from "./sessions";
 
@@ -12,7 +12,7 @@ import { validateSession, type ValidSession } from "./sessions";
 export const getCurrentSession = cache(async (): Promise<ValidSession | null> => {
   const token = (await cookies()).get(authCookieNames(getConfig().secureCookies).session)?.value;
   if (!token) return null;
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   const claims = await verifySessionToken(token, runtime.secret);
   if (!claims) return null;
   const valid = await validateSession(runtime.db, claims.sid, runtime.policy);

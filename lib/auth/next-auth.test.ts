@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
 import type { AuthLimiters } from "./limits";
 import { buildAuthOptions } from "./next-auth";
 import { hashPassword } from "./password";
-import type { AuthRuntime } from "./runtime";
+import type { Services } from "@/lib/services";
 import { verifySessionToken } from "./session-token";
 import { validateSession } from "./sessions";
 import { beginTotpEnrolment, confirmTotpEnrolment } from "./totp";
@@ -20,22 +20,22 @@ import { beginTotpEnrolment, confirmTotpEnrolment } from "./totp";
 /**
  * The next-auth wiring without a browser: the credentials provider's authorize (next-auth v4 keeps the
  * function we wrote under `.options.authorize`), the JWT encode/decode pair and the callbacks. The
- * runtime is the one getAuthRuntime caches on globalThis, pointed at a test database with small limits.
+ * runtime is the one getServices caches on globalThis, pointed at a test database with small limits.
  */
 type Authorize = (credentials: Record<string, string> | undefined, req: { headers: Record<string, string> }) => Promise<{ id: string; sid: string } | null>;
 
 const PASSWORD = "violet tugboat marmalade quarry";
 const PER_ADDRESS = 3;
-const holder = globalThis as typeof globalThis & { __rampartAuth?: Promise<AuthRuntime> };
+const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
 
 describe("next-auth wiring (pglite)", () => {
   let t: TestDatabase;
-  let runtime: AuthRuntime;
+  let runtime: Services;
   let outbox: string;
   let authorize: Authorize;
   let options: ReturnType<typeof buildAuthOptions>;
   let n = 0;
-  const previous = holder.__rampartAuth;
+  const previous = holder.__rampartServices;
 
   const limiter = (name: string, limit: number): RateLimiter => createPostgresRateLimiter(t.db, { name: `nextauth-${name}`, limit, windowMs: 60_000 });
   const req = (address: string) => ({ headers: { "x-forwarded-for": `10.9.9.9, ${address}`, "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Firefox/131.0" } });
@@ -75,12 +75,12 @@ describe("next-auth wiring (pglite)", () => {
       appUrl: "http://rampart.test",
       secret: loadSecrets().authSecret,
     };
-    holder.__rampartAuth = Promise.resolve(runtime);
+    holder.__rampartServices = Promise.resolve(runtime);
     options = buildAuthOptions();
     authorize = (options.providers[0] as unknown as { options: { authorize: Authorize } }).options.authorize;
   });
   afterAll(async () => {
-    holder.__rampartAuth = previous;
+    holder.__rampartServices = previous;
     await t?.drop();
     fs.rmSync(outbox, { recursive: true, force: true });
   });

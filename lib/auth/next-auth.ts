@@ -8,7 +8,7 @@ import { loadSecrets } from "@/lib/keys";
 import { resendVerification } from "./accounts";
 import { authCookieNames } from "./cookies";
 import { signInCredentialsSchema } from "./fields";
-import { getAuthRuntime } from "./runtime";
+import { getServices } from "@/lib/services";
 import { signSessionToken, verifySessionToken } from "./session-token";
 import { revokeSessions } from "./sessions";
 import { signInWithPassword, type SignInResult } from "./sign-in";
@@ -78,7 +78,7 @@ export function buildAuthOptions(): NextAuthOptions {
             webauthnResponse: raw?.webauthnResponse || undefined,
           });
           if (!parsed.success) throw new Error("invalid");
-          const runtime = await getAuthRuntime();
+          const runtime = await getServices();
           const result = await signInWithPassword(
             {
               db: runtime.db,
@@ -109,7 +109,7 @@ export function buildAuthOptions(): NextAuthOptions {
     events: {
       signOut: async ({ token }) => {
         if (token?.sub && typeof token.sid === "string") {
-          const runtime = await getAuthRuntime();
+          const runtime = await getServices();
           await revokeSessions(runtime.db, { userId: token.sub, only: token.sid }, "signed_out");
           await recordAuditEvent(runtime.db, { orgId: null, actor: { kind: "member", id: token.sub }, action: "auth.sign_out" });
         }

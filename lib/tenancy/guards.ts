@@ -6,7 +6,7 @@ import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
 import { getCurrentSession, requireSession } from "@/lib/auth/current";
 import { enrolledSecondFactors } from "@/lib/auth/sign-in";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import type { ValidSession } from "@/lib/auth/sessions";
 import type { Transaction } from "@/lib/db";
 import { sessionAction, type FormState } from "@/lib/http/action";
@@ -18,7 +18,7 @@ const resourceOf = (needed: Needed) => (typeof needed === "string" ? needed : ne
 
 /** Whether the person has a second factor, asked at most once per request and only when a campaign's policy needs it. */
 const hasSecondFactor = cache(async (userId: string) => {
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   return (await enrolledSecondFactors(db, userId)).length > 0;
 });
 
@@ -27,7 +27,7 @@ const hasSecondFactor = cache(async (userId: string) => {
  * React's cache keys on the slug string, so the layout, the page and an action asking again reuse it.
  */
 const standingInCampaign = cache(async (userId: string, isStaff: boolean, slug: string) => {
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const viewer: Viewer = { id: userId, isStaff, hasSecondFactor: () => hasSecondFactor(userId) };
   return { viewer, resolved: await resolveOrgMembership(db, viewer, slug) };
 });

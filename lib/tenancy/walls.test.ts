@@ -35,7 +35,7 @@ import { recordAuditEvent } from "@/lib/audit";
 import { authCookieNames } from "@/lib/auth/cookies";
 import { hashEmail } from "@/lib/auth/email";
 import { hashPassword } from "@/lib/auth/password";
-import type { AuthRuntime } from "@/lib/auth/runtime";
+import type { Services } from "@/lib/services";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession, validateSession } from "@/lib/auth/sessions";
 import { loadSessionClaims } from "@/lib/auth/token-claims";
@@ -72,7 +72,7 @@ vi.mock("next/headers", () => ({
 }));
 
 const PASSWORD = "walls-test-passphrase-long-enough";
-const holder = globalThis as typeof globalThis & { __rampartAuth?: Promise<AuthRuntime> };
+const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
 const WALLS: Wall[] = ["middleware", "guard", "rls"];
 const setWallsOff = (off: Wall[]) => WALLS.forEach((w) => setWallForTest(w, !off.includes(w)));
 
@@ -84,8 +84,8 @@ class LibRefusal extends Error {}
 
 describe.each(testBackends())("the three walls (%s)", (backend) => {
   let t: TestDatabase;
-  let runtime: AuthRuntime;
-  const previousRuntime = holder.__rampartAuth;
+  let runtime: Services;
+  const previousRuntime = holder.__rampartServices;
   let n = 0;
   const uniq = (prefix: string) => `${prefix}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -171,13 +171,13 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     const outbox = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-walls-outbox-"));
     runtime = {
       db: t.db,
-      limiters: {} as AuthRuntime["limiters"],
+      limiters: {} as Services["limiters"],
       policy: { maxAgeSeconds: 24 * 3600, idleTimeoutSeconds: 7200 },
       mailer: createOutboxMailer(outbox, "Rampart <no-reply@walls.test>"),
       appUrl: "http://walls.test",
       secret: loadSecrets().authSecret,
     };
-    holder.__rampartAuth = Promise.resolve(runtime);
+    holder.__rampartServices = Promise.resolve(runtime);
 
     const [ownerA, adminA, volA, volA2, ownerB, adminB] = await Promise.all(["OwnerA", "AdminA", "VolunteerA", "VolunteerA2", "OwnerB", "AdminB"].map((k) => addPerson(k)));
     await addPerson("Outsider");
@@ -247,7 +247,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
   afterEach(() => setWallsOff([]));
   afterAll(async () => {
     setWallsOff([]);
-    holder.__rampartAuth = previousRuntime;
+    holder.__rampartServices = previousRuntime;
     await t?.drop();
   });
 

@@ -1,7 +1,7 @@
 import { ActionButton } from "@/app/_components/action-button";
 import { Card, PageHeading } from "@/app/_components/ui";
 import { requireSession } from "@/lib/auth/current";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { previewInvitation } from "@/lib/tenancy/campaigns";
 import { acceptInvitationAction, declineInvitationAction } from "./actions";
 
@@ -10,7 +10,7 @@ export const metadata = { title: "Invitation" };
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   const session = await requireSession(`/invite/${token}`);
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const preview = token.length <= 100 ? await previewInvitation(db, session.user.id, token) : null;
   return (
     <div className="mx-auto max-w-md">

@@ -6,7 +6,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { normalizeAccountEmail } from "@/lib/auth/email";
 import { authCookieNames } from "@/lib/auth/cookies";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { getConfig } from "@/lib/config";
 import { sessionAction } from "@/lib/http/action";
 import { deleteOwnAccount } from "@/lib/privacy/account";
@@ -22,7 +22,7 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 export const deleteSyncedContactsAction = sessionAction(
   z.object({ scope: z.union([uuidSchema, z.literal("all")]), confirm: confirmed }),
   async ({ scope }, { session, requestId }) => {
-    const { db } = await getAuthRuntime();
+    const { db } = await getServices();
     const done = await deleteSyncedContacts(db, session.user.id, { orgId: scope === "all" ? undefined : scope, requestId });
     revalidatePath(PAGE);
     if (done.length === 0) return { ok: true, message: "There was nothing left to delete." };
@@ -32,7 +32,7 @@ export const deleteSyncedContactsAction = sessionAction(
 );
 
 export const requestDeletionAction = sessionAction(z.object({}), async (_input, { session, requestId }) => {
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const result = await requestDeletionEverywhere(db, session.user.id, { requestId });
   if (!result.ok) return { message: "Confirm your email address first: requests are matched by your verified account email." };
   revalidatePath(PAGE);
@@ -46,7 +46,7 @@ export const requestDeletionAction = sessionAction(z.object({}), async (_input, 
 export const deleteAccountAction = sessionAction(z.object({ email: z.string().max(320) }), async ({ email }, { session, requestId }) => {
   if (normalizeAccountEmail(email) !== normalizeAccountEmail(session.user.email))
     return { fieldErrors: { email: "Type the email address of this account exactly, to confirm." } };
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const result = await deleteOwnAccount(db, session.user.id, { requestId });
   if (!result.ok)
     return { message: `You are the last owner of ${result.campaignSlug}: make someone else an owner or delete the campaign first.` };

@@ -2,7 +2,7 @@ import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
 import { CookieSettingsButton } from "@/app/_components/consent";
 import { requireSession } from "@/lib/auth/current";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { describeOwnRequestStatus, listOwnDeletionRequests } from "@/lib/privacy/deletion-requests";
 import { describeReceipt, listReceipts } from "@/lib/privacy/receipts";
 import { listSyncedContactCounts } from "@/lib/privacy/synced";
@@ -15,7 +15,7 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 
 export default async function PrivacySettingsPage() {
   const session = await requireSession("/settings/privacy");
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const userId = session.user.id;
   const [synced, requests, receipts] = await Promise.all([listSyncedContactCounts(db, userId), listOwnDeletionRequests(db, userId), listReceipts(db, userId)]);
   const totalSynced = synced.reduce((n, s) => n + s.count, 0);

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { deletionRequests, users } from "@/db/schema";
 import { fulfilDeletionRequestAction, declineDeletionRequestAction } from "@/app/o/[org]/deletion-requests/actions";
 import { authCookieNames } from "@/lib/auth/cookies";
-import type { AuthRuntime } from "@/lib/auth/runtime";
+import type { Services } from "@/lib/services";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
@@ -32,7 +32,7 @@ describe.each(testBackends())("privacy routes and actions behind their guards (%
   let t: TestDatabase;
   let f: WorkspaceFixture;
   let requestId = "";
-  const holder = globalThis as typeof globalThis & { __rampartAuth?: Promise<AuthRuntime> };
+  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
   const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
   const cookieName = () => authCookieNames(getConfig().secureCookies).session;
 
@@ -55,7 +55,7 @@ describe.each(testBackends())("privacy routes and actions behind their guards (%
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "pe");
-    holder.__rampartAuth = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as AuthRuntime);
+    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
     await withTenant(t.db, { orgId: f.orgA, userId: f.volunteer }, (tx) =>
       insertContacts(tx, f.orgA, [contactInputSchema.parse({ name: "Granny Weatherwax", email: "outsider@pe.test" })], { source: "sync", syncedBy: f.volunteer }),
     );
@@ -64,7 +64,7 @@ describe.each(testBackends())("privacy routes and actions behind their guards (%
     requestId = row!.id;
   }, 120_000);
   afterAll(async () => {
-    holder.__rampartAuth = undefined;
+    holder.__rampartServices = undefined;
     await t?.drop();
   });
 

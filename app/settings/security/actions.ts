@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { changePassword } from "@/lib/auth/accounts";
 import { requiredPasswordSchema, secondFactorCodeSchema, totpCodeSchema } from "@/lib/auth/fields";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { codeProof, type SecondFactorProof } from "@/lib/auth/second-factor";
 import { addSecurityKey, confirmTotp, disableTotp, removeOwnSecurityKey, revokeOtherSessions, revokeOwnSession } from "@/lib/auth/security-settings";
 import { beginTotpEnrolment } from "@/lib/auth/totp";
@@ -18,7 +18,7 @@ const CODE_DID_NOT_WORK = "That code did not work.";
 export const changePasswordAction = sessionAction(
   z.object({ currentPassword: requiredPasswordSchema, newPassword: requiredPasswordSchema }),
   async (input, { session }) => {
-    const runtime = await getAuthRuntime();
+    const runtime = await getServices();
     const result = await changePassword(runtime.db, { userId: session.user.id, ...input, keepSessionId: session.session.id });
     if (!result.ok) return { fieldErrors: { [result.reason === "wrong_password" ? "currentPassword" : "newPassword"]: result.message } };
     return { ok: true, message: "Password changed. Every other session was signed out." };
@@ -26,33 +26,33 @@ export const changePasswordAction = sessionAction(
 );
 
 export const revokeSessionAction = sessionAction(z.object({ sessionId: uuidSchema }), async ({ sessionId }, { session }) => {
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   await revokeOwnSession(runtime.db, session.user.id, sessionId);
   if (sessionId === session.session.id) redirect("/login");
   return { ok: true, message: "That session was signed out." };
 });
 
 export const revokeOtherSessionsAction = sessionAction(z.object({}), async (_input, { session }) => {
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   const n = await revokeOtherSessions(runtime.db, session.user.id, session.session.id);
   return { ok: true, message: n === 0 ? "There were no other sessions." : `Signed out ${n} other session${n === 1 ? "" : "s"}.` };
 });
 
 export const beginTotpAction = sessionAction(z.object({}), async (_input, { session }) => {
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   const enrolment = await beginTotpEnrolment(runtime.db, session.user);
   return { ok: true, data: { secret: enrolment.secret, qrDataUrl: enrolment.qrDataUrl } };
 });
 
 export const confirmTotpAction = sessionAction(z.object({ code: totpCodeSchema }), async ({ code }, { session }) => {
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   const result = await confirmTotp(runtime.db, session.user.id, code);
   if (!result.ok) return { fieldErrors: { code: "That code did not match. Check the time on your phone and try the next code." } };
   return { ok: true, message: "Two-step verification is on.", data: { recoveryCodes: result.recoveryCodes } };
 });
 
 export const disableTotpAction = sessionAction(z.object({ code: secondFactorCodeSchema }), async ({ code }, { session }) => {
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   const result = await disableTotp(runtime, session.user, codeProof(code));
   if (result.ok) return { ok: true, message: "Two-step verification is off." };
   if (result.reason === "already_off") return { message: "Two-step verification is already off." };
@@ -62,7 +62,7 @@ export const disableTotpAction = sessionAction(z.object({ code: secondFactorCode
 
 /** Step one of adding a security key: the registration options for the browser. */
 export const beginSecurityKeyAction = sessionAction(z.object({ name: securityKeyNameSchema }), async (_input, { session }) => {
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   return { ok: true, data: { options: await beginSecurityKeyRegistration(runtime.db, session.user) } };
 });
 
@@ -70,7 +70,7 @@ export const beginSecurityKeyAction = sessionAction(z.object({ name: securityKey
 export const finishSecurityKeyAction = sessionAction(
   z.object({ name: securityKeyNameSchema, response: z.string().max(32 * 1024) }),
   async ({ name, response }, { session }) => {
-    const runtime = await getAuthRuntime();
+    const runtime = await getServices();
     const result = await addSecurityKey(runtime, session.user.id, { name, response });
     if (!result.ok)
       return {
@@ -85,7 +85,7 @@ export const finishSecurityKeyAction = sessionAction(
 
 /** A fresh challenge for the person's own keys, to confirm a sensitive change. */
 export const beginSecurityKeyCheckAction = sessionAction(z.object({}), async (_input, { session }) => {
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   const options = await beginSecurityKeyAuthentication(runtime.db, session.user.id, "step_up");
   if (!options) return { message: "You have no security keys to confirm with." };
   return { ok: true, data: { options } };
@@ -101,7 +101,7 @@ export const removeSecurityKeyAction = sessionAction(
   async ({ credentialId, response, code }, { session }) => {
     const proof: SecondFactorProof | null = response ? { method: "webauthn", response } : code ? codeProof(code) : null;
     if (!proof) return { fieldErrors: { code: "Confirm with a security key, or enter a code." } };
-    const runtime = await getAuthRuntime();
+    const runtime = await getServices();
     const result = await removeOwnSecurityKey(runtime, session.user, credentialId, proof);
     if (result.ok) return { ok: true, message: "Security key removed." };
     if (result.reason === "already_removed") return { message: "That security key was already removed." };

@@ -4,7 +4,7 @@ import { Card, PageHeading } from "@/app/_components/ui";
 import { requireSession } from "@/lib/auth/current";
 import { listSignInHistory, outcomeLabels } from "@/lib/auth/history";
 import { remainingRecoveryCodes } from "@/lib/auth/recovery-codes";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { listActiveSessions } from "@/lib/auth/sessions";
 import { hasTotp } from "@/lib/auth/totp";
 import { listSecurityKeys } from "@/lib/auth/webauthn";
@@ -31,7 +31,7 @@ const when = (d: Date) => d.toLocaleString("en-GB", { dateStyle: "medium", timeS
 
 export default async function SecuritySettingsPage() {
   const current = await requireSession("/settings/security");
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const userId = current.user.id;
   const [sessions, history, totpOn, recoveryLeft, securityKeys, accountFeed] = await Promise.all([
     listActiveSessions(db, userId),

@@ -1,7 +1,7 @@
 "use server";
 
 import { z } from "zod";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { startDataKeyRotationIn } from "@/lib/crypto/rotation";
 import { updateSettings } from "@/lib/tenancy/campaigns";
 import { orgAction } from "@/lib/tenancy/guards";
@@ -28,7 +28,7 @@ export const rotateDataKeyAction = orgAction("org:settings", z.object({}), async
 export const deleteCampaignAction = orgAction("org:settings", z.object({ confirm: z.string().max(64) }), async ({ confirm }, { access, session, afterCommit }) => {
   if (confirm.trim() !== access.org.slug) return { fieldErrors: { confirm: `Type ${access.org.slug} to confirm.` } };
   afterCommit(async () => {
-    const { db } = await getAuthRuntime();
+    const { db } = await getServices();
     await deleteCampaign(db, createBlobStore(getConfig().blob), access.org.id, access.userId);
     await reissueSessionCookie(session);
     redirect("/orgs");

@@ -1,6 +1,6 @@
 import { ActionButton } from "@/app/_components/action-button";
 import { Card } from "@/app/_components/ui";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { getKeyRotationProgress } from "@/lib/crypto/rotation";
 import { listArchives } from "@/lib/audit";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -13,7 +13,7 @@ export const metadata = { title: "Campaign settings" };
 export default async function OrgSettingsPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const access = await requireOrgAccess(org, "org:settings");
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const rotation = await getKeyRotationProgress(db, { orgId: access.org.id, userId: access.userId });
   const running = rotation.state === "queued" || rotation.state === "running";
   const archives = await access.run((tx) => listArchives(tx, access.org.id));

@@ -3,13 +3,13 @@
 import { z } from "zod";
 import { roles } from "@/db/schema";
 import { emailSchema } from "@/lib/auth/email";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { changeRole, inviteMember, removeMember, revokeInvitation, setMemberDisabled } from "@/lib/tenancy/campaigns";
 import { orgAction } from "@/lib/tenancy/guards";
 import { uuidSchema } from "@/lib/validation/ids";
 
 export const inviteAction = orgAction("members:invite", z.object({ email: emailSchema, role: z.enum(roles) }), async (input, { access, tx }) => {
-  const { mailer, appUrl } = await getAuthRuntime();
+  const { mailer, appUrl } = await getServices();
   const { link } = await inviteMember(tx, access, input, { mailer, appUrl });
   return { ok: true, message: "Invitation sent. You can also share this link with them directly; it works once.", data: { link } };
 });

@@ -1,5 +1,5 @@
 import { getCurrentSession } from "@/lib/auth/current";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { problemResponse } from "@/lib/http/problem";
 import { publicRoute } from "@/lib/http/route";
 import { exportAccountData } from "@/lib/privacy/export";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 export const POST = publicRoute(async (_request, { requestId }) => {
   const session = await getCurrentSession();
   if (!session) return problemResponse({ status: 401, title: "Sign in required", requestId });
-  const { db } = await getAuthRuntime();
+  const { db } = await getServices();
   const now = new Date();
   const data = await exportAccountData(db, session.user.id, { requestId, now });
   return new Response(JSON.stringify(data, null, 2), {

@@ -1,6 +1,6 @@
 import { resendVerification } from "@/lib/auth/accounts";
 import { signInCredentialsSchema } from "@/lib/auth/fields";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { beginSecurityKeySignIn } from "@/lib/auth/sign-in";
 import { clientAddress } from "@/lib/http/client-address";
 import { problemResponse } from "@/lib/http/problem";
@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
  */
 export const POST = publicRoute(async (request, { requestId }) => {
   const input = await parseJsonBody(request, signInCredentialsSchema);
-  const runtime = await getAuthRuntime();
+  const runtime = await getServices();
   const result = await beginSecurityKeySignIn(
     { db: runtime.db, limiters: runtime.limiters, policy: runtime.policy, onEmailUnverified: (userId) => resendVerification(runtime, userId) },
     { ...input, clientAddress: clientAddress(request.headers), userAgent: request.headers.get("user-agent") },

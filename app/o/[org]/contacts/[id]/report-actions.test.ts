@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { organizations, reports } from "@/db/schema";
 import { authCookieNames } from "@/lib/auth/cookies";
-import type { AuthRuntime } from "@/lib/auth/runtime";
+import type { Services } from "@/lib/services";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
@@ -28,7 +28,7 @@ describe.each(testBackends())("report action (%s)", (backend) => {
   let slug = "";
   let assigned = "";
   let unassigned = "";
-  const holder = globalThis as typeof globalThis & { __rampartAuth?: Promise<AuthRuntime> };
+  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
   const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
 
   async function signIn(userId: string) {
@@ -47,7 +47,7 @@ describe.each(testBackends())("report action (%s)", (backend) => {
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "ra");
-    holder.__rampartAuth = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as AuthRuntime);
+    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
     const [org] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)));
     slug = org!.slug;
     await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, async (tx) => {
@@ -56,7 +56,7 @@ describe.each(testBackends())("report action (%s)", (backend) => {
     });
   }, 60_000);
   afterAll(async () => {
-    holder.__rampartAuth = undefined;
+    holder.__rampartServices = undefined;
     await t?.drop();
   });
 

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditEvents, organizations } from "@/db/schema";
 import { authCookieNames } from "@/lib/auth/cookies";
-import type { AuthRuntime } from "@/lib/auth/runtime";
+import type { Services } from "@/lib/services";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
@@ -24,7 +24,7 @@ describe("GET /o/[org]/contacts/export", () => {
   let t: TestDatabase;
   let f: WorkspaceFixture;
   let slug: string;
-  const holder = globalThis as typeof globalThis & { __rampartAuth?: Promise<AuthRuntime> };
+  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
   const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
 
   async function download(userId: string) {
@@ -42,11 +42,11 @@ describe("GET /o/[org]/contacts/export", () => {
     t = await createTestDatabase("pglite");
     f = await seedWorkspaceFixture(t.db, "export");
     [{ slug }] = (await withSystem(t.db, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)))) as [{ slug: string }];
-    holder.__rampartAuth = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as AuthRuntime);
+    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
     await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => createContact(tx, { orgId: f.orgA, userId: f.admin, role: "admin" }, { name: "@Ada", email: "ada@example.org" }));
   });
   afterAll(async () => {
-    holder.__rampartAuth = undefined;
+    holder.__rampartServices = undefined;
     await t?.drop();
   });
 

@@ -1,6 +1,6 @@
 import { downloadArchive } from "@/lib/audit";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
-import { getAuthRuntime } from "@/lib/auth/runtime";
+import { getServices } from "@/lib/services";
 import { getConfig } from "@/lib/config";
 import { createBlobStore } from "@/lib/storage";
 import { orgRoute } from "@/lib/tenancy/guards";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 export const GET = orgRoute(
   "org:settings",
   async (_request, { access, params, requestId }) => {
-    const { db } = await getAuthRuntime();
+    const { db } = await getServices();
     const actor = { kind: access.role === "support" ? ("staff" as const) : ("member" as const), id: access.userId };
     const { jsonl } = await downloadArchive(db, createBlobStore(getConfig().blob), createOrgKeyArchiveSealer(db), { orgId: access.org.id, userId: access.userId, actor, requestId }, params.archive);
     return new Response(Buffer.from(jsonl), {

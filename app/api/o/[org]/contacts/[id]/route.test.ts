@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { organizations } from "@/db/schema";
 import { authCookieNames } from "@/lib/auth/cookies";
-import type { AuthRuntime } from "@/lib/auth/runtime";
+import type { Services } from "@/lib/services";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
@@ -27,7 +27,7 @@ describe("GET /api/o/[org]/contacts/[id]", () => {
   let slug: string;
   let assigned: string;
   let unassigned: string;
-  const holder = globalThis as typeof globalThis & { __rampartAuth?: Promise<AuthRuntime> };
+  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
   const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
 
   async function fetchAs(userId: string, id: string) {
@@ -45,7 +45,7 @@ describe("GET /api/o/[org]/contacts/[id]", () => {
     t = await createTestDatabase("pglite");
     f = await seedWorkspaceFixture(t.db, "apicontact");
     [{ slug }] = (await withSystem(t.db, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)))) as [{ slug: string }];
-    holder.__rampartAuth = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as AuthRuntime);
+    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
     const make = (name: string, assignedTo?: string) =>
       withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) =>
         insertContacts(tx, f.orgA, [contactInputSchema.parse({ name, email: `${name.toLowerCase()}@example.org`, notes: "Prefers evenings" })], {
@@ -58,7 +58,7 @@ describe("GET /api/o/[org]/contacts/[id]", () => {
     [unassigned] = (await make("Unassigned")) as [string];
   });
   afterAll(async () => {
-    holder.__rampartAuth = undefined;
+    holder.__rampartServices = undefined;
     await t?.drop();
   });
 
