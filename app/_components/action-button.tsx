@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import type { FormState } from "@/lib/http/action";
 import { useAnnouncingAction } from "./page-notice";
+import { mutedTextClass } from "@/app/_components/ui";
 
 /** A one-button form bound to a server action, announcing the result next to it. */
 export function ActionButton({
@@ -43,7 +44,7 @@ export function ActionButton({
         {pending ? "Please wait…" : label}
       </button>
       {state.message && (
-        <span role="status" className="text-sm text-slate-600 dark:text-slate-400">
+        <span role="status" className={mutedTextClass}>
           {state.message}
         </span>
       )}

@@ -1,5 +1,6 @@
 import { auditCategoryLabels } from "@/lib/audit/categories";
 import type { FeedItem } from "@/lib/audit/activity";
+import { mutedTextClass } from "@/app/_components/ui";
 
 const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
@@ -18,7 +19,7 @@ export function ActivityFeed({
   /** Adds the kind of event ("Sign-ins", "Members and invitations", …) under each sentence. */
   showCategory?: boolean;
 }) {
-  if (items.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{empty}</p>;
+  if (items.length === 0) return <p className={mutedTextClass}>{empty}</p>;
   return (
     <ol className="divide-y divide-slate-100 dark:divide-slate-800" aria-live="polite" data-testid="activity-feed">
       {items.map((item) => (

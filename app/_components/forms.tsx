@@ -4,6 +4,7 @@ import { useActionState, useId, type ReactNode } from "react";
 import type { FormState } from "@/lib/http/action";
 import { inputClass, primaryButtonClass } from "./ui";
 import { FormMessage } from "./form-message";
+import { fieldErrorClass } from "@/app/_components/ui";
 
 const dangerButtonClass = primaryButtonClass.replace("bg-brand-600", "bg-red-700").replace("hover:bg-brand-700", "hover:bg-red-800");
 
@@ -64,7 +65,7 @@ export function ActionForm({
               </p>
             )}
             {error && (
-              <p id={`${id}-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+              <p id={`${id}-error`} className={fieldErrorClass}>
                 {error}
               </p>
             )}

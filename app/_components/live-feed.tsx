@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { FeedItem } from "@/lib/audit/activity";
+import { mutedTextClass } from "@/app/_components/ui";
 
 const POLL_MS = 5000;
 
@@ -31,7 +32,7 @@ export function LiveFeed({ org, initial }: { org: string; initial: FeedItem[] })
   }, [org]);
 
   if (items.length === 0)
-    return <p className="text-sm text-slate-600 dark:text-slate-400">Nothing has happened here yet. Invite your team to get started: what they do will show up here.</p>;
+    return <p className={mutedTextClass}>Nothing has happened here yet. Invite your team to get started: what they do will show up here.</p>;
   return <FeedList items={items} />;
 }
 

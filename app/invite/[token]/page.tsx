@@ -1,5 +1,5 @@
 import { ActionButton } from "@/app/_components/action-button";
-import { Card, PageHeading } from "@/app/_components/ui";
+import { Card, PageHeading, mutedTextClass } from "@/app/_components/ui";
 import { requireSession } from "@/lib/auth/current";
 import { getServices } from "@/lib/services";
 import { previewInvitation } from "@/lib/tenancy/campaigns";
@@ -23,7 +23,7 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
             <p>
               You are invited to join <strong>{preview.org_name}</strong> as {preview.role === "admin" ? "an admin" : `a ${preview.role}`}.
             </p>
-            <p className="text-sm text-slate-600 dark:text-slate-400">Signed in as {session.user.email}. The invitation only works for the address it was sent to.</p>
+            <p className={mutedTextClass}>Signed in as {session.user.email}. The invitation only works for the address it was sent to.</p>
             <div className="flex gap-3">
               <ActionButton action={acceptInvitationAction} hidden={{ token }} label="Accept and join" />
               <ActionButton action={declineInvitationAction} hidden={{ token }} label="Decline" variant="danger" />

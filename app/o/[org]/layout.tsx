@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
+import { mutedTextClass } from "@/app/_components/ui";
 
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Promise<{ org: string }> }) {
   const { org } = await params;
@@ -24,7 +25,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
         </p>
       )}
       <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <p className="text-sm text-slate-600 dark:text-slate-400">
+        <p className={mutedTextClass}>
           <span className="font-semibold text-slate-900 dark:text-slate-100">{access.org.name}</span> · you are {access.role === "support" ? "platform support" : access.role === "volunteer" ? "a volunteer" : `an ${access.role}`}
         </p>
         <nav aria-label="Campaign">

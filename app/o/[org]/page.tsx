@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { LiveFeed } from "@/app/_components/live-feed";
-import { Card } from "@/app/_components/ui";
+import { Card, mutedTextClass } from "@/app/_components/ui";
 import { feedFor } from "@/lib/tenancy/feed";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { dashboardCounts, startChecklist, type ChecklistItem } from "@/lib/workspace/dashboard";
@@ -12,7 +12,7 @@ const cardClass =
 function CountCard({ testId, href, label, value, children }: { testId: string; href: string; label: string; value?: number; children?: ReactNode }) {
   return (
     <Link href={href} data-testid={testId} className={cardClass}>
-      <p className="text-sm text-slate-600 dark:text-slate-400">{label}</p>
+      <p className={mutedTextClass}>{label}</p>
       {value !== undefined && <p className="text-3xl font-bold">{value.toLocaleString("en-GB")}</p>}
       {children}
     </Link>
@@ -63,7 +63,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ org:
             <CountCard testId="count-actions" href={`${base}/actions`} label="Live actions" value={counts.actions} />
             {counts.members !== null && (
               <CountCard testId="count-volunteers" href={`${base}/volunteers`} label="Members" value={counts.members}>
-                <p className="text-sm text-slate-600 dark:text-slate-400">{counts.volunteers} volunteers</p>
+                <p className={mutedTextClass}>{counts.volunteers} volunteers</p>
               </CountCard>
             )}
             <CountCard testId="count-reports" href={`${base}/reports`} label="Reports completed this week" value={counts.reportsThisWeek} />
@@ -73,9 +73,9 @@ export default async function DashboardPage({ params }: { params: Promise<{ org:
             <CountCard testId="count-contacts" href={`${base}/contacts`} label="Your contacts">
               <dl className="mt-1 grid grid-cols-[auto_1fr] items-baseline gap-x-3">
                 <dd data-testid="count-contacts-assigned" className="text-3xl font-bold">{counts.assignedContacts}</dd>
-                <dt className="text-sm text-slate-600 dark:text-slate-400">assigned to you</dt>
+                <dt className={mutedTextClass}>assigned to you</dt>
                 <dd data-testid="count-contacts-synced" className="text-xl font-bold">{counts.syncedContacts}</dd>
-                <dt className="text-sm text-slate-600 dark:text-slate-400">you synced</dt>
+                <dt className={mutedTextClass}>you synced</dt>
               </dl>
             </CountCard>
             <CountCard testId="count-actions" href={`${base}/actions`} label="Actions given to you" value={counts.actions} />

@@ -1,5 +1,5 @@
 import { ActionForm } from "@/app/_components/forms";
-import { Card, PageHeading } from "@/app/_components/ui";
+import { Card, PageHeading, dividedListClass } from "@/app/_components/ui";
 import { CookieSettingsButton } from "@/app/_components/consent";
 import { requireSession } from "@/lib/auth/current";
 import { getServices } from "@/lib/services";
@@ -38,7 +38,7 @@ export default async function PrivacySettingsPage() {
           </p>
         ) : (
           <>
-            <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+            <ul className={dividedListClass}>
               {synced.map((s) => (
                 <li key={s.orgId} className="flex flex-col gap-2 py-3" data-testid="synced-campaign">
                   <p>

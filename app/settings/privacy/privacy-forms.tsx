@@ -4,11 +4,9 @@ import { useActionState, useId } from "react";
 import { InlineFormMessage } from "@/app/_components/form-message";
 import { useAnnouncingAction } from "@/app/_components/page-notice";
 import type { FormState } from "@/lib/http/action";
+import { dangerOutlineButtonClass } from "@/app/_components/ui";
 
 type Action = (state: FormState, form: FormData) => Promise<FormState>;
-
-const dangerButton =
-  "rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950";
 
 /** A destructive button behind a confirmation checkbox (the server checks it too). */
 export function ConfirmDeleteForm({ action, scope, label, testId }: { action: Action; scope: string; label: string; testId: string }) {
@@ -21,7 +19,7 @@ export function ConfirmDeleteForm({ action, scope, label, testId }: { action: Ac
         <label htmlFor={`${id}-confirm`} className="inline-flex items-center gap-2 text-sm">
           <input id={`${id}-confirm`} type="checkbox" name="confirm" required className="h-4 w-4" />I understand this cannot be undone
         </label>
-        <button type="submit" disabled={pending} className={dangerButton}>
+        <button type="submit" disabled={pending} className={dangerOutlineButtonClass}>
           {pending ? "Deleting…" : label}
         </button>
       </div>

@@ -1,6 +1,6 @@
 import { ActionButton } from "@/app/_components/action-button";
 import { ActionForm } from "@/app/_components/forms";
-import { Card, PageHeading } from "@/app/_components/ui";
+import { Card, PageHeading, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import { requireSession } from "@/lib/auth/current";
 import { listSignInHistory, outcomeLabels } from "@/lib/auth/history";
 import { remainingRecoveryCodes } from "@/lib/auth/recovery-codes";
@@ -103,7 +103,7 @@ export default async function SecuritySettingsPage() {
           <h2 className="text-lg font-semibold">Where you are signed in</h2>
           <ActionButton action={revokeOtherSessionsAction} label="Sign out everywhere else" />
         </div>
-        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="session-list">
+        <ul className={dividedListClass} data-testid="session-list">
           {sessions.map((s) => (
             <li key={s.id} className="flex flex-wrap items-center justify-between gap-2 py-3" data-testid="session-row">
               <div>
@@ -111,7 +111,7 @@ export default async function SecuritySettingsPage() {
                   {s.deviceSummary}
                   {s.id === current.session.id && <span className="ml-2 rounded bg-brand-100 px-2 py-0.5 text-xs text-brand-800">This browser</span>}
                 </p>
-                <p className="text-sm text-slate-600 dark:text-slate-400">
+                <p className={mutedTextClass}>
                   Signed in {when(s.createdAt)} · last active {when(s.lastSeenAt)}
                 </p>
               </div>

@@ -8,17 +8,12 @@ import {
 } from "@simplewebauthn/browser";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { inputClass, primaryButtonClass } from "@/app/_components/ui";
+import { dangerOutlineButtonClass, dividedListClass, fieldErrorClass, inputClass, mutedTextClass, primaryButtonClass, smallButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 
 type Action = (state: FormState, form: FormData) => Promise<FormState>;
 export type SecurityKeyRow = { id: string; name: string; added: string; lastUsed: string | null };
 type Notice = { ok: boolean; text: string } | null;
-
-const secondaryButtonClass =
-  "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 disabled:opacity-60 dark:border-slate-600 dark:hover:bg-slate-800";
-const dangerButtonClass =
-  "rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950";
 
 function formData(values: Record<string, string>): FormData {
   const form = new FormData();
@@ -158,20 +153,20 @@ export function SecurityKeysPanel({
       {keys.length === 0 ? (
         <p className="text-sm">No security keys yet. A key you touch to sign in cannot be phished or read off a screen.</p>
       ) : (
-        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="security-key-list">
+        <ul className={dividedListClass} data-testid="security-key-list">
           {keys.map((key) => (
             <li key={key.id} className="py-3" data-testid="security-key-row">
               <div className="flex flex-wrap items-center justify-between gap-2">
                 <div>
                   <p className="font-medium">{key.name}</p>
-                  <p className="text-sm text-slate-600 dark:text-slate-400">
+                  <p className={mutedTextClass}>
                     Added {key.added} · {key.lastUsed ? `last used ${key.lastUsed}` : "not used yet"}
                   </p>
                 </div>
                 {confirming !== key.id && (
                   <button
                     type="button"
-                    className={dangerButtonClass}
+                    className={dangerOutlineButtonClass}
                     disabled={pending}
                     aria-label={`Remove ${key.name}`}
                     onClick={() => {
@@ -214,10 +209,10 @@ export function SecurityKeysPanel({
                       </p>
                     )}
                     <div className="flex flex-wrap gap-2">
-                      <button type="submit" className={dangerButtonClass} disabled={pending}>
+                      <button type="submit" className={dangerOutlineButtonClass} disabled={pending}>
                         Remove with this code
                       </button>
-                      <button type="button" className={secondaryButtonClass} disabled={pending} onClick={() => setConfirming(null)}>
+                      <button type="button" className={smallButtonClass} disabled={pending} onClick={() => setConfirming(null)}>
                         Cancel
                       </button>
                     </div>
@@ -261,7 +256,7 @@ export function SecurityKeysPanel({
             className={inputClass}
           />
           {nameError ? (
-            <p id="security-key-name-error" className="mt-1 text-sm text-red-700 dark:text-red-400">
+            <p id="security-key-name-error" className={fieldErrorClass}>
               {nameError}
             </p>
           ) : (

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useId } from "react";
-import { inputClass, primaryButtonClass } from "@/app/_components/ui";
+import { fieldErrorClass, inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 import { ACTION_INSTRUCTIONS_MAX, ACTION_TITLE_MAX } from "@/lib/campaign-actions/limits";
 import { kindLabels, toDateTimeLocal } from "./format";
@@ -49,7 +49,7 @@ export function ActionFields({
   const fieldId = (name: string) => `${uid}-${name}`;
   const errorOf = (name: string) =>
     err[name] ? (
-      <p id={`${fieldId(name)}-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+      <p id={`${fieldId(name)}-error`} className={fieldErrorClass}>
         {err[name]}
       </p>
     ) : null;

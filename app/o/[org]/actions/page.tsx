@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Card, primaryButtonClass } from "@/app/_components/ui";
+import { Card, dividedListClass, mutedTextClass, primaryButtonClass } from "@/app/_components/ui";
 import { loadCampaignActionsPage } from "@/lib/campaign-actions/queries";
 import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -38,13 +38,13 @@ export default async function ActionsPage({ params, searchParams }: { params: Pr
         </p>
       )}
       {items.length === 0 ? (
-        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="actions-empty">
+        <p className={mutedTextClass} data-testid="actions-empty">
           {manager
             ? "No actions yet. Create one to give volunteers something to do: a call list, a canvass, an event…"
             : "No actions are assigned to you yet. Your campaign's admins will give you some."}
         </p>
       ) : (
-        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="action-list">
+        <ul className={dividedListClass} data-testid="action-list">
           {items.map((a) => (
             <li key={a.id} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid="action-row">
               <div className="min-w-0">
@@ -56,7 +56,7 @@ export default async function ActionsPage({ params, searchParams }: { params: Pr
                 </p>
                 <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{formatSpan(a.startsAt, a.endsAt)}</p>
               </div>
-              <p className="text-sm text-slate-600 dark:text-slate-400">
+              <p className={mutedTextClass}>
                 {a.assigneeCount !== null && (
                   <span data-testid="assignee-count">
                     {a.assigneeCount} {a.assigneeCount === 1 ? "person" : "people"} ·{" "}

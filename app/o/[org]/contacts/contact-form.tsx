@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState, useId } from "react";
-import { inputClass, primaryButtonClass } from "@/app/_components/ui";
+import { fieldErrorClass, inputClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 import { FormMessage } from "@/app/_components/form-message";
 
@@ -44,7 +44,7 @@ export function ContactForm({
         </p>
       )}
       {error(name) && (
-        <p id={`${formId}-${name}-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+        <p id={`${formId}-${name}-error`} className={fieldErrorClass}>
           {error(name)}
         </p>
       )}

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Card, inputClass, primaryButtonClass } from "@/app/_components/ui";
+import { Card, dividedListClass, inputClass, primaryButtonClass, secondaryButtonClass, selectClass } from "@/app/_components/ui";
 import type { ContactPage } from "@/lib/contacts/list-contacts";
 import { loadContactsPage } from "@/lib/contacts/page-data";
 import { contactViewer } from "@/lib/contacts/visibility";
@@ -9,8 +9,6 @@ export const metadata = { title: "Contacts" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : undefined);
-const secondaryButtonClass = "inline-flex items-center rounded-md border border-slate-300 px-3 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800";
-const selectClass = "mt-1 block rounded-md border border-slate-300 bg-white px-2 py-2 text-sm dark:border-slate-600 dark:bg-slate-800";
 const n = (x: number) => x.toLocaleString("en-US");
 
 export default async function ContactsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<SearchParams> }) {
@@ -199,7 +197,7 @@ function ContactTable({ page, base }: { page: ContactPage; base: string }) {
             </th>
           </tr>
         </thead>
-        <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+        <tbody className={dividedListClass}>
           {page.view === "full"
             ? page.rows.map((c) => (
                 <tr key={c.id} data-testid="contact-row">

@@ -1,4 +1,4 @@
-import { Card, PageHeading } from "@/app/_components/ui";
+import { Card, PageHeading, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import { daysOverdue, listCampaignDeletionRequests, type QueuedDeletionRequest } from "@/lib/privacy/deletion-requests";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { declineDeletionRequestAction, fulfilDeletionRequestAction } from "./actions";
@@ -44,7 +44,7 @@ export default async function DeletionRequestsPage({ params }: { params: Promise
             No deletion requests. When someone asks Rampart to delete their data, the request appears here with a due date (30 days).
           </p>
         ) : (
-          <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+          <ul className={dividedListClass}>
             {requests.map((r) => {
               const overdue = r.status === "pending" && daysOverdue(r.dueAt, now) > 0;
               return (
@@ -55,7 +55,7 @@ export default async function DeletionRequestsPage({ params }: { params: Promise
                   className={`flex flex-col gap-2 py-3 ${overdue ? "-mx-2 rounded-md bg-red-50 px-2 dark:bg-red-950" : ""}`}
                 >
                   <p className="font-medium">A person with an account asked for deletion</p>
-                  <p className="text-sm text-slate-600 dark:text-slate-400">
+                  <p className={mutedTextClass}>
                     Received {day(r.createdAt)} · due {day(r.dueAt)} · <Status r={r} now={now} />
                   </p>
                   {r.status === "pending" && (

@@ -3,6 +3,7 @@
 import { useActionState, useId } from "react";
 import { useAnnouncingAction } from "@/app/_components/page-notice";
 import type { FormState } from "@/lib/http/action";
+import { mutedTextClass } from "@/app/_components/ui";
 
 /** Decline with a reason from a closed list (shown to the requester in words). */
 export function DeclineForm({
@@ -39,7 +40,7 @@ export function DeclineForm({
         Decline
       </button>
       {(state.message || state.fieldErrors?.reason) && (
-        <span role={state.ok ? "status" : "alert"} className="text-sm text-slate-600 dark:text-slate-400">
+        <span role={state.ok ? "status" : "alert"} className={mutedTextClass}>
           {state.fieldErrors?.reason ?? state.message}
         </span>
       )}
@@ -63,7 +64,7 @@ export function FulfilForm({ action, org, requestId }: { action: (s: FormState, 
         {pending ? "Deleting…" : "Delete matching contacts"}
       </button>
       {state.message && (
-        <span role={state.ok ? "status" : "alert"} className="text-sm text-slate-600 dark:text-slate-400">
+        <span role={state.ok ? "status" : "alert"} className={mutedTextClass}>
           {state.message}
         </span>
       )}

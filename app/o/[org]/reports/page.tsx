@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Card, PageHeading } from "@/app/_components/ui";
+import { Card, PageHeading, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import { loadReportsPage, reportViewer, type ReportListItem, type ReportPage } from "@/lib/reports/reports";
 import { outcomeLabels } from "@/lib/reports/survey";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -38,13 +38,13 @@ function Pager({ base, page }: { base: string; page: ReportPage }) {
 
 function MyReports({ base, page }: { base: string; page: ReportPage }) {
   return (
-    <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="my-reports">
+    <ul className={dividedListClass} data-testid="my-reports">
       {page.items.map((r) => (
         <li key={r.id} className="flex flex-wrap items-baseline justify-between gap-2 py-3" data-testid="report-row" data-status={r.completedAt ? "completed" : "draft"}>
           <p>
             <ContactLink base={base} report={r} /> · {outcomeLabels[r.outcome]}
           </p>
-          <p className="text-sm text-slate-600 dark:text-slate-400">
+          <p className={mutedTextClass}>
             {r.completedAt ? (
               <>Completed {day(r.completedAt)}</>
             ) : (
@@ -82,7 +82,7 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
         <PageHeading title="My reports" lead="What you recorded after reaching out. Drafts are yours alone until you complete them; completed reports are final and go to the campaign's admins." />
         <Card>
           {mine.items.length === 0 ? (
-            <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="reports-empty">
+            <p className={mutedTextClass} data-testid="reports-empty">
               {page > 1 ? "No more reports." : "You have not filed a report yet. Open one of your contacts, reach out, then record what happened in its Outreach reports section."}{" "}
               <Link href={`${base}/contacts`} className="underline">
                 Go to your contacts
@@ -113,7 +113,7 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
       <Card>
         <h2 className="mb-2 text-lg font-semibold">Completed reports</h2>
         {completed.items.length === 0 ? (
-          <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="reports-empty">
+          <p className={mutedTextClass} data-testid="reports-empty">
             {page > 1 ? "No more reports." : "No completed reports yet. Give volunteers an action with contacts to reach; their reports appear here when they complete them."}{" "}
             <Link href={`${base}/actions`} className="underline">
               Go to actions
@@ -138,7 +138,7 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
                   </th>
                 </tr>
               </thead>
-              <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+              <tbody className={dividedListClass}>
                 {completed.items.map((r) => (
                   <tr key={r.id} data-testid="report-row" data-status="completed">
                     <td className="py-2 pr-4 whitespace-nowrap">{day(r.completedAt!)}</td>

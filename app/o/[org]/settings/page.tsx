@@ -1,5 +1,5 @@
 import { ActionButton } from "@/app/_components/action-button";
-import { Card } from "@/app/_components/ui";
+import { Card, mutedTextClass } from "@/app/_components/ui";
 import { getServices } from "@/lib/services";
 import { getKeyRotationProgress } from "@/lib/crypto/rotation";
 import { listArchives } from "@/lib/audit";
@@ -25,7 +25,7 @@ export default async function OrgSettingsPage({ params }: { params: Promise<{ or
       </Card>
       <Card>
         <h2 className="mb-2 text-lg font-semibold">Encryption key</h2>
-        <p className="text-sm text-slate-600 dark:text-slate-400">
+        <p className={mutedTextClass}>
           Contact details, files and connection secrets are encrypted with this campaign&apos;s own key
           {rotation.activeVersion ? ` (version ${rotation.activeVersion})` : ""}. Rotating it re-encrypts everything in the background; the campaign keeps working meanwhile.
         </p>
@@ -48,7 +48,7 @@ export default async function OrgSettingsPage({ params }: { params: Promise<{ or
       </Card>
       <Card>
         <h2 className="mb-2 text-lg font-semibold">Activity log archives</h2>
-        <p className="text-sm text-slate-600 dark:text-slate-400">
+        <p className={mutedTextClass}>
           Activity older than {access.org.settings.auditRetentionDays} days moves into encrypted archives that still verify. Downloads are decrypted JSON lines, and each download is recorded.
         </p>
         {archives.length === 0 ? (

@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { inputClass, primaryButtonClass } from "@/app/_components/ui";
+import { inputClass, mutedTextClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 import { AUDIT_RETENTION_DAYS, TRASH_RETENTION_DAYS, type OrgSettings } from "@/lib/tenancy/settings";
 
@@ -26,7 +26,7 @@ export function SecuritySettingsForm({ action, org, settings }: { action: (s: Fo
       </fieldset>
       <fieldset>
         <legend className="font-medium">Support access by Rampart staff</legend>
-        <p className="text-sm text-slate-600 dark:text-slate-400">Staff can open read-only access for at most 24 hours with a reason; every page they open appears in your activity feed.</p>
+        <p className={mutedTextClass}>Staff can open read-only access for at most 24 hours with a reason; every page they open appears in your activity feed.</p>
         {(
           [
             ["allowed", "Allowed"],
@@ -49,7 +49,7 @@ export function SecuritySettingsForm({ action, org, settings }: { action: (s: Fo
         <label htmlFor="trash-retention" className="font-medium">
           Keep deleted actions in the trash for this many days
         </label>
-        <p id="trash-retention-hint" className="text-sm text-slate-600 dark:text-slate-400">
+        <p id="trash-retention-hint" className={mutedTextClass}>
           Until then they can be restored from the trash; afterwards they are deleted for good. 1 to {TRASH_RETENTION_DAYS.max} days.
         </p>
         <input

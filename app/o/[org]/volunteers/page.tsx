@@ -1,5 +1,5 @@
 import { ActionButton } from "@/app/_components/action-button";
-import { Card } from "@/app/_components/ui";
+import { Card, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import { syncedContactCounts } from "@/lib/contacts/sync";
 import { listMembers, listOpenInvitations } from "@/lib/tenancy/campaigns";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -26,7 +26,7 @@ export default async function VolunteersPage({ params }: { params: Promise<{ org
         <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">
           Synced contacts: how many contacts each person added from their own address book. You see one only after they complete a report on it.
         </p>
-        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="member-list">
+        <ul className={dividedListClass} data-testid="member-list">
           {members.map((m) => {
             const mayTouch = manage && m.userId !== access.userId && (m.role !== "owner" || access.can("members:manage_owners"));
             return (
@@ -39,7 +39,7 @@ export default async function VolunteersPage({ params }: { params: Promise<{ org
                     {m.role}
                     {m.disabled && <span className="ml-2 rounded bg-red-100 px-2 text-xs text-red-800 normal-case">access disabled</span>}
                   </p>
-                  <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="synced-count">
+                  <p className={mutedTextClass} data-testid="synced-count">
                     Synced contacts: {synced.get(m.userId) ?? 0}
                   </p>
                 </div>
@@ -66,7 +66,7 @@ export default async function VolunteersPage({ params }: { params: Promise<{ org
           {invites.length > 0 && (
             <>
               <h3 className="mt-6 mb-2 font-semibold">Open invitations</h3>
-              <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+              <ul className={dividedListClass}>
                 {invites.map((i) => (
                   <li key={i.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
                     <span>

@@ -2,6 +2,7 @@
 
 import { useActionState } from "react";
 import type { FormState } from "@/lib/http/action";
+import { mutedTextClass } from "@/app/_components/ui";
 
 /** Change a member's role: a labelled select and a button, with the result announced beside it. */
 export function RoleForm({
@@ -38,7 +39,7 @@ export function RoleForm({
         Change role
       </button>
       {state.message && (
-        <span role="status" className="text-sm text-slate-600 dark:text-slate-400">
+        <span role="status" className={mutedTextClass}>
           {state.message}
         </span>
       )}

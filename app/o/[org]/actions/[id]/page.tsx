@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { Card } from "@/app/_components/ui";
+import { Card, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import type { ContactAddress } from "@/db/schema/workspace";
 import { loadCampaignActionPage, type CampaignActionFormChoices, type ManagerCampaignActionView, type VolunteerCampaignActionView } from "@/lib/campaign-actions/queries";
 import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
@@ -54,9 +54,9 @@ function VolunteerTargets({ action, slug }: { action: VolunteerCampaignActionVie
     <Card>
       <h2 className="mb-3 text-lg font-semibold">Your contacts for this action</h2>
       {action.targets.length === 0 ? (
-        <p className="text-sm text-slate-600 dark:text-slate-400">None of this action&apos;s contacts are assigned to you yet. Ask your campaign&apos;s admins if you expected some.</p>
+        <p className={mutedTextClass}>None of this action&apos;s contacts are assigned to you yet. Ask your campaign&apos;s admins if you expected some.</p>
       ) : (
-        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="target-list">
+        <ul className={dividedListClass} data-testid="target-list">
           {action.targets.map((c) => (
             <li key={c.contactId} className="flex flex-wrap items-start justify-between gap-3 py-3" data-testid="target-row">
               <div className="text-sm">
@@ -100,7 +100,7 @@ function ManagerSections({ action, choices, access }: { action: ManagerCampaignA
       <Card>
         <h2 className="mb-3 text-lg font-semibold">Assigned to</h2>
         {action.assignees.length === 0 ? (
-          <p className="text-sm text-slate-600 dark:text-slate-400">Nobody yet{writer ? ": tick members in the form below." : "."}</p>
+          <p className={mutedTextClass}>Nobody yet{writer ? ": tick members in the form below." : "."}</p>
         ) : (
           <ul className="flex flex-wrap gap-2 text-sm" data-testid="assignee-list">
             {action.assignees.map((a) => (
@@ -114,10 +114,10 @@ function ManagerSections({ action, choices, access }: { action: ManagerCampaignA
       <Card>
         <h2 className="mb-3 text-lg font-semibold">Contacts to reach ({action.targetCount})</h2>
         {action.targetCount === 0 ? (
-          <p className="text-sm text-slate-600 dark:text-slate-400">No contacts yet{writer ? ": add everyone on a list or with a tag in the form below." : "."}</p>
+          <p className={mutedTextClass}>No contacts yet{writer ? ": add everyone on a list or with a tag in the form below." : "."}</p>
         ) : (
           <>
-            <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="target-list">
+            <ul className={dividedListClass} data-testid="target-list">
               {action.targets.map((c) => (
                 <li key={c.contactId} className="flex items-center justify-between gap-3 py-2 text-sm" data-testid="target-row">
                   <Link href={`/o/${slug}/contacts/${c.contactId}`} className="underline-offset-2 hover:underline">

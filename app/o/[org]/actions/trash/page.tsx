@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Card } from "@/app/_components/ui";
+import { Card, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import { listCampaignActionTrash } from "@/lib/campaign-actions/trash";
 import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -35,11 +35,11 @@ export default async function TrashPage({ params }: { params: Promise<{ org: str
         )}
       </p>
       {items.length === 0 ? (
-        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="trash-empty">
+        <p className={mutedTextClass} data-testid="trash-empty">
           The trash is empty. Deleted actions stay here for {retentionDays} days before they are purged.
         </p>
       ) : (
-        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="trash-list">
+        <ul className={dividedListClass} data-testid="trash-list">
           {items.map((a) => (
             <li key={a.id} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid="trash-row">
               <div className="min-w-0">

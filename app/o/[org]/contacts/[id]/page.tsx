@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { notFound } from "next/navigation";
-import { Card } from "@/app/_components/ui";
+import { Card, mutedTextClass, selectClass } from "@/app/_components/ui";
 import { loadContactPage } from "@/lib/contacts/page-data";
 import type { ContactDetail } from "@/lib/contacts/read-models";
 import { contactViewer } from "@/lib/contacts/visibility";
@@ -16,7 +16,6 @@ import { TagsForm } from "./tags-form";
 export const metadata = { title: "Contact" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
-const selectClass = "mt-1 block rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-800";
 
 export default async function ContactPage({ params, searchParams }: { params: Promise<{ org: string; id: string }>; searchParams: Promise<SearchParams> }) {
   const { org, id } = await params;
@@ -153,7 +152,7 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
         <Card>
           <h2 className="mb-3 text-lg font-semibold">History</h2>
           {history.length === 0 ? (
-            <p className="text-sm text-slate-600 dark:text-slate-400">Nothing recorded for this contact yet.</p>
+            <p className={mutedTextClass}>Nothing recorded for this contact yet.</p>
           ) : (
             <ol className="divide-y divide-slate-200 text-sm dark:divide-slate-800" data-testid="contact-history">
               {history.map((h) => (

@@ -1,15 +1,12 @@
 "use client";
 
 import { useActionState, useId } from "react";
-import { inputClass, primaryButtonClass } from "@/app/_components/ui";
+import { fieldErrorClass, inputClass, primaryButtonClass, secondaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 import { FormMessage } from "@/app/_components/form-message";
 
 type Option = readonly [value: string, label: string];
 export type ReportFormQuestion = { key: string; label: string; options: readonly Option[] };
-
-const secondaryButtonClass =
-  "inline-flex items-center justify-center rounded-md border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 disabled:opacity-60 dark:border-slate-600 dark:hover:bg-slate-800";
 
 /** Outcome and survey for one contact; "Save draft" keeps it private to its author, "Complete report" makes it final. */
 export function ReportForm({
@@ -51,7 +48,7 @@ export function ReportForm({
           ))}
         </div>
         {outcomeError && (
-          <p id={`${id}-outcome-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+          <p id={`${id}-outcome-error`} className={fieldErrorClass}>
             {outcomeError}
           </p>
         )}
@@ -78,7 +75,7 @@ export function ReportForm({
               ))}
             </select>
             {state.fieldErrors?.[q.key] && (
-              <p id={`${id}-${q.key}-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+              <p id={`${id}-${q.key}-error`} className={fieldErrorClass}>
                 {state.fieldErrors[q.key]}
               </p>
             )}

@@ -1,4 +1,4 @@
-import { Card } from "@/app/_components/ui";
+import { Card, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import type { ReportView } from "@/lib/reports/reports";
 import { answerLabel, outcomeLabels, surveyQuestions } from "@/lib/reports/survey";
 import type { OrgAccess } from "@/lib/tenancy/access";
@@ -14,7 +14,7 @@ function ReportRow({ report }: { report: ReportView }) {
     <li className="py-3" data-testid="report-row" data-status={report.completedAt ? "completed" : "draft"}>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <p className="font-medium">{outcomeLabels[report.outcome]}</p>
-        <p className="text-sm text-slate-600 dark:text-slate-400">
+        <p className={mutedTextClass}>
           {report.completedAt ? (
             <>
               <span className="rounded bg-emerald-100 px-1.5 text-xs text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">Completed</span> {day(report.completedAt)}
@@ -69,11 +69,11 @@ export function ReportsSection({
         {access.can("reports:read") ? "Completed reports from everyone in the campaign, and your own drafts." : "Your reports on this contact."}
       </p>
       {reports.length === 0 ? (
-        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="reports-empty">
+        <p className={mutedTextClass} data-testid="reports-empty">
           No reports yet.{canFile ? " After you reach out, record what happened below." : ""}
         </p>
       ) : (
-        <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="report-list">
+        <ul className={dividedListClass} data-testid="report-list">
           {reports.map((r) => (
             <ReportRow key={r.id} report={r} />
           ))}

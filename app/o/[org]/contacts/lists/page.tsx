@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Card, inputClass } from "@/app/_components/ui";
+import { Card, dividedListClass, inputClass, mutedTextClass } from "@/app/_components/ui";
 import { contactViewer } from "@/lib/contacts/visibility";
 import { listContactLists } from "@/lib/contacts/lists";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -43,14 +43,14 @@ export default async function ContactListsPage({ params }: { params: Promise<{ o
         {lists.length === 0 ? (
           <p>{write ? "No lists yet. Create one above, then add contacts to it from their page." : "This campaign has no contact lists yet."}</p>
         ) : (
-          <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+          <ul className={dividedListClass}>
             {lists.map((l) => (
               <li key={l.id} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid="list-row">
                 <div>
                   <Link href={`${base}?list=${l.id}`} className="font-medium underline-offset-2 hover:underline">
                     {l.name}
                   </Link>
-                  <p className="text-sm text-slate-600 dark:text-slate-400">
+                  <p className={mutedTextClass}>
                     {l.members.toLocaleString("en-US")} {l.members === 1 ? "contact" : "contacts"} · created {l.createdAt.toISOString().slice(0, 10)}
                   </p>
                 </div>

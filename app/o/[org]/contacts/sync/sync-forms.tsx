@@ -2,7 +2,7 @@
 
 import { useActionState, useId } from "react";
 import { FormMessage } from "@/app/_components/form-message";
-import { inputClass, primaryButtonClass } from "@/app/_components/ui";
+import { fieldErrorClass, inputClass, mutedTextClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
 
 type Action = (state: FormState, form: FormData) => Promise<FormState>;
@@ -36,7 +36,7 @@ export function SyncOneForm({ action, org }: { action: Action; org: string }) {
   const error = (name: string) => state.fieldErrors?.[name];
   const errorText = (name: string) =>
     error(name) && (
-      <p id={`${id}-${name}-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+      <p id={`${id}-${name}-error`} className={fieldErrorClass}>
         {error(name)}
       </p>
     );
@@ -113,7 +113,7 @@ export function SyncCsvForm({ action, org }: { action: Action; org: string }) {
           className="mt-1 block w-full text-sm file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium dark:file:border-slate-600 dark:file:bg-slate-800"
         />
         {fileError ? (
-          <p id={`${id}-file-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">
+          <p id={`${id}-file-error`} className={fieldErrorClass}>
             {fileError}
           </p>
         ) : (
@@ -123,7 +123,7 @@ export function SyncCsvForm({ action, org }: { action: Action; org: string }) {
         )}
       </div>
       {pending && (
-        <p role="status" className="text-sm text-slate-600 dark:text-slate-400">
+        <p role="status" className={mutedTextClass}>
           Reading your file and encrypting each contact… this can take a little while for a long file.
         </p>
       )}
