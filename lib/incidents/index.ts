@@ -264,7 +264,7 @@ async function attachDetails(tx: Transaction, rows: Incident[], withCampaigns: b
   return rows.map((r) => ({
     ...r,
     entries: entries.filter((e) => e.incidentId === r.id).map(({ id, body, createdAt }) => ({ id, body, createdAt })),
-    campaigns: campaigns.filter((c) => c.incidentId === r.id).map(({ incidentId: _, ...c }) => c),
+    campaigns: campaigns.filter((c) => c.incidentId === r.id).map((c) => ({ slug: c.slug, name: c.name, notifiedAt: c.notifiedAt, acknowledgedAt: c.acknowledgedAt })),
   }));
 }
 
