@@ -6,6 +6,11 @@ import { currentPolicyVersion, isPolicyDocument, policyChanges, policyTitles } f
 
 export const dynamic = "force-dynamic";
 
+export async function generateMetadata({ params }: { params: Promise<{ document: string }> }) {
+  const { document } = await params;
+  return { title: isPolicyDocument(document) ? policyTitles[document] : "Policy" };
+}
+
 /** The policy as committed in policies/<document>.md: headings and paragraphs, nothing else is used there. */
 export default async function PolicyPage({ params }: { params: Promise<{ document: string }> }) {
   const { document } = await params;
