@@ -9,6 +9,7 @@ import { CONSENT_COOKIE, parseTheme, THEME_COOKIE } from "@/lib/privacy/preferen
 import { getCurrentSession } from "@/lib/auth/current";
 import { ConsentBanner, ConsentProvider, CookieSettingsButton, ThemeSelect } from "./_components/consent";
 import { PageNoticeProvider } from "./_components/page-notice";
+import { PolicyNotice } from "./_components/policy-notice";
 import { SignOutButton } from "./_components/sign-out";
 import "./globals.css";
 
@@ -76,7 +77,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </nav>
           </header>
           <main id="main" className="mx-auto w-full max-w-5xl flex-1 px-4 py-8">
-            <PageNoticeProvider>{children}</PageNoticeProvider>
+            <PageNoticeProvider>
+              {current && <PolicyNotice userId={current.user.id} />}
+              {children}
+            </PageNoticeProvider>
           </main>
           <footer className="border-t border-slate-200 bg-white py-6 text-sm text-slate-600 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-400">
             <div className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-6 gap-y-2 px-4">

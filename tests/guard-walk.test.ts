@@ -27,7 +27,10 @@ const CAMPAIGN_PATHS = /^app\/(o|api\/o)\//;
 const CAMPAIGN_WRAPPERS = new Set(["orgRoute", "orgAction"]);
 
 /** Wrappers defined in terms of the base ones, each in one named file; the walk checks that their body calls a base wrapper. */
-const DERIVED_WRAPPERS: { name: string; file: string }[] = [{ name: "staffAction", file: "app/staff/actions.ts" }];
+const DERIVED_WRAPPERS: { name: string; file: string }[] = [
+  { name: "staffAction", file: "app/staff/actions.ts" },
+  { name: "staffAction", file: "app/staff/incidents/actions.ts" },
+];
 
 /** Exports a route file may carry besides handlers: Next's route segment config. */
 const ROUTE_CONFIG_EXPORTS = new Set(["dynamic", "dynamicParams", "revalidate", "fetchCache", "runtime", "preferredRegion", "maxDuration"]);

@@ -8,3 +8,5 @@ export * from "./crypto";
 export * from "./jobs";
 export * from "./campaigns";
 export * from "./workspace";
+export * from "./incidents";
+export * from "./policies";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { reportOutcomes, roles } from "@/db/schema";
+import { breachSwitches, incidentSeverities, incidentStatuses, reportOutcomes, roles } from "@/db/schema";
+import { policyDocuments } from "@/lib/policies/registry";
 import type { AuditCategory } from "./categories";
 
 /**
@@ -18,6 +19,9 @@ const ticketRef = z.string().regex(/^[A-Za-z0-9-]{1,32}$/);
 const secondFactor = z.enum(["totp", "webauthn", "recovery_code"]);
 const revocationReason = z.enum(["user", "password_changed", "password_reset", "user_disabled", "org_suspended", "idle", "expired", "admin", "staff"]);
 const breachReason = z.enum(["security_incident", "abuse", "request", "billing", "other"]);
+const incidentStatus = z.enum(incidentStatuses);
+/** A policy version is its publication date (lib/policies/registry.ts). */
+const policyVersion = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 export { auditCategories, auditCategoryLabels, type AuditCategory } from "./categories";
 
@@ -135,6 +139,15 @@ export const auditActionDefinitions = {
   "api_token.revoked": def("security", none),
   "audit.archived": def("audit", z.object({ firstSeq: count, lastSeq: count, events: count }).strict()),
   "audit.archive_downloaded": def("audit", none),
+  /** Incident events carry the incident as their target and only enums and counts: the text stays in the incidents table. */
+  "incident.created": def("incidents", z.object({ severity: z.enum(incidentSeverities) }).strict()),
+  "incident.entry_added": def("incidents", z.object({ status: incidentStatus }).strict()),
+  "incident.status_changed": def("incidents", z.object({ from: incidentStatus, to: incidentStatus }).strict()),
+  "incident.switches_recorded": def("incidents", z.object({ switches: z.array(z.enum(breachSwitches)).max(breachSwitches.length) }).strict()),
+  "incident.notified": def("incidents", z.object({ channel: z.enum(["app", "mail"]), recipients: count }).strict()),
+  "incident.acknowledged": def("incidents", none),
+  "policy.read": def("privacy", z.object({ document: z.enum(policyDocuments), version: policyVersion }).strict()),
+  "policy.owner_notified": def("privacy", z.object({ document: z.enum(policyDocuments), version: policyVersion }).strict()),
 } satisfies Record<string, Definition>;
 
 export type AuditAction = keyof typeof auditActionDefinitions;
@@ -161,6 +174,7 @@ export const auditTargetTypes = [
   "support_grant",
   "audit_archive",
   "key",
+  "incident",
 ] as const;
 export type AuditTargetType = (typeof auditTargetTypes)[number];
 

@@ -13,6 +13,7 @@ export const auditCategories = [
   "deletion_requests",
   "privacy",
   "audit",
+  "incidents",
 ] as const;
 export type AuditCategory = (typeof auditCategories)[number];
 
@@ -30,4 +31,5 @@ export const auditCategoryLabels: Record<AuditCategory, string> = {
   deletion_requests: "Deletion requests",
   privacy: "Privacy choices",
   audit: "Activity log",
+  incidents: "Security incidents",
 };

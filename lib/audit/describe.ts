@@ -1,4 +1,5 @@
 import type { AuditEventRow } from "@/db/schema/audit";
+import { policyTitles } from "@/lib/policies/registry";
 import { auditActionDefinitions, isAuditAction, type AuditAction, type AuditMetadata } from "./actions";
 
 /** The fields of an event a sentence is made from. */
@@ -136,6 +137,16 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "api_token.revoked": (c) => `${c.actor} revoked an API token`,
   "audit.archived": (c) => `${c.actor} archived ${plural(c.m.events, "older activity event")}`,
   "audit.archive_downloaded": (c) => `${c.actor} downloaded an activity archive`,
+  "incident.created": (c) => `${c.actor} recorded a ${c.m.severity ? `${c.m.severity}-severity ` : ""}security incident affecting this campaign`,
+  "incident.entry_added": (c) => `${c.actor} added an update to a security incident`,
+  "incident.status_changed": (c) => `${c.actor} marked a security incident as ${c.m.to ?? "changed"}`,
+  "incident.switches_recorded": (c) =>
+    `${c.actor} recorded the breach switches used in a security incident${c.m.switches?.length ? ` (${list(c.m.switches.map(humanize))})` : ""}`,
+  "incident.notified": (c) =>
+    c.m.channel === "mail" ? `Rampart mailed ${plural(c.m.recipients ?? 0, "owner")} about a security incident` : "Rampart told the owners about a security incident in the app",
+  "incident.acknowledged": (c) => `${c.actor} acknowledged a security incident`,
+  "policy.read": (c) => `${c.actor} read the ${c.m.document ? policyTitles[c.m.document].toLowerCase() : "updated policies"}${c.m.version ? ` (version ${c.m.version})` : ""}`,
+  "policy.owner_notified": (c) => `Rampart mailed ${c.target} about the ${c.m.document ? `new ${policyTitles[c.m.document].toLowerCase()}` : "updated policies"}`,
 };
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -5,6 +5,8 @@ import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { createMailer } from "@/lib/mail";
+import { mailOwnersAboutPolicyChanges } from "@/lib/policies/notices";
 import { pruneRateLimitHits } from "@/lib/ratelimit";
 import { createBlobStore } from "@/lib/storage";
 import { jobHandlers } from "./handlers";
@@ -12,7 +14,7 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
@@ -20,6 +22,8 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   const purge = await purgeExpiredActions(db, now);
   if (purge.failures.length) logger.warn({ failures: purge.failures.length }, "trash purge: some campaigns were not purged");
   await pruneRateLimitHits(db, config.auth.loginLimitWindowSeconds * 1000 * 4, now.getTime());
+  const policyMail = await mailOwnersAboutPolicyChanges(db, { mailer: createMailer(config.mail), appUrl: config.appUrl });
+  if (policyMail.failed) logger.warn({ failed: policyMail.failed }, "policy change mail: some owners were not mailed; retried next hour");
 }
 
 /**

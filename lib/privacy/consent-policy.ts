@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { currentPolicyVersion } from "@/lib/policies/registry";
 import { isUuid } from "@/lib/validation/ids";
 
-/** Bump when the cookie policy changes: earlier choices then no longer count and the banner asks again. */
-export const CONSENT_POLICY_VERSION = "2026-11-01";
+/** The cookie policy in force (lib/policies/registry.ts): publishing a new one means earlier choices no longer count and the banner asks again. */
+export const CONSENT_POLICY_VERSION = currentPolicyVersion("cookies").version;
 
 /** Optional cookie categories; strictly necessary cookies need no consent and are always on. */
 export const optionalCategories = ["preferences"] as const;

@@ -24,6 +24,7 @@ export const permissionList = [
   "reports:file",
   "reports:read",
   "deletion_requests:manage",
+  "incidents:acknowledge",
 ] as const;
 export type Permission = (typeof permissionList)[number];
 
@@ -52,7 +53,7 @@ const adminPermissions: readonly Permission[] = [
 
 export const rolePermissions: Record<AccessRole, readonly Permission[]> = {
   // Owners can do all an admin can, plus manage owners, the security policy and support access.
-  owner: [...adminPermissions, "members:manage_owners", "org:settings", "org:support_access"],
+  owner: [...adminPermissions, "members:manage_owners", "org:settings", "org:support_access", "incidents:acknowledge"],
   admin: adminPermissions,
   volunteer: ["org:view", "activity:read_own", "contacts:read_assigned", "contacts:sync", "actions:read_assigned", "reports:file"],
   support: ["org:view", "activity:read", "members:read", "contacts:read", "actions:read", "reports:read"],

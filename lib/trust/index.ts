@@ -1,5 +1,8 @@
 import "server-only";
 import type { Config } from "@/lib/config";
+import type { Database } from "@/lib/db";
+import { resolvedIncidentCount } from "@/lib/incidents";
+import { policyChanges, type PolicyVersion } from "@/lib/policies/registry";
 import { CONSENT_POLICY_VERSION } from "@/lib/privacy/consent-policy";
 import { loadSecrets } from "@/lib/keys";
 import { staticSecurityHeaders } from "@/lib/http/security-headers";
@@ -49,4 +52,11 @@ export function describeDeployment(config: Config): TrustFact[] {
       detail: `Cookie policy version ${CONSENT_POLICY_VERSION}.${config.secureCookies ? " Session cookies use the __Host- prefix and are Secure." : ""}`,
     },
   ];
+}
+
+/** The trust page's record of operations: a count of resolved incidents (no details) and every published policy change. */
+export type SecurityRecord = { resolvedIncidentsLastYear: number; policyChanges: PolicyVersion[] };
+
+export async function loadSecurityRecord(db: Database, now = new Date()): Promise<SecurityRecord> {
+  return { resolvedIncidentsLastYear: await resolvedIncidentCount(db, now), policyChanges: policyChanges() };
 }

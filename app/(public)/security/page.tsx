@@ -1,14 +1,31 @@
+import Link from "next/link";
+import { getServices } from "@/lib/services";
 import { getConfig } from "@/lib/config";
-import { describeDeployment } from "@/lib/trust";
+import { policyTitles } from "@/lib/policies/registry";
+import { describeDeployment, loadSecurityRecord } from "@/lib/trust";
 import { Card, PageHeading } from "@/app/_components/ui";
 
 export const metadata = { title: "Security" };
 export const dynamic = "force-dynamic";
 
-export default function SecurityPage() {
-  const facts = describeDeployment(getConfig());
+/** The date of the last verified restore; null until the backup job records one. */
+function RestoreTestFact({ lastRestoreTest }: { lastRestoreTest: Date | null }) {
   return (
-    <div>
+    <Card>
+      <h2 className="text-sm font-semibold uppercase tracking-wide text-brand-700 dark:text-brand-100">Restore tests</h2>
+      <p className="mt-2 font-medium" data-testid="restore-test">
+        {lastRestoreTest ? `Last backup restored and verified on ${lastRestoreTest.toISOString().slice(0, 10)}.` : "No restore test recorded yet."}
+      </p>
+    </Card>
+  );
+}
+
+export default async function SecurityPage() {
+  const facts = describeDeployment(getConfig());
+  const { db } = await getServices();
+  const record = await loadSecurityRecord(db);
+  return (
+    <div className="flex flex-col gap-6">
       <PageHeading
         title="Security at Rampart"
         lead="Every statement on this page is generated from the configuration this server is running with right now."
@@ -21,7 +38,44 @@ export default function SecurityPage() {
             <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">{f.detail}</p>
           </Card>
         ))}
+        <Card>
+          <h2 className="text-sm font-semibold uppercase tracking-wide text-brand-700 dark:text-brand-100">Incidents</h2>
+          <p className="mt-2 font-medium" data-testid="resolved-incidents">
+            {record.resolvedIncidentsLastYear === 0
+              ? "No security incidents resolved in the last 12 months."
+              : `${record.resolvedIncidentsLastYear} security incident${record.resolvedIncidentsLastYear === 1 ? "" : "s"} resolved in the last 12 months.`}
+          </p>
+          <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">Owners of an affected campaign are told in the app and by mail, and every step appears in their activity feed.</p>
+        </Card>
+        {/* The backup work (issue 16, item 2) supplies lastRestoreTest(db) here. */}
+        <RestoreTestFact lastRestoreTest={null} />
       </div>
+      <Card>
+        <h2 className="mb-3 text-lg font-semibold">Policy changes</h2>
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">Published versions of Rampart&apos;s policies, newest first</caption>
+          <thead>
+            <tr className="border-b border-slate-200 dark:border-slate-700">
+              <th scope="col" className="py-2 pr-4">Date</th>
+              <th scope="col" className="py-2 pr-4">Policy</th>
+              <th scope="col" className="py-2">What changed</th>
+            </tr>
+          </thead>
+          <tbody>
+            {record.policyChanges.map((c) => (
+              <tr key={`${c.document}-${c.version}`} className="border-b border-slate-100 align-top dark:border-slate-800">
+                <td className="py-2 pr-4 whitespace-nowrap">{c.version}</td>
+                <td className="py-2 pr-4">
+                  <Link href={`/policies/${c.document}`} className="underline">
+                    {policyTitles[c.document]}
+                  </Link>
+                </td>
+                <td className="py-2">{c.summary}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
     </div>
   );
 }

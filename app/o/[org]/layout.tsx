@@ -1,5 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { IncidentBanner } from "@/app/_components/incident-banner";
+import { unacknowledgedIncidents } from "@/lib/incidents";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { mutedTextClass } from "@/app/_components/ui";
 
@@ -17,6 +19,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
     { href: `${base}/deletion-requests`, label: "Deletion requests", show: access.can("deletion_requests:manage") },
     { href: `${base}/settings`, label: "Settings", show: access.can("org:settings") },
   ].filter((t) => t.show);
+  const incidents = access.can("incidents:acknowledge") ? await access.run((tx) => unacknowledgedIncidents(tx, access.org.id)) : [];
   return (
     <div className="flex flex-col gap-6">
       {access.role === "support" && (
@@ -24,6 +27,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
           Support access: read-only, time-limited, and every page you open is shown in this campaign&apos;s activity feed.
         </p>
       )}
+      <IncidentBanner slug={access.org.slug} incidents={incidents} />
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <p className={mutedTextClass}>
           <span className="font-semibold text-slate-900 dark:text-slate-100">{access.org.name}</span> · you are {access.role === "support" ? "platform support" : access.role === "volunteer" ? "a volunteer" : `an ${access.role}`}
