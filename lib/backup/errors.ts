@@ -1,0 +1,25 @@
+import { RuleError } from "@/lib/errors";
+
+/** The backup key could not be had: nothing was written. */
+export class BackupKeyError extends RuleError {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackupKeyError";
+  }
+}
+
+/** A restore refused before touching its target (damaged backup, target not empty, wrong version). */
+export class RestoreRefusedError extends RuleError {
+  constructor(message: string) {
+    super(message, { status: 409 });
+    this.name = "RestoreRefusedError";
+  }
+}
+
+/** A restored database did not match its manifest, or its audit chains or sealed fields did not verify. */
+export class RestoreVerificationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The restored database did not verify: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}`);
+    this.name = "RestoreVerificationError";
+  }
+}
