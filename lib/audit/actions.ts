@@ -135,6 +135,14 @@ export const auditActionDefinitions = {
   "api_token.revoked": def("security", none),
   "audit.archived": def("audit", z.object({ firstSeq: count, lastSeq: count, events: count }).strict()),
   "audit.archive_downloaded": def("audit", none),
+  /** Platform backups (account chain, no campaign): sizes and counts only. */
+  "backup.completed": def("security", z.object({ bytes: z.number().int().min(0), rows: count }).strict()),
+  "backup.failed": def(
+    "security",
+    z.object({ stage: z.enum(["backup", "verify"]), reason: z.enum(["key", "target", "snapshot", "damaged", "verification", "other"]) }).strict(),
+  ),
+  "backup.verified": def("security", z.object({ rows: count, events: count, sealedValues: count, shreddedCampaigns: count }).strict()),
+  "backup.restored": def("security", z.object({ rows: count, shreddedCampaigns: count }).strict()),
 } satisfies Record<string, Definition>;
 
 export type AuditAction = keyof typeof auditActionDefinitions;
@@ -161,6 +169,7 @@ export const auditTargetTypes = [
   "support_grant",
   "audit_archive",
   "key",
+  "backup",
 ] as const;
 export type AuditTargetType = (typeof auditTargetTypes)[number];
 

@@ -136,6 +136,10 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "api_token.revoked": (c) => `${c.actor} revoked an API token`,
   "audit.archived": (c) => `${c.actor} archived ${plural(c.m.events, "older activity event")}`,
   "audit.archive_downloaded": (c) => `${c.actor} downloaded an activity archive`,
+  "backup.completed": (c) => `${c.actor} took an encrypted backup of ${plural(c.m.rows, "row")}`,
+  "backup.failed": (c) => (c.m.stage === "backup" ? `A backup by ${c.actor} failed` : `${c.actor} could not verify a backup by restoring it`),
+  "backup.verified": (c) => `${c.actor} verified a backup by restoring it (${plural(c.m.rows, "row")}, ${plural(c.m.events, "activity event")})`,
+  "backup.restored": (c) => `${c.actor} restored a backup of ${plural(c.m.rows, "row")}`,
 };
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

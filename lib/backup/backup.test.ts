@@ -49,7 +49,6 @@ describe.each(testBackends())("backup and restore (%s)", (backend) => {
       return { target: { kind: "dir", dir: d }, cleanup: async () => fs.rmSync(d, { recursive: true, force: true }) };
     }
     const scratch = await createTestDatabase("postgres");
-    await scratch.close();
     return { target: { kind: "url", url: scratch.url! }, cleanup: () => scratch.drop() };
   }
 

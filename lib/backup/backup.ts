@@ -4,6 +4,7 @@ import type { Database, DatabaseHandle } from "@/lib/db/client";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { encryptStream } from "@/lib/crypto/pgp/stream";
 import { EscrowKeys } from "./escrow";
+import { BackupTargetError } from "./errors";
 import { backupKeyId, backupSubkey } from "./key";
 import { backupBlobKey, isBackupId, manifestBlobKey, signManifest, type BackupManifest } from "./manifest";
 import { writeSnapshot } from "./snapshot";
@@ -77,7 +78,7 @@ export async function takeBackup(input: BackupInput): Promise<BackupManifest> {
   const [facts, stored] = await Promise.allSettled([producing, storing]);
   if (stored.status === "rejected" || facts.status === "rejected") {
     await input.target.delete(backupBlobKey(id)).catch(() => undefined);
-    throw stored.status === "rejected" ? stored.reason : (facts as PromiseRejectedResult).reason;
+    throw stored.status === "rejected" ? new BackupTargetError(stored.reason) : (facts as PromiseRejectedResult).reason;
   }
   const f = facts.value;
   const manifest = signManifest(input.backupKey, {
@@ -98,7 +99,7 @@ export async function takeBackup(input: BackupInput): Promise<BackupManifest> {
     await input.target.put(manifestBlobKey(id), Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
   } catch (err) {
     await input.target.delete(backupBlobKey(id)).catch(() => undefined);
-    throw err;
+    throw new BackupTargetError(err);
   }
   return manifest;
 }

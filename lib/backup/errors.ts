@@ -23,3 +23,11 @@ export class RestoreVerificationError extends Error {
     this.name = "RestoreVerificationError";
   }
 }
+
+/** The backup store refused the write (unwritable directory, bucket down): nothing was kept. */
+export class BackupTargetError extends Error {
+  constructor(cause: unknown) {
+    super(`The backup target could not be written (${cause instanceof Error ? cause.message : String(cause)}); no backup was kept.`, { cause });
+    this.name = "BackupTargetError";
+  }
+}

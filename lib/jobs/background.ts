@@ -2,6 +2,7 @@ import "server-only";
 import { purgeExpiredActions } from "@/lib/actions/retention";
 import { archiveAllExpiredEvents } from "@/lib/audit/retention";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
+import { scheduleDailyBackup } from "@/lib/backup/job";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { logger } from "@/lib/log";
@@ -12,7 +13,7 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, queue the daily backup. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
@@ -20,10 +21,11 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   const purge = await purgeExpiredActions(db, now);
   if (purge.failures.length) logger.warn({ failures: purge.failures.length }, "trash purge: some campaigns were not purged");
   await pruneRateLimitHits(db, config.auth.loginLimitWindowSeconds * 1000 * 4, now.getTime());
+  if (await scheduleDailyBackup(db, now)) logger.info("daily backup queued");
 }
 
 /**
- * Background work of one process: the job runner (key rotations, archives) and the hourly chores.
+ * Background work of one process: the job runner (key rotations, archives, backups) and the hourly chores.
  * Runs inside the server in embedded mode and by default elsewhere; `npm run worker` runs it alone.
  */
 export function startBackgroundWork(db: Database, config: Config): { stop(): Promise<void> } {
