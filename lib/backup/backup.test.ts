@@ -4,6 +4,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { createContact, getContact, type ContactViewer } from "@/lib/contacts/contacts";
 import { KeyUnavailableError } from "@/lib/crypto/errors";
 import { useTestMasterKeys } from "@/lib/crypto/test-support";
@@ -88,6 +89,85 @@ describe.each(testBackends())("backup and restore (%s)", (backend) => {
         const contact = await withTenant(handle.db, { orgId: f.orgA, userId: f.admin }, (tx) => getContact(tx, admin(), contactIds[0]!));
         expect(contact?.name).toBe("Ada Lovelace");
         expect(await count(handle, "contacts")).toBe(3);
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  /** Copies a backup under the same id into another store after `change` alters its bytes. */
+  async function tampered(id: string, change: (bytes: Buffer) => Buffer): Promise<BlobStore> {
+    const copy = createLocalBlobStore(path.join(dir, `tampered-${randomBytes(4).toString("hex")}`));
+    await copy.put(manifestBlobKey(id), await readAll(await target.get(manifestBlobKey(id))));
+    await copy.put(backupBlobKey(id), change(await readAll(await target.get(backupBlobKey(id)))));
+    return copy;
+  }
+
+  it("refuses a corrupted or truncated backup with a clear message, before touching the target", async () => {
+    const manifest = await takeBackup({ db: t.db, driver: t.driver, target, blobs, backupKey });
+    const flipped = await tampered(manifest.id, (b) => {
+      const out = Buffer.from(b);
+      out[Math.floor(out.length / 2)]! ^= 0x01;
+      return out;
+    });
+    const cut = await tampered(manifest.id, (b) => b.subarray(0, b.length - 100));
+    for (const store of [flipped, cut]) {
+      const { target: into, cleanup } = await freshTarget();
+      try {
+        const refused = await restoreBackup({ source: { store, id: manifest.id }, target: into, backupKey, blobs }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(RestoreRefusedError);
+        expect((refused as Error).message).toMatch(new RegExp(`Backup ${manifest.id} is damaged or truncated .*nothing was restored`));
+        if (into.kind === "dir") expect(fs.existsSync(into.dir)).toBe(false);
+        else {
+          const c = new pg.Client({ connectionString: into.url });
+          await c.connect();
+          expect((await c.query("select count(*)::int as n from contacts")).rows[0].n).toBe(0);
+          await c.end();
+        }
+      } finally {
+        await cleanup();
+      }
+    }
+    const wrongKey = await restoreBackup({ source: { store: target, id: manifest.id }, target: { kind: "memory" }, backupKey: randomBytes(32), blobs }).catch((e: unknown) => e);
+    expect((wrongKey as Error).message).toMatch(/manifest was changed, or belongs to another backup key/);
+  });
+
+  it("refuses to restore into a database or data directory that holds data", async () => {
+    const manifest = await takeBackup({ db: t.db, driver: t.driver, target, blobs, backupKey });
+    const { target: into, cleanup } = await freshTarget();
+    try {
+      const first = await restoreBackup({ source: { store: target, id: manifest.id }, target: into, backupKey, blobs });
+      await first.handle.close();
+      const again = await restoreBackup({ source: { store: target, id: manifest.id }, target: into, backupKey, blobs }).catch((e: unknown) => e);
+      expect(again).toBeInstanceOf(RestoreRefusedError);
+      expect((again as Error).message).toMatch(/not empty.*Nothing was changed/);
+      if (into.kind === "dir") expect(fs.readdirSync(into.dir).length).toBeGreaterThan(0);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("keeps a deleted campaign unreadable in backups taken before the deletion", async () => {
+    const before = await takeBackup({ db: t.db, driver: t.driver, target, blobs, backupKey });
+    expect(before.orgKeys.some((k) => k.orgId === f.orgB && k.status === "active")).toBe(true);
+    expect(await blobs.exists(escrowBlobKey(f.orgB))).toBe(true);
+
+    await deleteCampaign(t.db, blobs, f.orgB, f.ownerB);
+    expect(await blobs.exists(escrowBlobKey(f.orgB))).toBe(false);
+
+    const { target: into, cleanup } = await freshTarget();
+    try {
+      const { report, handle } = await restoreBackup({ source: { store: target, id: before.id }, target: into, backupKey, blobs });
+      try {
+        expect(report.shreddedCampaigns).toEqual([f.orgB]);
+        // B's integration secret is in the restored rows, but its keys came back destroyed.
+        expect(await count(handle, `integration_secrets where org_id = '${f.orgB}'`)).toBe(1);
+        const readB = await withTenant(handle.db, { orgId: f.orgB }, (tx) => getIntegrationCredentials(tx, f.orgB, "mailer")).catch((e: unknown) => e);
+        expect(readB).toBeInstanceOf(KeyUnavailableError);
+        const readA = await withTenant(handle.db, { orgId: f.orgA }, (tx) => getIntegrationCredentials(tx, f.orgA, "mailer"));
+        expect(readA).toMatchObject({ apiKey: `sk_${f.orgA.slice(0, 8)}` });
       } finally {
         await handle.close();
       }
