@@ -33,6 +33,9 @@ const count = async (t: { db: TestDatabase["db"] }, table: string) =>
     return tx.execute(sql.raw(`select count(*)::int as n from ${table}`));
   }))[0]!.n);
 
+/** Each restore migrates a fresh database: slow on a loaded two-core machine. */
+const RESTORE_TIMEOUT_MS = 180_000;
+
 describe.each(testBackends())("backup and restore (%s)", (backend) => {
   let t: TestDatabase;
   let f: WorkspaceFixture;
@@ -68,7 +71,7 @@ describe.each(testBackends())("backup and restore (%s)", (backend) => {
   afterAll(async () => {
     await t?.drop();
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, RESTORE_TIMEOUT_MS);
 
   it("backs up, restores into an empty target and verifies counts, audit chains and sealed values", async () => {
     const manifest = await takeBackup({ db: t.db, driver: t.driver, target, blobs, backupKey });
@@ -95,7 +98,7 @@ describe.each(testBackends())("backup and restore (%s)", (backend) => {
     } finally {
       await cleanup();
     }
-  });
+  }, RESTORE_TIMEOUT_MS);
 
   /** Copies a backup under the same id into another store after `change` alters its bytes. */
   async function tampered(id: string, change: (bytes: Buffer) => Buffer): Promise<BlobStore> {
@@ -132,7 +135,7 @@ describe.each(testBackends())("backup and restore (%s)", (backend) => {
     }
     const wrongKey = await restoreBackup({ source: { store: target, id: manifest.id }, target: { kind: "memory" }, backupKey: randomBytes(32), blobs }).catch((e: unknown) => e);
     expect((wrongKey as Error).message).toMatch(/manifest was changed, or belongs to another backup key/);
-  });
+  }, RESTORE_TIMEOUT_MS);
 
   it("refuses to restore into a database or data directory that holds data", async () => {
     const manifest = await takeBackup({ db: t.db, driver: t.driver, target, blobs, backupKey });
@@ -147,7 +150,7 @@ describe.each(testBackends())("backup and restore (%s)", (backend) => {
     } finally {
       await cleanup();
     }
-  });
+  }, RESTORE_TIMEOUT_MS);
 
   it("keeps a deleted campaign unreadable in backups taken before the deletion", async () => {
     const before = await takeBackup({ db: t.db, driver: t.driver, target, blobs, backupKey });
@@ -174,5 +177,5 @@ describe.each(testBackends())("backup and restore (%s)", (backend) => {
     } finally {
       await cleanup();
     }
-  });
+  }, RESTORE_TIMEOUT_MS);
 });

@@ -28,6 +28,9 @@ describe("backup retention", () => {
   });
 });
 
+/** Each restore migrates a fresh database: slow on a loaded two-core machine. */
+const RESTORE_TIMEOUT_MS = 180_000;
+
 describe.each(testBackends())("backup runs and failure notices (%s)", (backend) => {
   let t: TestDatabase;
   let dir: string;
@@ -74,7 +77,7 @@ describe.each(testBackends())("backup runs and failure notices (%s)", (backend) 
     await t?.drop();
     await new Promise((resolve) => webhook?.close(resolve));
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, RESTORE_TIMEOUT_MS);
 
   it("mails staff, posts to the webhook and records the failure when the backup target is unwritable", async () => {
     const file = path.join(dir, "not-a-directory");
@@ -90,7 +93,7 @@ describe.each(testBackends())("backup runs and failure notices (%s)", (backend) 
     expect(status.lastBackup).toMatchObject({ ok: false });
     expect(status.lastOk).toBeUndefined();
     expect(await backupHealth(t.db)).toEqual({ lastOk: null, ageHours: null, status: "degraded" });
-  });
+  }, RESTORE_TIMEOUT_MS);
 
   it("backs up, restore-tests and records the run; health turns degraded after 26 hours", async () => {
     const target = createLocalBlobStore(path.join(dir, "backups"));
@@ -103,7 +106,7 @@ describe.each(testBackends())("backup runs and failure notices (%s)", (backend) 
     expect((await backupHealth(t.db)).status).toBe("ok");
     expect((await backupHealth(t.db, new Date(Date.now() + 27 * 3_600_000))).status).toBe("degraded");
     expect(fs.readdirSync(dir).filter((n) => n.startsWith("rampart-restore-test-"))).toEqual([]);
-  });
+  }, RESTORE_TIMEOUT_MS);
 
   it("queues the daily backup job once a day", async () => {
     const now = new Date();
@@ -112,5 +115,5 @@ describe.each(testBackends())("backup runs and failure notices (%s)", (backend) 
     expect(await scheduleDailyBackup(t.db, new Date(now.getTime() + 24 * 3_600_000))).toBe(false);
     const queued = await withRunnerScope(t.db, (tx) => tx.select().from(jobs).where(and(eq(jobs.kind, BACKUP_JOB), eq(jobs.state, "queued"))));
     expect(queued).toHaveLength(1);
-  });
+  }, RESTORE_TIMEOUT_MS);
 });
