@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { z } from "zod";
 import { emailSchema } from "@/lib/auth/email";
 import { getServices } from "@/lib/services";
+import { enqueueBackupJob } from "@/lib/backup/job";
 import { sessionAction, type FormState } from "@/lib/http/action";
 import { setOrganizationSuspended, setUserDisabled } from "@/lib/tenancy/breach";
 import { openSupportAccess } from "@/lib/tenancy/support";
@@ -37,4 +38,10 @@ export const setOrgSuspendedAction = staffAction(z.object({ slug: slugSchema, su
   const { db } = await getServices();
   await setOrganizationSuspended(db, { kind: "staff", id: session.user.id }, input.slug, input.suspended === "true");
   return { ok: true, message: input.suspended === "true" ? "Campaign suspended: every member loses access at their next request." : "Suspension lifted." };
+});
+
+export const backUpNowAction = staffAction(z.object({}), async () => {
+  const { db } = await getServices();
+  const queued = await enqueueBackupJob(db);
+  return { ok: true, message: queued ? "Backup queued: it runs in the background, then its restore test; the outcome shows here." : "A backup is already queued or running." };
 });

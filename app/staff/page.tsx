@@ -3,6 +3,7 @@ import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
 import { requireSession } from "@/lib/auth/current";
 import { openSupportAccessAction, setOrgSuspendedAction, setUserDisabledAction } from "./actions";
+import { BackupStatusCard } from "./backup-status";
 
 export const metadata = { title: "Staff console" };
 
@@ -48,6 +49,7 @@ export default async function StaffPage() {
           />
         </Card>
       </div>
+      <BackupStatusCard />
     </div>
   );
 }

@@ -148,6 +148,14 @@ export const auditActionDefinitions = {
   "incident.acknowledged": def("incidents", none),
   "policy.read": def("privacy", z.object({ document: z.enum(policyDocuments), version: policyVersion }).strict()),
   "policy.owner_notified": def("privacy", z.object({ document: z.enum(policyDocuments), version: policyVersion }).strict()),
+  /** Platform backups (account chain, no campaign): sizes and counts only. */
+  "backup.completed": def("security", z.object({ bytes: z.number().int().min(0), rows: count }).strict()),
+  "backup.failed": def(
+    "security",
+    z.object({ stage: z.enum(["backup", "verify"]), reason: z.enum(["key", "target", "snapshot", "damaged", "verification", "other"]) }).strict(),
+  ),
+  "backup.verified": def("security", z.object({ rows: count, events: count, sealedValues: count, shreddedCampaigns: count }).strict()),
+  "backup.restored": def("security", z.object({ rows: count, shreddedCampaigns: count }).strict()),
 } satisfies Record<string, Definition>;
 
 export type AuditAction = keyof typeof auditActionDefinitions;
@@ -175,6 +183,7 @@ export const auditTargetTypes = [
   "audit_archive",
   "key",
   "incident",
+  "backup",
 ] as const;
 export type AuditTargetType = (typeof auditTargetTypes)[number];
 

@@ -147,6 +147,10 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "incident.acknowledged": (c) => `${c.actor} acknowledged a security incident`,
   "policy.read": (c) => `${c.actor} read the ${c.m.document ? policyTitles[c.m.document].toLowerCase() : "updated policies"}${c.m.version ? ` (version ${c.m.version})` : ""}`,
   "policy.owner_notified": (c) => `Rampart mailed ${c.target} about the ${c.m.document ? `new ${policyTitles[c.m.document].toLowerCase()}` : "updated policies"}`,
+  "backup.completed": (c) => `${c.actor} took an encrypted backup of ${plural(c.m.rows, "row")}`,
+  "backup.failed": (c) => (c.m.stage === "backup" ? `A backup by ${c.actor} failed` : `${c.actor} could not verify a backup by restoring it`),
+  "backup.verified": (c) => `${c.actor} verified a backup by restoring it (${plural(c.m.rows, "row")}, ${plural(c.m.events, "activity event")})`,
+  "backup.restored": (c) => `${c.actor} restored a backup of ${plural(c.m.rows, "row")}`,
 };
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -75,6 +75,14 @@ const variables = {
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\/\S+$/), expected: "must be an smtp:// or smtps:// URL, for example smtps://user:pass@smtp.example.org:465" },
   MAIL_FROM: { schema: z.string().min(3).max(200), expected: "must be a sender such as Rampart <no-reply@example.org>" },
   RAMPART_BACKGROUND: { schema: z.enum(["on", "off"]), expected: "must be on (the app runs background jobs) or off (a separate npm run worker does)" },
+  RAMPART_BACKUP_KEY: {
+    schema: z.string().refine((v) => Buffer.from(v, "base64").length === 32),
+    expected: "must be 32 random bytes in base64 (openssl rand -base64 32), kept apart from the master keys",
+  },
+  RAMPART_BACKUP_DIR: { schema: z.string().min(1), expected: "must be a directory path for encrypted backups (default: the blob store under backups/)" },
+  RAMPART_BACKUP_KEEP_DAILY: { schema: z.coerce.number().int().min(1).max(366), expected: "must be how many daily backups to keep (1-366)" },
+  RAMPART_BACKUP_KEEP_WEEKLY: { schema: z.coerce.number().int().min(0).max(520), expected: "must be how many weekly backups to keep (0-520)" },
+  RAMPART_ALERT_WEBHOOK_URL: { schema: httpUrl, expected: "must be an http(s) URL that receives a JSON POST when a backup or its verification fails" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
 } as const;
 
@@ -139,6 +147,16 @@ export type Config = {
   logLevel: string;
   /** Whether this server process runs the job runner and hourly chores. */
   backgroundInProcess: boolean;
+  backup: {
+    /** From the environment; undefined in embedded mode, where lib/backup generates one beside the master keys. */
+    key?: Buffer;
+    /** Where backups go: a local directory, or the blob store (under backups/). */
+    target: { kind: "blob" } | { kind: "local"; dir: string };
+    keepDaily: number;
+    keepWeekly: number;
+  };
+  /** Receives a JSON POST when a backup or its verification fails. */
+  alertWebhookUrl?: string;
 };
 
 export const DEFAULT_DEMO_PASSWORD = "orange-lantern-harbor-42";
@@ -218,6 +236,13 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
     logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
     backgroundInProcess: (v.RAMPART_BACKGROUND ?? "on") === "on",
+    backup: {
+      key: v.RAMPART_BACKUP_KEY ? Buffer.from(v.RAMPART_BACKUP_KEY, "base64") : undefined,
+      target: v.RAMPART_BACKUP_DIR ? { kind: "local", dir: path.resolve(cwd, v.RAMPART_BACKUP_DIR) } : { kind: "blob" },
+      keepDaily: v.RAMPART_BACKUP_KEEP_DAILY ?? 7,
+      keepWeekly: v.RAMPART_BACKUP_KEEP_WEEKLY ?? 4,
+    },
+    alertWebhookUrl: v.RAMPART_ALERT_WEBHOOK_URL,
   };
 }
 

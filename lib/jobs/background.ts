@@ -2,6 +2,7 @@ import "server-only";
 import { purgeExpiredActions } from "@/lib/campaign-actions/retention";
 import { archiveAllExpiredEvents } from "@/lib/audit/retention";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
+import { scheduleDailyBackup } from "@/lib/backup/job";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { logger } from "@/lib/log";
@@ -14,7 +15,7 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions, queue the daily backup. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
@@ -24,10 +25,11 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   await pruneRateLimitHits(db, config.auth.loginLimitWindowSeconds * 1000 * 4, now.getTime());
   const policyMail = await mailOwnersAboutPolicyChanges(db, { mailer: createMailer(config.mail), appUrl: config.appUrl });
   if (policyMail.failed) logger.warn({ failed: policyMail.failed }, "policy change mail: some owners were not mailed; retried next hour");
+  if (await scheduleDailyBackup(db, now)) logger.info("daily backup queued");
 }
 
 /**
- * Background work of one process: the job runner (key rotations, archives) and the hourly chores.
+ * Background work of one process: the job runner (key rotations, archives, backups) and the hourly chores.
  * Runs inside the server in embedded mode and by default elsewhere; `npm run worker` runs it alone.
  */
 export function startBackgroundWork(db: Database, config: Config): { stop(): Promise<void> } {

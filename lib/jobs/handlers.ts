@@ -1,5 +1,6 @@
 import "server-only";
 import { AUDIT_ARCHIVE_JOB, auditArchiveJobHandler } from "@/lib/audit/job";
+import { BACKUP_JOB, backupJobHandler } from "@/lib/backup/job";
 import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler } from "@/lib/crypto/rotation";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import type { JobHandler } from "./runner";
@@ -9,5 +10,6 @@ export function jobHandlers(deps: { store: BlobStore }): Record<string, JobHandl
   return {
     [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(deps.store),
     [AUDIT_ARCHIVE_JOB]: auditArchiveJobHandler(deps.store),
+    [BACKUP_JOB]: backupJobHandler(),
   };
 }
