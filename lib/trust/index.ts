@@ -1,6 +1,7 @@
 import "server-only";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
+import { lastRestoreTest } from "@/lib/backup/status";
 import { resolvedIncidentCount } from "@/lib/incidents";
 import { policyChanges, type PolicyVersion } from "@/lib/policies/registry";
 import { CONSENT_POLICY_VERSION } from "@/lib/privacy/consent-policy";
@@ -55,8 +56,14 @@ export function describeDeployment(config: Config): TrustFact[] {
 }
 
 /** The trust page's record of operations: a count of resolved incidents (no details) and every published policy change. */
-export type SecurityRecord = { resolvedIncidentsLastYear: number; policyChanges: PolicyVersion[] };
+/** What the trust page shows from the running system: incidents resolved in 12 months, policy changes, the last passed restore test. */
+export type SecurityRecord = { resolvedIncidentsLastYear: number; policyChanges: PolicyVersion[]; lastRestoreTest: Date | null };
 
 export async function loadSecurityRecord(db: Database, now = new Date()): Promise<SecurityRecord> {
-  return { resolvedIncidentsLastYear: await resolvedIncidentCount(db, now), policyChanges: policyChanges() };
+  const restore = await lastRestoreTest(db);
+  return {
+    resolvedIncidentsLastYear: await resolvedIncidentCount(db, now),
+    policyChanges: policyChanges(),
+    lastRestoreTest: restore?.ok ? new Date(restore.at) : null,
+  };
 }

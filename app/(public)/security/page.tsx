@@ -47,8 +47,7 @@ export default async function SecurityPage() {
           </p>
           <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">Owners of an affected campaign are told in the app and by mail, and every step appears in their activity feed.</p>
         </Card>
-        {/* The backup work (issue 16, item 2) supplies lastRestoreTest(db) here. */}
-        <RestoreTestFact lastRestoreTest={null} />
+        <RestoreTestFact lastRestoreTest={record.lastRestoreTest} />
       </div>
       <Card>
         <h2 className="mb-3 text-lg font-semibold">Policy changes</h2>
