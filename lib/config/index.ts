@@ -75,6 +75,8 @@ const variables = {
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\/\S+$/), expected: "must be an smtp:// or smtps:// URL, for example smtps://user:pass@smtp.example.org:465" },
   MAIL_FROM: { schema: z.string().min(3).max(200), expected: "must be a sender such as Rampart <no-reply@example.org>" },
   RAMPART_BACKGROUND: { schema: z.enum(["on", "off"]), expected: "must be on (the app runs background jobs) or off (a separate npm run worker does)" },
+  CRON_SECRET: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/cron" },
+  METRICS_TOKEN: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/metrics" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
 } as const;
 
@@ -139,6 +141,9 @@ export type Config = {
   logLevel: string;
   /** Whether this server process runs the job runner and hourly chores. */
   backgroundInProcess: boolean;
+  /** Bearer secrets of /api/cron and /api/metrics; each route answers 404 while its secret is unset. */
+  cronSecret?: string;
+  metricsToken?: string;
 };
 
 export const DEFAULT_DEMO_PASSWORD = "orange-lantern-harbor-42";
@@ -218,6 +223,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
     logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
     backgroundInProcess: (v.RAMPART_BACKGROUND ?? "on") === "on",
+    cronSecret: v.CRON_SECRET,
+    metricsToken: v.METRICS_TOKEN,
   };
 }
 

@@ -6,6 +6,7 @@ import { jobs } from "@/db/schema/jobs";
 import { resultRows, type Database, type Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { logger, serializeError } from "@/lib/log";
+import { metrics } from "@/lib/metrics";
 import { withRunnerScope } from "./queue";
 
 export type RunningJob = {
@@ -139,6 +140,12 @@ function errorLabel(err: unknown): string {
  * with exponential backoff until max attempts; an interruption leaves the job to resume later.
  */
 export async function runNextJob(db: Database, options: RunnerOptions): Promise<RunOutcome | null> {
+  const outcome = await claimAndRun(db, options);
+  if (outcome) metrics().jobRuns.inc({ kind: outcome.kind, outcome: outcome.outcome });
+  return outcome;
+}
+
+async function claimAndRun(db: Database, options: RunnerOptions): Promise<RunOutcome | null> {
   const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const signal = options.signal ?? new AbortController().signal;
   const token = randomUUID();
