@@ -9,7 +9,7 @@ function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "rampart_" });
   const registers = [registry];
-  return {
+  const set = {
     registry,
     httpRequests: new Counter({
       name: "rampart_http_requests_total",
@@ -67,10 +67,13 @@ function createMetrics() {
     }),
     backupAge: new Gauge({
       name: "rampart_backup_age_seconds",
-      help: "Age of the last good backup at scrape time; absent until one exists.",
+      help: "Age of the last good backup at scrape time; NaN while unknown (no backup yet, or no backup source wired in).",
       registers,
     }),
   };
+  // A gauge starts at 0, which would read as "backed up just now".
+  set.backupAge.set(Number.NaN);
+  return set;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

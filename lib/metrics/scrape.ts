@@ -18,8 +18,7 @@ export async function renderMetrics(db: Database, options: { backup?: BackupHeal
     m.jobQueue.set({ state: "running" }, open.running);
     if (options.backup) {
       const { ageHours } = await options.backup(db);
-      if (ageHours === null) m.backupAge.reset();
-      else m.backupAge.set(ageHours * 3600);
+      m.backupAge.set(ageHours === null ? Number.NaN : ageHours * 3600);
     }
   }
   return { contentType: m.registry.contentType, body: await m.registry.metrics() };
