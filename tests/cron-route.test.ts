@@ -20,7 +20,7 @@ const secret = vi.hoisted(() => {
   return value;
 });
 
-type Report = { job: string; ran: Record<string, number>; chores: string };
+type Report = { job: string; ran: Record<"succeeded" | "retrying" | "failed" | "interrupted", number>; chores: string };
 
 const call = (job: string, authorization?: string) =>
   cronRoute(new Request(`http://localhost/api/cron/${job}`, { headers: authorization ? { authorization, "x-forwarded-for": "198.51.100.7" } : {} }), {
