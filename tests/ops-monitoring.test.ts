@@ -9,6 +9,7 @@ import { signInWithPassword } from "@/lib/auth/sign-in";
 import { getConfig } from "@/lib/config";
 import type { DatabaseHandle } from "@/lib/db/client";
 import { checkHealth, type BackupHealthSource } from "@/lib/health";
+import { logger } from "@/lib/log";
 import { renderMetrics } from "@/lib/metrics/scrape";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
 
@@ -101,6 +102,22 @@ describe("health, readiness, metrics", () => {
     expect(JSON.stringify(broken)).not.toContain("s3://");
   });
 
+  it("logs one line per route request with the request id, method, route group, status and duration, never the path", async () => {
+    const info = vi.spyOn(logger, "info");
+    try {
+      const requestId = crypto.randomUUID();
+      const contactId = crypto.randomUUID();
+      const request = get(`/api/o/log-campaign/contacts/${contactId}`, { "x-request-id": requestId });
+      await contactRoute(request, { params: Promise.resolve({ org: "log-campaign", id: contactId }) });
+      const lines = info.mock.calls.filter((c) => c[1] === "request");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]![0]).toEqual({ requestId, method: "GET", group: "api/o/contacts", status: 401, durationMs: expect.any(Number) });
+      expect(JSON.stringify(lines[0])).not.toMatch(/log-campaign|contacts\//);
+    } finally {
+      info.mockRestore();
+    }
+  });
+
   describe("/api/metrics", () => {
     it("refuses without a token and with a wrong one", async () => {
       const none = await metricsRoute(get("/api/metrics"), noParams);
@@ -149,7 +166,7 @@ describe("health, readiness, metrics", () => {
         "rampart_process_cpu_seconds_total",
       ])
         expect(text).toContain(`\n${name}`);
-      expect(text).toContain('rampart_http_requests_total{group="api/o/contacts",method="GET",status="4xx"} 1');
+      expect(text).toMatch(/\nrampart_http_requests_total\{group="api\/o\/contacts",method="GET",status="4xx"\} [1-9]/);
       expect(text).toMatch(/rampart_sign_in_attempts_total\{outcome="unknown_account"\} 1/);
       expect(text).toMatch(/rampart_sign_in_attempts_total\{outcome="rate_limited"\} 1/);
       expect(text).toMatch(/rampart_rate_limit_refusals_total\{limiter="signin-account"\} 1/);

@@ -29,7 +29,7 @@ export type CronReport = {
   durationMs: number;
 };
 
-type CronTask = (db: Database, config: Config, limits: CronLimits) => Promise<Omit<CronReport, "job" | "durationMs">>;
+type CronTask = (db: Database, config: Config, limits: CronLimits, requestId: string) => Promise<Omit<CronReport, "job" | "durationMs">>;
 
 /**
  * Claims the hourly chores for this call, atomically: of any number of concurrent calls, one sees the row updated
@@ -55,12 +55,13 @@ const countOutcomes = (outcomes: RunOutcome[]) => {
 /** Every job a scheduler may call, by the name in /api/cron/<name>. */
 export const cronTasks: Readonly<Record<string, CronTask>> = {
   /** Due background jobs (leases keep concurrent calls apart), then the hourly chores when due. */
-  jobs: async (db, config, limits) => {
+  jobs: async (db, config, limits, requestId) => {
     const started = Date.now();
     const outcomes = await runJobsUntilIdle(db, {
       handlers: jobHandlers({ store: createBlobStore(config.blob) }),
       maxJobs: limits.maxJobs,
       signal: AbortSignal.timeout(limits.budgetMs),
+      requestId,
     });
     let chores: CronReport["chores"] = "not_due";
     if (Date.now() - started < limits.budgetMs && (await claimChores(db))) {
@@ -68,7 +69,7 @@ export const cronTasks: Readonly<Record<string, CronTask>> = {
         await runScheduledChores(db, config);
         chores = "ran";
       } catch (err) {
-        logger.error({ err }, "scheduled chores failed (cron)");
+        logger.error({ err, requestId }, "scheduled chores failed (cron)");
         chores = "failed";
       }
     }
@@ -114,7 +115,7 @@ export async function handleCronCall(db: Database, config: Config, call: CronCal
   const task = isCronJob(call.job) ? cronTasks[call.job] : undefined;
   if (!task) return { status: 404, title: "Not found" };
   const started = Date.now();
-  const result = await task(db, config, limits);
+  const result = await task(db, config, limits, call.requestId);
   const report = { job: call.job, ...result, durationMs: Date.now() - started };
   logger.info({ requestId: call.requestId, ...report }, "cron job ran");
   return { status: 200, report };

@@ -43,6 +43,8 @@ export type RunnerOptions = {
   /** A job whose holder stops renewing for this long is taken over by another runner. */
   leaseSeconds?: number;
   signal?: AbortSignal;
+  /** The request that started this run (the cron route), carried on every job log line. */
+  requestId?: string;
 };
 
 export type RunOutcome = { id: string; kind: string; outcome: "succeeded" | "retrying" | "failed" | "interrupted" };
@@ -152,7 +154,7 @@ async function claimAndRun(db: Database, options: RunnerOptions): Promise<RunOut
   const job = await claim(db, Object.keys(options.handlers), token, leaseSeconds);
   if (!job) return null;
   const handler = options.handlers[job.kind]!;
-  const log = logger.child({ jobId: job.id, kind: job.kind, orgId: job.orgId, attempt: job.attempts });
+  const log = logger.child({ jobId: job.id, kind: job.kind, orgId: job.orgId, attempt: job.attempts, ...(options.requestId ? { requestId: options.requestId } : {}) });
 
   const ctx: JobContext = {
     db,
