@@ -103,6 +103,8 @@ export const auditActionDefinitions = {
   "key.master_rotated": def("keys", z.object({ fromKeyId: shortId.optional(), toKeyId: shortId, wrapped: count.optional() }).strict()),
   "key.data_rotated": def("keys", z.object({ phase: z.enum(["started", "completed"]), version: z.number().int().min(1).optional(), rows: count.optional() }).strict()),
   "key.data_destroyed": def("keys", none),
+  /** A call of /api/cron/<job> without the right bearer secret: which job (or "unknown") and why, nothing of the caller but the address hash. */
+  "cron.refused": def("security", z.object({ job: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/), reason: z.enum(["missing_secret", "wrong_secret"]) }).strict()),
   "data.exported": def(
     "exports",
     z.object({ scope: z.enum(["account", "contacts", "actions", "organization", "activity"]), rows: count.optional(), format: z.enum(["csv", "json", "jsonl", "xlsx", "zip"]).optional() }).strict(),

@@ -102,6 +102,7 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "key.master_rotated": (c) => `${c.actor} rotated the master key`,
   "key.data_rotated": (c) => (c.m.phase === "started" ? `${c.actor} started rotating the campaign's data key` : "The campaign's data key was rotated"),
   "key.data_destroyed": (c) => `${c.actor} destroyed the campaign's data key`,
+  "cron.refused": (c) => `A scheduled-job call was refused (${c.m.reason === "wrong_secret" ? "wrong secret" : "no secret"})`,
   "data.exported": (c) => {
     const what = { account: `${c.their} account data`, contacts: "contacts", actions: "actions", organization: "the campaign's data", activity: "activity" }[c.m.scope];
     return `${c.actor} exported ${what}${c.m.rows !== undefined ? ` (${plural(c.m.rows, "row")})` : ""}`;

@@ -5,6 +5,7 @@ import { signInAttempts, users, type SignInOutcome, type User } from "@/db/schem
 import type { Database } from "@/lib/db";
 import { hashClientAddress } from "@/lib/keys";
 import { recordAuditEvent } from "@/lib/audit";
+import { metrics } from "@/lib/metrics";
 import { describeDevice } from "./device";
 import { hashEmail, normalizeAccountEmail } from "./email";
 import type { AuthLimiters } from "./limits";
@@ -79,6 +80,7 @@ async function checkPassword(
   const record: Recorder = async (outcome, userId) => {
     const clientAddressHash = hashClientAddress(input.clientAddress);
     await db.insert(signInAttempts).values({ userId, emailHash, outcome, method, clientAddressHash, deviceSummary: describeDevice(input.userAgent) });
+    metrics().signIns.inc({ outcome });
     // Known accounts also get the attempt in their own activity (the audit chain for account events).
     if (!userId) return;
     const actor = { kind: "member" as const, id: userId };

@@ -83,6 +83,8 @@ const variables = {
   RAMPART_BACKUP_KEEP_DAILY: { schema: z.coerce.number().int().min(1).max(366), expected: "must be how many daily backups to keep (1-366)" },
   RAMPART_BACKUP_KEEP_WEEKLY: { schema: z.coerce.number().int().min(0).max(520), expected: "must be how many weekly backups to keep (0-520)" },
   RAMPART_ALERT_WEBHOOK_URL: { schema: httpUrl, expected: "must be an http(s) URL that receives a JSON POST when a backup or its verification fails" },
+  CRON_SECRET: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/cron" },
+  METRICS_TOKEN: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/metrics" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
 } as const;
 
@@ -157,6 +159,9 @@ export type Config = {
   };
   /** Receives a JSON POST when a backup or its verification fails. */
   alertWebhookUrl?: string;
+  /** Bearer secrets of /api/cron and /api/metrics; each route answers 404 while its secret is unset. */
+  cronSecret?: string;
+  metricsToken?: string;
 };
 
 export const DEFAULT_DEMO_PASSWORD = "orange-lantern-harbor-42";
@@ -243,6 +248,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       keepWeekly: v.RAMPART_BACKUP_KEEP_WEEKLY ?? 4,
     },
     alertWebhookUrl: v.RAMPART_ALERT_WEBHOOK_URL,
+    cronSecret: v.CRON_SECRET,
+    metricsToken: v.METRICS_TOKEN,
   };
 }
 

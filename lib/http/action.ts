@@ -4,6 +4,7 @@ import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { RuleError } from "@/lib/errors";
 import { logger } from "@/lib/log";
+import { metrics } from "@/lib/metrics";
 import { requireSession } from "@/lib/auth/current";
 import type { ValidSession } from "@/lib/auth/sessions";
 
@@ -46,15 +47,25 @@ export function formStateFromError(err: unknown): FormState | null {
 async function run(form: FormData, body: (ctx: Ctx) => Promise<FormState>): Promise<FormState> {
   const h = await headers();
   const requestId = h.get("x-request-id") ?? crypto.randomUUID();
+  // Stays "navigated" when the body ends in a redirect or notFound, which Next throws.
+  let outcome: "completed" | "refused" | "error" | "navigated" = "navigated";
   try {
     const result = await body({ headers: h, requestId });
+    outcome = "completed";
     return { values: result.ok ? undefined : echo(form), ...result };
   } catch (err) {
     unstable_rethrow(err); // redirects and notFound belong to Next
     const refused = formStateFromError(err);
-    if (refused) return { ...refused, values: echo(form) };
+    if (refused) {
+      outcome = "refused";
+      return { ...refused, values: echo(form) };
+    }
+    outcome = "error";
     logger.error({ err, requestId }, "form action failed");
     return { message: `Something went wrong on our side (reference ${requestId.slice(0, 8)}). Nothing was changed; please try again.`, values: echo(form) };
+  } finally {
+    metrics().formActions.inc({ outcome });
+    logger.debug({ requestId, outcome }, "form action");
   }
 }
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { getConfig } from "@/lib/config";
 import { RuleError } from "@/lib/errors";
 import { logger } from "@/lib/log";
+import { observeRequest, routeGroup } from "@/lib/metrics";
 import { isSameOriginRequest } from "./origin";
 import { problemResponse } from "./problem";
 
@@ -21,8 +22,7 @@ export class HttpError extends Error {
  * anything unexpected as a bare 500 that names only the request id (the log has the error kind, never its data).
  */
 export function publicRoute<P = Record<string, never>>(handler: Handler<P>) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
-    const requestId = request.headers.get("x-request-id") ?? crypto.randomUUID();
+  const respond = async (request: Request, context: { params: Promise<P> }, requestId: string): Promise<Response> => {
     try {
       if (!["GET", "HEAD", "OPTIONS"].includes(request.method) && !isSameOriginRequest(request.headers, getConfig().appUrl))
         return problemResponse({ status: 403, title: "Cross-site request refused", requestId });
@@ -42,6 +42,22 @@ export function publicRoute<P = Record<string, never>>(handler: Handler<P>) {
       return problemResponse({ status: 500, title: "Something went wrong on our side", requestId });
     }
   };
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    const requestId = request.headers.get("x-request-id") ?? crypto.randomUUID();
+    const started = performance.now();
+    const response = await respond(request, context, requestId);
+    logRequest(request, response.status, (performance.now() - started) / 1000, requestId);
+    return response;
+  };
+}
+
+/** One log line and one metric sample per route request, by route group (never the path: it holds slugs and ids). */
+function logRequest(request: Request, status: number, seconds: number, requestId: string): void {
+  const group = routeGroup(new URL(request.url).pathname);
+  observeRequest({ group, method: request.method, status, seconds });
+  // Probes and scrapes arrive every few seconds; they are logged only at debug.
+  const level = group === "api/health" || group === "api/metrics" ? "debug" : "info";
+  logger[level]({ requestId, method: request.method, group, status, durationMs: Math.round(seconds * 1000) }, "request");
 }
 
 const fieldErrorLists = (errors?: Record<string, string>) => (errors ? Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])) : undefined);

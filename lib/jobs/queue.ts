@@ -65,3 +65,16 @@ export function withRunnerScope<T>(db: Database, fn: (tx: Transaction) => Promis
     return fn(tx);
   });
 }
+
+/** Queued and running jobs across every organisation, for the queue-depth metric (counts only). */
+export async function countOpenJobs(db: Database): Promise<{ queued: number; running: number }> {
+  const rows = await withRunnerScope(db, (tx) =>
+    tx
+      .select({ state: jobs.state, count: sql<number>`count(*)::int` })
+      .from(jobs)
+      .where(sql`${jobs.state} in ('queued', 'running')`)
+      .groupBy(jobs.state),
+  );
+  const count = (state: string) => Number(rows.find((r) => r.state === state)?.count ?? 0);
+  return { queued: count("queued"), running: count("running") };
+}

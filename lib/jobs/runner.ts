@@ -6,6 +6,7 @@ import { jobs } from "@/db/schema/jobs";
 import { resultRows, type Database, type Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { logger, serializeError } from "@/lib/log";
+import { metrics } from "@/lib/metrics";
 import { withRunnerScope } from "./queue";
 
 export type RunningJob = {
@@ -42,6 +43,8 @@ export type RunnerOptions = {
   /** A job whose holder stops renewing for this long is taken over by another runner. */
   leaseSeconds?: number;
   signal?: AbortSignal;
+  /** The request that started this run (the cron route), carried on every job log line. */
+  requestId?: string;
 };
 
 export type RunOutcome = { id: string; kind: string; outcome: "succeeded" | "retrying" | "failed" | "interrupted" };
@@ -139,13 +142,19 @@ function errorLabel(err: unknown): string {
  * with exponential backoff until max attempts; an interruption leaves the job to resume later.
  */
 export async function runNextJob(db: Database, options: RunnerOptions): Promise<RunOutcome | null> {
+  const outcome = await claimAndRun(db, options);
+  if (outcome) metrics().jobRuns.inc({ kind: outcome.kind, outcome: outcome.outcome });
+  return outcome;
+}
+
+async function claimAndRun(db: Database, options: RunnerOptions): Promise<RunOutcome | null> {
   const leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const signal = options.signal ?? new AbortController().signal;
   const token = randomUUID();
   const job = await claim(db, Object.keys(options.handlers), token, leaseSeconds);
   if (!job) return null;
   const handler = options.handlers[job.kind]!;
-  const log = logger.child({ jobId: job.id, kind: job.kind, orgId: job.orgId, attempt: job.attempts });
+  const log = logger.child({ jobId: job.id, kind: job.kind, orgId: job.orgId, attempt: job.attempts, ...(options.requestId ? { requestId: options.requestId } : {}) });
 
   const ctx: JobContext = {
     db,

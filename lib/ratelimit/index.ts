@@ -1,6 +1,7 @@
 import "server-only";
 import type { RateLimitBackend } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
+import { metrics } from "@/lib/metrics";
 import type { RateLimiter, RateLimiterOptions } from "./limiter";
 import { createPostgresRateLimiter } from "./postgres";
 import { createRedisRateLimiter, createUpstashRestRateLimiter } from "./upstash";
@@ -10,8 +11,7 @@ export { createPostgresRateLimiter, pruneRateLimitHits } from "./postgres";
 export { createRedisRateLimiter, createUpstashRestRateLimiter } from "./upstash";
 export { closeRedisClients } from "./redis";
 
-/** The limiter for the configured backend: PostgreSQL (embedded default), plain Redis, or Upstash. */
-export function createRateLimiter(backend: RateLimitBackend, db: Database, options: RateLimiterOptions): RateLimiter {
+function createBackendLimiter(backend: RateLimitBackend, db: Database, options: RateLimiterOptions): RateLimiter {
   switch (backend.kind) {
     case "postgres":
       return createPostgresRateLimiter(db, options);
@@ -20,4 +20,16 @@ export function createRateLimiter(backend: RateLimitBackend, db: Database, optio
     case "upstash":
       return createUpstashRestRateLimiter(backend, options);
   }
+}
+
+/** The limiter for the configured backend: PostgreSQL (embedded default), plain Redis, or Upstash. Refusals are counted by limiter name. */
+export function createRateLimiter(backend: RateLimitBackend, db: Database, options: RateLimiterOptions): RateLimiter {
+  const limiter = createBackendLimiter(backend, db, options);
+  return {
+    async limit(key) {
+      const result = await limiter.limit(key);
+      if (!result.success) metrics().rateLimitRefusals.inc({ limiter: options.name });
+      return result;
+    },
+  };
 }
