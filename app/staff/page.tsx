@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading } from "@/app/_components/ui";
@@ -13,6 +14,11 @@ export default async function StaffPage() {
   return (
     <div className="flex flex-col gap-6">
       <PageHeading title="Staff console" lead="Platform staff see no campaign data by default. Everything here is recorded." />
+      <p>
+        <Link href="/staff/incidents" className="font-medium underline-offset-2 hover:underline">
+          Security incidents: record one, add to its timeline, notify the affected campaigns →
+        </Link>
+      </p>
       <Card>
         <h2 className="mb-4 text-lg font-semibold">Open support access</h2>
         <ActionForm
