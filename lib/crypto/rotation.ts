@@ -216,26 +216,29 @@ export type KeyRotationProgress = {
 /** What the owner's settings page shows about key rotation. */
 export async function getKeyRotationProgress(db: Database, tenant: string | TenantContext): Promise<KeyRotationProgress> {
   const ctx = tenantOf(tenant);
-  return withTenant(db, ctx, async (tx) => {
-    const [job, keys] = [await latestJob(tx, ctx.orgId, ROTATE_DATA_KEY_JOB), await listOrganizationKeys(tx, ctx.orgId)];
-    const data = keys.filter((k) => k.kind === "data");
-    const p = job ? progressSchema.safeParse(job.progress) : null;
-    const done = p?.success ? p.data.done : 0;
-    const total = p?.success ? p.data.total : 0;
-    const finished = job?.state === "succeeded";
-    return {
-      state: job?.state ?? "idle",
-      jobId: job?.id ?? null,
-      activeVersion: data.find((k) => k.status === "active")?.version ?? null,
-      retiringVersions: data.filter((k) => k.status === "retiring").map((k) => k.version),
-      done,
-      total,
-      percent: finished ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((done / total) * 100)),
-      startedAt: job?.createdAt ?? null,
-      finishedAt: job?.finishedAt ?? null,
-      lastError: job?.lastError ?? null,
-    };
-  });
+  return withTenant(db, ctx, (tx) => keyRotationProgressIn(tx, ctx.orgId));
+}
+
+/** The same inside the caller's tenant transaction (the settings page loads it with the rest of its data). */
+export async function keyRotationProgressIn(tx: Transaction, orgId: string): Promise<KeyRotationProgress> {
+  const [job, keys] = [await latestJob(tx, orgId, ROTATE_DATA_KEY_JOB), await listOrganizationKeys(tx, orgId)];
+  const data = keys.filter((k) => k.kind === "data");
+  const p = job ? progressSchema.safeParse(job.progress) : null;
+  const done = p?.success ? p.data.done : 0;
+  const total = p?.success ? p.data.total : 0;
+  const finished = job?.state === "succeeded";
+  return {
+    state: job?.state ?? "idle",
+    jobId: job?.id ?? null,
+    activeVersion: data.find((k) => k.status === "active")?.version ?? null,
+    retiringVersions: data.filter((k) => k.status === "retiring").map((k) => k.version),
+    done,
+    total,
+    percent: finished ? 100 : total === 0 ? 0 : Math.min(99, Math.floor((done / total) * 100)),
+    startedAt: job?.createdAt ?? null,
+    finishedAt: job?.finishedAt ?? null,
+    lastError: job?.lastError ?? null,
+  };
 }
 
 /** Count of values per data-key version across the organisation's sealed rows (diagnostics and tests). */

@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { LiveFeed } from "@/app/_components/live-feed";
 import { Card, mutedTextClass } from "@/app/_components/ui";
-import { feedFor } from "@/lib/tenancy/feed";
+import { feedIn } from "@/lib/tenancy/feed";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { dashboardCounts, startChecklist, type ChecklistItem } from "@/lib/workspace/dashboard";
 
@@ -50,8 +50,10 @@ export default async function DashboardPage({ params }: { params: Promise<{ org:
   const { org } = await params;
   const access = await requireOrgAccess(org, "org:view");
   const base = `/o/${access.org.slug}`;
-  const counts = await access.run((tx) => dashboardCounts(tx, { orgId: access.org.id, userId: access.userId, can: access.can }));
-  const feed = await feedFor(access, { limit: 20 });
+  const { counts, feed } = await access.run(async (tx) => ({
+    counts: await dashboardCounts(tx, { orgId: access.org.id, userId: access.userId, can: access.can }),
+    feed: await feedIn(tx, access, { limit: 20 }),
+  }));
   const checklist = counts.view === "manager" && access.can("contacts:write") ? startChecklist(access.org.slug, counts) : null;
   const idle = counts.view === "volunteer" && counts.assignedContacts === 0 && counts.actions === 0;
   return (

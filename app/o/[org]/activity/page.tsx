@@ -2,7 +2,7 @@ import Link from "next/link";
 import { FeedList } from "@/app/_components/live-feed";
 import { Card } from "@/app/_components/ui";
 import { auditCategories, auditCategoryLabels, type AuditCategory } from "@/lib/audit";
-import { feedFor } from "@/lib/tenancy/feed";
+import { feedIn } from "@/lib/tenancy/feed";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { listMembers } from "@/lib/tenancy/campaigns";
 
@@ -17,9 +17,12 @@ export default async function ActivityPage({ params, searchParams }: { params: P
   const from = sp.from && /^\d{4}-\d{2}-\d{2}$/.test(sp.from) ? new Date(`${sp.from}T00:00:00Z`) : undefined;
   const to = sp.to && /^\d{4}-\d{2}-\d{2}$/.test(sp.to) ? new Date(`${sp.to}T23:59:59.999Z`) : undefined;
   // Owners, admins and support may narrow the feed to one member; volunteers only ever see their own.
-  const members = access.can("activity:read") ? await access.run((tx) => listMembers(tx, access.org.id)) : [];
+  const { members, page } = await access.run(async (tx) => {
+    const members = access.can("activity:read") ? await listMembers(tx, access.org.id) : [];
+    const person = members.find((m) => m.userId === sp.person)?.userId;
+    return { members, page: await feedIn(tx, access, { before, actions: category, from, to, actorId: person, limit: 50 }) };
+  });
   const person = members.find((m) => m.userId === sp.person)?.userId;
-  const page = await feedFor(access, { before, actions: category, from, to, actorId: person, limit: 50 });
   const base = `/o/${access.org.slug}/activity`;
   const filterQuery = new URLSearchParams(Object.entries({ category, person, from: sp.from, to: sp.to }).filter(([, v]) => v) as [string, string][]);
   return (

@@ -1,7 +1,6 @@
 import { ActionButton } from "@/app/_components/action-button";
 import { Card, mutedTextClass } from "@/app/_components/ui";
-import { getServices } from "@/lib/services";
-import { getKeyRotationProgress } from "@/lib/crypto/rotation";
+import { keyRotationProgressIn } from "@/lib/crypto/rotation";
 import { listArchives } from "@/lib/audit";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { deleteCampaignAction, rotateDataKeyAction, updateSecuritySettingsAction } from "./actions";
@@ -13,10 +12,11 @@ export const metadata = { title: "Campaign settings" };
 export default async function OrgSettingsPage({ params }: { params: Promise<{ org: string }> }) {
   const { org } = await params;
   const access = await requireOrgAccess(org, "org:settings");
-  const { db } = await getServices();
-  const rotation = await getKeyRotationProgress(db, { orgId: access.org.id, userId: access.userId });
+  const { rotation, archives } = await access.run(async (tx) => ({
+    rotation: await keyRotationProgressIn(tx, access.org.id),
+    archives: await listArchives(tx, access.org.id),
+  }));
   const running = rotation.state === "queued" || rotation.state === "running";
-  const archives = await access.run((tx) => listArchives(tx, access.org.id));
   return (
     <div className="flex max-w-2xl flex-col gap-6">
       <Card>
