@@ -7,6 +7,7 @@ import { feedEventColumns, listActivity, type FeedViewer } from "@/lib/audit/fee
 import { openDatabase, resultRows, type Database } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
+import { createScratchDatabase, postgresAnswers } from "@/lib/testing/scratch-database";
 
 /**
  * DESIGN.md, Performance: the activity feed's p95 at one million events, keyset against OFFSET in the same run, and
@@ -31,32 +32,14 @@ const BASE_URL = process.env.RAMPART_BENCH_PG_URL ?? process.env.RAMPART_TEST_PG
 type Say = (line: string) => void;
 type Backend = { name: string; db: Database; owner(query: string): Promise<Record<string, unknown>[]>; close(): Promise<void> };
 
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query("select 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function openBackend(say: Say): Promise<Backend> {
   if (await postgresAnswers(BASE_URL)) {
-    const name = `rampart_bench_audit_${randomBytes(5).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: BASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(BASE_URL);
-    url.pathname = `/${name}`;
-    const handle = await openDatabase({ kind: "pg", url: url.toString() });
-    const owner = new pg.Client({ connectionString: url.toString() });
+    const scratch = await createScratchDatabase(BASE_URL, "rampart_bench_audit");
+    const handle = await openDatabase({ kind: "pg", url: scratch.url });
+    const owner = new pg.Client({ connectionString: scratch.url });
     await owner.connect();
-    say(`PostgreSQL at ${url.host}, scratch database ${name}`);
+    say(`PostgreSQL at ${new URL(scratch.url).host}, scratch database ${scratch.name}`);
     return {
       name: `PostgreSQL ${(await owner.query("show server_version")).rows[0].server_version} (node-postgres)`,
       db: handle.db,
@@ -64,10 +47,7 @@ async function openBackend(say: Say): Promise<Backend> {
       close: async () => {
         await owner.end();
         await handle.close();
-        const c = new pg.Client({ connectionString: BASE_URL });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
+        await scratch.drop();
       },
     };
   }

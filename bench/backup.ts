@@ -3,7 +3,6 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { sql, type SQL } from "drizzle-orm";
 import { GENESIS_HASH, eventHash, type ChainedEvent } from "@/lib/audit/chain";
 import { takeBackup } from "@/lib/backup/backup";
@@ -14,6 +13,7 @@ import { openDatabase, type DatabaseHandle } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { createLocalBlobStore } from "@/lib/storage";
 import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
+import { createScratchDatabase, postgresAnswers } from "@/lib/testing/scratch-database";
 
 /**
  * Issue 16: backup and verified restore of a campaign with N contacts (sealed, with blind indexes and
@@ -65,36 +65,8 @@ function command(cmd: string, args: string[]): Promise<Measure> {
   });
 }
 
-async function postgresAnswers(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: BASE_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `rampart_bench_backup_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: BASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: BASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+const createDatabase = () => createScratchDatabase(BASE_URL, "rampart_bench_backup");
 
 /** Seeding as the database owner (no RLS), as the audit bench does. */
 async function owner(handle: DatabaseHandle, query: SQL | string): Promise<void> {
@@ -141,7 +113,7 @@ export async function main(say: Say, argv = process.argv.slice(2)): Promise<Harn
   const contacts = flag(argv, "contacts", 100_000);
   const events = flag(argv, "events", 1_000_000);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-backup-"));
-  const usePg = await postgresAnswers();
+  const usePg = await postgresAnswers(BASE_URL);
   const source = usePg ? await createDatabase() : null;
   const handle = await openDatabase(source ? { kind: "pg", url: source.url } : { kind: "pglite", dataDir: path.join(work, "source") });
   const cleanups: Array<() => Promise<void>> = [];

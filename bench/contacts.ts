@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import pg from "pg";
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { contacts, memberships, organizations, users } from "@/db/schema";
 import { sealedContacts } from "@/lib/contacts/sealed";
@@ -10,6 +9,7 @@ import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto
 import { openDatabase, resultRows, type Database, type Transaction } from "@/lib/db/client";
 import { withSystem, withTenant } from "@/lib/db/tenant";
 import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
+import { createScratchDatabase, postgresAnswers } from "@/lib/testing/scratch-database";
 
 /**
  * DESIGN.md, Performance: the contacts page and the search by email, sealed against the same data in clear.
@@ -58,18 +58,6 @@ function contactNumber(i: number): ContactValues {
   });
 }
 
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query("select 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function openPglite(): Promise<Backend> {
   const handle = await openDatabase({ kind: "pglite", dataDir: "memory://" });
@@ -82,26 +70,18 @@ async function openPglite(): Promise<Backend> {
 }
 
 async function openPostgres(url: string, say: Say): Promise<Backend> {
-  const name = `rampart_bench_contacts_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  const handle = await openDatabase({ kind: "pg", url: scratch.toString() });
-  say(`PostgreSQL at ${scratch.host}, scratch database ${name}`);
+  const scratch = await createScratchDatabase(url, "rampart_bench_contacts");
+  const handle = await openDatabase({ kind: "pg", url: scratch.url });
+  const host = new URL(scratch.url).hostname;
+  say(`PostgreSQL at ${new URL(scratch.url).host}, scratch database ${scratch.name}`);
   const [version] = resultRows<{ server_version: string }>(await asOwner(handle.db, "show server_version"));
   return {
-    name: `PostgreSQL ${version!.server_version} (node-postgres, ${scratch.hostname})`,
+    name: `PostgreSQL ${version!.server_version} (node-postgres, ${host})`,
     short: "PostgreSQL",
     db: handle.db,
     close: async () => {
       await handle.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await scratch.drop();
     },
   };
 }

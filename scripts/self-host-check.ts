@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { selfHostSteps } from "./lib/self-host";
+import { probeTcp } from "./lib/probe";
 
 /**
  * Follows docs/self-hosting.md "Without Docker" on this machine: a scratch database on the local PostgreSQL, the
@@ -22,18 +23,6 @@ const pgBase = new URL(process.env.RAMPART_TEST_PG_URL ?? `postgres://${os.userI
 const redisUrl = new URL(process.env.RAMPART_TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
 const isLoopback = (host: string) => host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 
-function probeTcp(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

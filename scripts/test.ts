@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { buildIfNeeded } from "./lib/build";
+import { probeTcp } from "./lib/probe";
 
 /**
  * `npm test`: unit and integration suites (vitest) on every backend this machine offers, then the
@@ -17,18 +17,6 @@ const results = path.join(root, "test-results");
 type Env = Record<string, string | undefined>;
 type Tally = { name: string; passed: number; failed: number; skipped: number; ok: boolean };
 
-function probeTcp(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
 
 async function detectBackends(): Promise<Env> {
   const env: Env = {};

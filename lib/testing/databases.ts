@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import type { DatabaseConfig } from "@/lib/config";
 import { openDatabase, type DatabaseHandle } from "@/lib/db/client";
 import { startNeonBridge } from "./neon-bridge";
+import { createScratchDatabase } from "./scratch-database";
 
 export type TestBackend = "pglite" | "postgres" | "neon";
 
@@ -23,13 +22,8 @@ export async function createTestDatabase(backend: TestBackend): Promise<TestData
     return { ...handle, backend, drop: () => handle.close() };
   }
   const base = process.env.RAMPART_TEST_PG_URL!;
-  const name = `rampart_t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(base, "rampart_t");
+  const url = new URL(scratch.url);
   let bridge: Awaited<ReturnType<typeof startNeonBridge>> | undefined;
   let config: DatabaseConfig = { kind: "pg", url: url.toString() };
   if (backend === "neon") {
@@ -44,10 +38,7 @@ export async function createTestDatabase(backend: TestBackend): Promise<TestData
     drop: async () => {
       await handle.close();
       await bridge?.close();
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await scratch.drop();
     },
   };
 }
