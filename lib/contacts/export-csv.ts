@@ -10,6 +10,7 @@ import { sealedContacts } from "./sealed";
 import { RuleError } from "@/lib/errors";
 import type { ContactWriteContext } from "./commands";
 import { notesColumn, visibleContacts, type ContactViewer } from "./visibility";
+import { contactReachOutColumns } from "./read-models";
 
 /** The campaign's contacts as CSV for its admins: read and decrypted 500 rows at a time, the export itself audited. */
 
@@ -83,12 +84,7 @@ export async function exportContactsCsv(
   const visible = visibleContacts(viewer);
   await write(stringify([[...CONTACT_CSV_HEADER]]));
   const columns = {
-    id: contacts.id,
-    orgId: contacts.orgId,
-    name: contacts.name,
-    email: contacts.email,
-    phone: contacts.phone,
-    address: contacts.address,
+    ...contactReachOutColumns,
     notes: notesColumn(viewer),
     tags: contacts.tags,
     assigneeName: users.name,

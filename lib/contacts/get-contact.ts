@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { contactListMembers, contactLists, contacts, users } from "@/db/schema";
 import type { Transaction } from "@/lib/db/client";
 import { isUuid } from "@/lib/validation/ids";
-import { mayEditContact, openContactRows, toFullRow, toReachOutRow, type ContactDetail } from "./read-models";
+import { contactReachOutColumns, mayEditContact, openContactRows, toFullRow, toReachOutRow, type ContactDetail } from "./read-models";
 import { contactScope, notesColumn, visibleContacts, type ContactViewer } from "./visibility";
 
 /** The contact with this id if this person may see it, else null (a page then answers 404). */
@@ -12,12 +12,7 @@ export async function getContact(tx: Transaction, viewer: ContactViewer, id: str
   if (!scope || !isUuid(id)) return null;
   const where = and(eq(contacts.id, id), visibleContacts(viewer));
   const base = {
-    id: contacts.id,
-    orgId: contacts.orgId,
-    name: contacts.name,
-    email: contacts.email,
-    phone: contacts.phone,
-    address: contacts.address,
+    ...contactReachOutColumns,
     notes: notesColumn(viewer),
     syncedBy: contacts.syncedBy,
     createdAt: contacts.createdAt,

@@ -4,7 +4,7 @@ import { contactListMembers, contacts, users } from "@/db/schema";
 import type { Transaction } from "@/lib/db/client";
 import { isUuid } from "@/lib/validation/ids";
 import { tagSchema } from "./input";
-import { openContactRows, toFullRow, toReachOutRow, type FullContactRow, type ReachOutContactRow } from "./read-models";
+import { contactReachOutColumns, openContactRows, toFullRow, toReachOutRow, type FullContactRow, type ReachOutContactRow } from "./read-models";
 import { classifySearch, searchCondition, type ContactSearchKind } from "./search";
 import { contactScope, visibleContacts, type ContactViewer } from "./visibility";
 
@@ -62,7 +62,7 @@ export async function listContacts(tx: Transaction, viewer: ContactViewer, query
   const pageCount = Math.ceil(total / pageSize);
   const offset = (page - 1) * pageSize;
   const info = { total: Number(total), page, pageSize, pageCount, search };
-  const base = { id: contacts.id, orgId: contacts.orgId, name: contacts.name, email: contacts.email, phone: contacts.phone, address: contacts.address, syncedBy: contacts.syncedBy, createdAt: contacts.createdAt };
+  const base = { ...contactReachOutColumns, syncedBy: contacts.syncedBy, createdAt: contacts.createdAt };
   const order = [desc(contacts.createdAt), desc(contacts.id)];
 
   if (scope === "reach_out") {

@@ -1,10 +1,13 @@
 import "server-only";
-import type { Contact, ContactSource } from "@/db/schema";
+import { contacts, type Contact, type ContactSource } from "@/db/schema";
 import type { Opened } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
 import { sealedContacts } from "./sealed";
 import type { ContactViewer } from "./visibility";
+
+/** The columns every contact read starts from: the row's place (id, campaign) and its sealed reach-out fields. */
+export const contactReachOutColumns = { id: contacts.id, orgId: contacts.orgId, name: contacts.name, email: contacts.email, phone: contacts.phone, address: contacts.address };
 
 /** How contacts leave lib/contacts: a volunteer's reach-out view or a manager's full view, decrypted. */
 
