@@ -16,9 +16,10 @@ import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testi
 import { seedWorkspaceFixture } from "@/lib/testing/workspace";
 import { backupsToDelete } from "./backup";
 import { BackupTargetError } from "./errors";
-import { BACKUP_JOB, scheduleDailyBackup } from "./job";
+import { BACKUP_JOB, backupJobHandler, enqueueBackupJob, scheduleDailyBackup } from "./job";
 import { backupNow, runBackupCycle, type BackupEnvironment } from "./run";
 import { backupHealth, lastRestoreTest, readBackupStatus } from "./status";
+import { runJobsUntilIdle } from "@/lib/jobs/runner";
 
 describe("backup retention", () => {
   it("keeps the newest backup of each of the last N days and M ISO weeks", () => {
@@ -107,6 +108,14 @@ describe.each(testBackends())("backup runs and failure notices (%s)", (backend) 
     expect((await backupHealth(t.db, new Date(Date.now() + 27 * 3_600_000))).status).toBe("degraded");
     expect(fs.readdirSync(dir).filter((n) => n.startsWith("rampart-restore-test-"))).toEqual([]);
   }, RESTORE_TIMEOUT_MS);
+
+  it("runs the daily job through the job runner to the end, on every backend (no lease heartbeat inside PGlite's one connection)", { timeout: RESTORE_TIMEOUT_MS }, async () => {
+    const target = createLocalBlobStore(path.join(dir, "job-target"));
+    await enqueueBackupJob(t.db); // or one an earlier test queued: either way one backup job waits
+    const outcomes = await runJobsUntilIdle(t.db, { handlers: { [BACKUP_JOB]: backupJobHandler(() => env(target)) }, leaseSeconds: 30 });
+    expect(outcomes.map((o) => o.outcome)).toEqual(["succeeded"]);
+    expect((await readBackupStatus(t.db)).lastVerify?.ok).toBe(true);
+  });
 
   it("queues the daily backup job once a day", async () => {
     const now = new Date();
