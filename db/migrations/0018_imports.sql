@@ -7,7 +7,7 @@ CREATE TABLE "import_rows" (
 	"contact_id" uuid,
 	"before" "bytea",
 	"tags_added" text[] DEFAULT '{}'::text[] NOT NULL,
-	"list_added" uuid,
+	"lists_added" uuid[] DEFAULT '{}'::uuid[] NOT NULL,
 	"written_at" timestamp with time zone,
 	"kept_at_rollback" boolean DEFAULT false NOT NULL,
 	"error_column" text,

@@ -95,7 +95,8 @@ export const importRows = pgTable(
     /** The fields the import overwrote, as they were before (null for created, skipped and failed rows). */
     before: sealed<Record<string, unknown>>("before"),
     tagsAdded: text("tags_added").array().notNull().default(sql`'{}'::text[]`),
-    listAdded: uuid("list_added"),
+    /** Lists the import put the contact on (it was not on them before). */
+    listsAdded: uuid("lists_added").array().notNull().default(sql`'{}'::uuid[]`),
     /** The contact's updated_at right after the import wrote it: a later value means someone edited it since. */
     writtenAt: timestamptz("written_at"),
     /** Set by a rollback that found the contact edited after the import and left it as it was. */
