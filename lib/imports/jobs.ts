@@ -2,6 +2,7 @@ import "server-only";
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
+import { uuidSchema } from "@/lib/validation/ids";
 import { contactListMembers, contacts, importRows, imports, type Import } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { neutralizeCsvCell } from "@/lib/contacts/export-csv";
@@ -27,7 +28,7 @@ import { writeImportBatch, type BatchRow } from "./write";
 
 export const IMPORT_BATCH_ROWS = 500;
 const ROLLBACK_BATCH_ROWS = 200;
-const payloadSchema = z.object({ importId: z.string().uuid() });
+const payloadSchema = z.object({ importId: uuidSchema });
 const cursorSchema = z.object({ done: z.number().int().min(0) }).nullable().catch(null);
 const rollbackCursorSchema = z.object({ after: z.number().int().min(0) }).nullable().catch(null);
 

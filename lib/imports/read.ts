@@ -49,7 +49,11 @@ export function sniffEncoding(head: Uint8Array): { encoding: TextEncoding | "aut
   const sample = head.subarray(0, 4096);
   let zeroEven = 0;
   let zeroOdd = 0;
-  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) (i % 2 === 0 ? zeroEven++ : zeroOdd++);
+  for (let i = 0; i < sample.length; i++) {
+    if (sample[i] !== 0) continue;
+    if (i % 2 === 0) zeroEven++;
+    else zeroOdd++;
+  }
   const half = sample.length / 2;
   if (half >= 2 && zeroOdd >= half * 0.9 && zeroEven === 0) return { encoding: "utf-16le", skip: 0 };
   if (half >= 2 && zeroEven >= half * 0.9 && zeroOdd === 0) return { encoding: "utf-16be", skip: 0 };

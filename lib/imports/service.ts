@@ -214,7 +214,7 @@ export async function previewImport(db: Database, store: BlobStore, who: Who, id
 export const textEncodingOf = (row: Pick<Import, "format" | "encoding">) => (row.format === "csv" ? (row.encoding as TextEncoding) : undefined);
 
 /** "Start import": the admin's mapping and choices, checked against the file, and the job queued in the same transaction. */
-export async function startImport(tx: Transaction, who: Who, id: string, input: ImportChoices, requestId?: string | null): Promise<void> {
+export async function startImport(tx: Transaction, who: Who, id: string, input: ImportChoices | unknown, requestId?: string | null): Promise<void> {
   const choices = importChoicesSchema.parse(input);
   const row = await importRow(tx, who.orgId, id, true);
   if (row.status !== "uploaded") throw new RuleError("This import has already been started.", { status: 409 });
@@ -387,4 +387,15 @@ export async function sweepImports(db: Database, store: BlobStore, orgIds: strin
     }
   }
   return out;
+}
+
+/** The result file as a decrypting stream; the download is recorded in the campaign's activity log first. */
+export async function openResultFile(db: Database, store: BlobStore, who: Who, id: string, requestId?: string | null) {
+  const row = await withTenant(db, who, async (tx) => {
+    const row = await importRow(tx, who.orgId, id);
+    if (!row.resultFileId) throw new NotFoundError("This import has no result file (it was not kept, or its time is up).");
+    await recordAuditEvent(tx, { orgId: who.orgId, actor: { kind: "member", id: who.userId }, action: "import.result_downloaded", target: { type: "import", id }, requestId });
+    return row;
+  });
+  return (await openEncryptedFile(db, store, who, row.resultFileId!)).stream;
 }

@@ -16,6 +16,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
     { href: `${base}/reports`, label: "Reports", show: access.can("reports:read") || access.can("reports:file") },
     { href: `${base}/activity`, label: "Activity", show: access.can("activity:read") || access.can("activity:read_own") },
     { href: `${base}/volunteers`, label: "Volunteers", show: access.can("members:read") },
+    { href: `${base}/imports`, label: "Imports", show: access.can("imports:manage") },
     { href: `${base}/deletion-requests`, label: "Deletion requests", show: access.can("deletion_requests:manage") },
     { href: `${base}/settings`, label: "Settings", show: access.can("org:settings") },
   ].filter((t) => t.show);
