@@ -1,0 +1,108 @@
+import fs from "node:fs";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { contacts, imports, organizations } from "@/db/schema";
+import { authCookieNames } from "@/lib/auth/cookies";
+import { signSessionToken } from "@/lib/auth/session-token";
+import { createSession } from "@/lib/auth/sessions";
+import { getConfig } from "@/lib/config";
+import { withTenant } from "@/lib/db/tenant";
+import { loadSecrets } from "@/lib/keys";
+import type { Services } from "@/lib/services";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
+import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
+import { GET as progressRoute } from "@/app/api/o/[org]/imports/[id]/progress/route";
+import { GET as resultRoute } from "@/app/api/o/[org]/imports/[id]/result/route";
+import { POST as uploadRoute } from "@/app/api/o/[org]/imports/route";
+import { cancelImportAction, rollbackImportAction, startImportAction } from "./actions";
+import ImportPage from "./[id]/page";
+import NewImportPage from "./new/page";
+import ImportsPage from "./page";
+
+const request = vi.hoisted(() => ({ cookies: new Map<string, string>() }));
+vi.mock("next/headers", () => ({
+  cookies: async () => ({ get: (name: string) => (request.cookies.has(name) ? { name, value: request.cookies.get(name)! } : undefined) }),
+  headers: async () => new Headers({ "x-request-id": crypto.randomUUID(), origin: new URL(getConfig().appUrl).origin, host: new URL(getConfig().appUrl).host }),
+}));
+vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
+
+/** The imports edges (pages, actions, routes) admit owners and admins of the campaign and refuse everyone else the same way. */
+describe("imports pages, actions and routes", () => {
+  let t: TestDatabase;
+  let f: WorkspaceFixture;
+  let slug = "";
+  let importId = "";
+  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
+  const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
+  async function signIn(userId: string) {
+    const session = await createSession(t.db, { userId, policy });
+    request.cookies = new Map([[authCookieNames(getConfig().secureCookies).session, await signSessionToken({ sub: userId, sid: session.id }, loadSecrets().authSecret, 3600)]]);
+  }
+  const form = (values: Record<string, string>) => {
+    const data = new FormData();
+    data.set("org", slug);
+    for (const [k, v] of Object.entries(values)) data.set(k, v);
+    return data;
+  };
+  const upload = (body: string, name = "people.csv") =>
+    uploadRoute(
+      new Request(`${getConfig().appUrl}/api/o/${slug}/imports`, { method: "POST", headers: { origin: new URL(getConfig().appUrl).origin, "x-file-name": name }, body, duplex: "half" } as RequestInit),
+      { params: Promise.resolve({ org: slug }) },
+    );
+  const params = (id: string) => ({ params: Promise.resolve({ org: slug, id }) });
+  const blobDir = () => (getConfig().blob.kind === "local" ? (getConfig().blob as { dir: string }).dir : "");
+
+  beforeAll(async () => {
+    t = await createTestDatabase("pglite");
+    f = await seedWorkspaceFixture(t.db, "impedge");
+    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
+    const [org] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)));
+    slug = org!.slug;
+  }, 60_000);
+  afterAll(async () => {
+    holder.__rampartServices = undefined;
+    request.cookies = new Map();
+    await t?.drop();
+  });
+
+  it("an admin uploads through the route and reaches the pages and actions", async () => {
+    await signIn(f.admin);
+    const res = await upload("Name,Email\nEdge Person,edge@example.org\n");
+    expect(res.status).toBe(201);
+    importId = ((await res.json()) as { id: string }).id;
+    expect(blobDir() && fs.existsSync(blobDir())).toBeTruthy();
+    await expect(ImportsPage({ params: Promise.resolve({ org: slug }) })).resolves.toBeTruthy();
+    await expect(NewImportPage({ params: Promise.resolve({ org: slug }) })).resolves.toBeTruthy();
+    await expect(ImportPage(params(importId))).resolves.toBeTruthy();
+    expect((await progressRoute(new Request("http://localhost/x"), params(importId))).status).toBe(200);
+    const refused = await upload("Name,Email\n", "empty.csv");
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { title: string }).title).toMatch(/header row but no contacts/);
+  });
+
+  for (const who of ["volunteer", "ownerB", "outsider"] as const) {
+    it(`refuses the ${who} at page, action and route, and changes nothing`, async () => {
+      await signIn(f[who]);
+      await expect(ImportsPage({ params: Promise.resolve({ org: slug }) })).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
+      await expect(NewImportPage({ params: Promise.resolve({ org: slug }) })).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
+      await expect(ImportPage(params(importId))).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
+      expect((await upload("Name\nSneaky\n")).status).toBe(404);
+      expect((await progressRoute(new Request("http://localhost/x"), params(importId))).status).toBe(404);
+      expect((await resultRoute(new Request("http://localhost/x"), params(importId))).status).toBe(404);
+      const refusal = { message: "This campaign is not available to you." };
+      expect(await startImportAction({}, form({ id: importId, duplicates: "skip", col_0: "name" }))).toMatchObject(refusal);
+      expect(await cancelImportAction({}, form({ id: importId }))).toMatchObject(refusal);
+      expect(await rollbackImportAction({}, form({ id: importId }))).toMatchObject(refusal);
+      const [row] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(imports).where(eq(imports.id, importId)));
+      expect(row).toMatchObject({ status: "uploaded", cancelRequestedAt: null });
+      expect(await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(contacts))).toHaveLength(0);
+    });
+  }
+
+  it("the admin starts the import through the action", async () => {
+    await signIn(f.admin);
+    await expect(startImportAction({}, form({ id: importId, duplicates: "skip", col_0: "name", col_1: "email" }))).rejects.toThrow(/NEXT_REDIRECT/);
+    const [row] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(imports).where(eq(imports.id, importId)));
+    expect(row).toMatchObject({ status: "queued", mapping: { "0": "name", "1": "email" } });
+  });
+});
