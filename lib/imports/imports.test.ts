@@ -21,6 +21,7 @@ import { setWallForTest, type Wall } from "@/lib/tenancy/walls";
 import { importJobHandler, importJobHandlers } from "./jobs";
 import { FIXED_LIMITS, type ImportLimits } from "./limits";
 import { ImportFileError } from "./read";
+import { importRetentionForPerson } from "./retention";
 import {
   cancelImport,
   getImport,
@@ -302,6 +303,17 @@ describe.each(testBackends())("imports (%s)", (backend) => {
       expect(dump.toLowerCase().includes(value.toLowerCase()), `${value} in the dump`).toBe(false);
       for (const blob of blobs()) expect(fs.readFileSync(blob).includes(Buffer.from(value)), `${value} in a blob`).toBe(false);
     }
+  });
+
+  it("shows each campaign's import retention to its own members only", async () => {
+    await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.execute(sql`update organizations set settings = settings || '{"importResultDays": 0}'::jsonb where id = ${f.orgA}`));
+    expect(await importRetentionForPerson(t.db, f.volunteer)).toEqual([{ name: "a", slug: `imp-${backend}-a`, uploadMinutes: 60, resultDays: 0, historyDays: 90 }]);
+    expect((await importRetentionForPerson(t.db, f.ownerB)).map((r) => r.name)).toEqual(["b"]);
+    expect(await importRetentionForPerson(t.db, f.outsider)).toEqual([]);
+    // With no result file kept, a finished import leaves none.
+    const id = await importNow(csv([["Name"], ["No Result"]]), choices({ mapping: { "0": "name" } }));
+    expect(await as(admin, (tx) => importProgress(tx, f.orgA, id))).toMatchObject({ status: "succeeded", hasResultFile: false });
+    await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.execute(sql`update organizations set settings = settings - 'importResultDays' where id = ${f.orgA}`));
   });
 
   it("a RuleError for an unknown import is a 404", async () => {

@@ -3,6 +3,8 @@ import { getServices } from "@/lib/services";
 import { getConfig } from "@/lib/config";
 import { policyTitles } from "@/lib/policies/registry";
 import { describeDeployment, loadSecurityRecord } from "@/lib/trust";
+import { getCurrentSession } from "@/lib/auth/current";
+import { importRetentionForPerson } from "@/lib/imports/retention";
 import { Card, PageHeading } from "@/app/_components/ui";
 
 export const metadata = { title: "Security" };
@@ -24,6 +26,8 @@ export default async function SecurityPage() {
   const facts = describeDeployment(getConfig());
   const { db } = await getServices();
   const record = await loadSecurityRecord(db);
+  const session = await getCurrentSession();
+  const retention = session ? await importRetentionForPerson(db, session.user.id) : [];
   return (
     <div className="flex flex-col gap-6">
       <PageHeading
@@ -49,6 +53,35 @@ export default async function SecurityPage() {
         </Card>
         <RestoreTestFact lastRestoreTest={record.lastRestoreTest} />
       </div>
+      {retention.length > 0 && (
+        <Card>
+          <h2 className="mb-1 text-lg font-semibold">Imports in your campaigns</h2>
+          <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
+            Uploaded CSV and Excel files are encrypted as they arrive and deleted when their import ends; each campaign sets how long anything is kept, within these limits.
+          </p>
+          <table className="w-full text-left text-sm" data-testid="import-retention">
+            <caption className="sr-only">Import retention set by each campaign you belong to</caption>
+            <thead>
+              <tr className="border-b border-slate-200 dark:border-slate-700">
+                <th scope="col" className="py-2 pr-4">Campaign</th>
+                <th scope="col" className="py-2 pr-4">Uploaded files deleted after at most</th>
+                <th scope="col" className="py-2 pr-4">Result files kept</th>
+                <th scope="col" className="py-2">Import history kept</th>
+              </tr>
+            </thead>
+            <tbody>
+              {retention.map((r) => (
+                <tr key={r.slug} className="border-b border-slate-100 dark:border-slate-800">
+                  <td className="py-2 pr-4">{r.name}</td>
+                  <td className="py-2 pr-4">{r.uploadMinutes} minutes</td>
+                  <td className="py-2 pr-4">{r.resultDays === 0 ? "none kept" : `${r.resultDays} days`}</td>
+                  <td className="py-2">{r.historyDays} days</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
       <Card>
         <h2 className="mb-3 text-lg font-semibold">Policy changes</h2>
         <table className="w-full text-left text-sm">
