@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { count, eq } from "drizzle-orm";
-import { actionAssignees, actions, actionTargets, contactLists, contacts, memberships, organizations, reports, users } from "@/db/schema";
+import { actionAssignees, actions, actionTargets, contactLists, contacts, imports, memberships, organizations, reports, users } from "@/db/schema";
 import { listActivity } from "@/lib/audit";
 import { sealedActions, sealedContacts, sealedReports } from "@/lib/contacts/sealed";
 import { blindIndexer } from "@/lib/crypto";
@@ -89,14 +89,14 @@ describe.each(testBackends())("demo workspace (%s)", (backend) => {
   }, 60_000);
   afterAll(async () => t?.drop());
 
-  it("managers see the 80 campaign contacts and, of the synced ones, only the one a volunteer completed a report on", async () => {
+  it("managers see the 84 campaign contacts (4 from the demo import) and, of the synced ones, only the one a volunteer completed a report on", async () => {
     const seen = await visibleContacts("admin@demo.test");
-    expect(seen).toHaveLength(81);
+    expect(seen).toHaveLength(85);
     expect(seen.filter((c) => c.syncedBy !== null).map((c) => [c.name, c.syncedBy])).toEqual([["Rosie Marsh", ids["volunteer@demo.test"]]]);
     const counts = await as("admin@demo.test", (tx) =>
       dashboardCounts(tx, { orgId: ids["demo-campaign"]!, userId: ids["admin@demo.test"]!, can: (p) => can("admin", p) }),
     );
-    expect(counts).toMatchObject({ view: "manager", contacts: 81, actions: 5, members: 4, volunteers: 2 });
+    expect(counts).toMatchObject({ view: "manager", contacts: 85, actions: 5, members: 4, volunteers: 2 });
   });
 
   it("each volunteer sees exactly the contacts assigned to them and the ones they synced", async () => {
@@ -114,9 +114,19 @@ describe.each(testBackends())("demo workspace (%s)", (backend) => {
     expect(counts).toMatchObject({ view: "volunteer", assignedContacts: 10, syncedContacts: 5, actions: 2 });
   });
 
+  it("has an import history: one finished import with refused rows, one rolled back", async () => {
+    const history = await withTenant(t.db, { orgId: ids["demo-campaign"]! }, (tx) =>
+      tx.select({ status: imports.status, created: imports.created, failed: imports.failed, rollbackDone: imports.rollbackDone }).from(imports).orderBy(imports.createdAt),
+    );
+    expect(history).toEqual([
+      { status: "succeeded", created: 4, failed: 3, rollbackDone: 0 },
+      { status: "rolled_back", created: 3, failed: 0, rollbackDone: 3 },
+    ]);
+  });
+
   it("holds fictional details only: example domains, drama-range or 555-01xx numbers, campaign tags, two lists, the requester's address", async () => {
     const all = await withTenant(t.db, { orgId: ids["demo-campaign"]! }, async (tx) => sealedContacts.openAll(tx, await tx.select().from(contacts)));
-    expect(all).toHaveLength(88);
+    expect(all).toHaveLength(92);
     for (const c of all) {
       if (c.email) expect(c.email).toMatch(/@example\.(org|com|net)$/);
       if (c.phone) expect(c.phone).toMatch(/^(\+44 20 7946 0\d{3}|\+1 \d{3}-555-01\d{2})$/);

@@ -4,6 +4,7 @@ import { recordAuditEvent } from "@/lib/audit";
 import { sealedActions, sealedReports } from "@/lib/contacts/sealed";
 import { contactInputSchema, type ContactValues } from "@/lib/contacts/input";
 import { insertContacts } from "@/lib/contacts/write-rows";
+import { seedDemoImports } from "@/lib/imports/demo";
 import type { Transaction } from "@/lib/db/client";
 import { enterTenant } from "@/lib/db/tenant";
 import { answersSchema, type SurveyAnswers } from "@/lib/reports/survey";
@@ -257,6 +258,8 @@ export async function seedDemoWorkspace(tx: Transaction, orgs: { demo: string; r
     await sealedReports.seal(tx, { id: draft, orgId, contactId: forVolunteer2[4]!, actionId: textAction!, filedBy: p.volunteer2, outcome: "no_answer", answers: null }),
   );
   await recordAuditEvent(tx, { orgId, actor: member(p.volunteer2), action: "report.filed", target: { type: "report", id: draft }, metadata: { outcome: "no_answer", draft: true } });
+
+  await seedDemoImports(tx, orgId, p.admin, now);
 
   await enterTenant(tx, { orgId: orgs.rival });
   const rival = await insertContacts(tx, orgs.rival, rivalPeople.map((n, i) => person(n, 200 + i, { tags: ["supporter"] })), { source: "manual", createdBy: p.rivalOwner });
