@@ -1,7 +1,10 @@
 import fs from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { contacts, imports, organizations } from "@/db/schema";
+import { auditEvents, contacts, imports, organizations } from "@/db/schema";
+import { importJobHandlers } from "@/lib/imports/jobs";
+import { runJobsUntilIdle } from "@/lib/jobs/runner";
+import { createBlobStore } from "@/lib/storage";
 import { authCookieNames } from "@/lib/auth/cookies";
 import { signSessionToken } from "@/lib/auth/session-token";
 import { createSession } from "@/lib/auth/sessions";
@@ -104,5 +107,12 @@ describe("imports pages, actions and routes", () => {
     await expect(startImportAction({}, form({ id: importId, duplicates: "skip", col_0: "name", col_1: "email" }))).rejects.toThrow(/NEXT_REDIRECT/);
     const [row] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(imports).where(eq(imports.id, importId)));
     expect(row).toMatchObject({ status: "queued", mapping: { "0": "name", "1": "email" } });
+    await runJobsUntilIdle(t.db, { handlers: importJobHandlers(createBlobStore(getConfig().blob)) });
+    const res = await resultRoute(new Request("http://localhost/x"), params(importId));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="import-[0-9a-f]{8}-result\.csv"$/);
+    expect(await res.text()).toMatch(/^row,outcome,contact_id,column,reason\n2,created,[0-9a-f-]{36},,\n$/);
+    const events = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(auditEvents).where(eq(auditEvents.action, "import.result_downloaded")));
+    expect(events).toHaveLength(1);
   });
 });
