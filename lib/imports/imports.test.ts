@@ -17,6 +17,7 @@ import { createLocalBlobStore, type BlobStore } from "@/lib/storage";
 import { readAll, streamOf } from "@/lib/streams";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
+import { deleteCampaign } from "@/lib/tenancy/delete";
 import { setWallForTest, type Wall } from "@/lib/tenancy/walls";
 import { importJobHandler, importJobHandlers } from "./jobs";
 import { FIXED_LIMITS, type ImportLimits } from "./limits";
@@ -314,6 +315,18 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     const id = await importNow(csv([["Name"], ["No Result"]]), choices({ mapping: { "0": "name" } }));
     expect(await as(admin, (tx) => importProgress(tx, f.orgA, id))).toMatchObject({ status: "succeeded", hasResultFile: false });
     await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.execute(sql`update organizations set settings = settings - 'importResultDays' where id = ${f.orgA}`));
+  });
+
+  it("deleting the campaign deletes its imports and their blobs", async () => {
+    await upload(admin, "last.csv", csv([["Name"], ["Last One"]]));
+    expect(blobs().some((b) => b.includes(f.orgA))).toBe(true);
+    await deleteCampaign(t.db, store, f.orgA, f.owner);
+    expect(blobs().filter((b) => b.includes(f.orgA))).toEqual([]);
+    const left = await withTenant(t.db, { orgId: f.orgA }, async (tx) => ({
+      imports: await tx.select().from(imports),
+      rows: await tx.select().from(importRows),
+    }));
+    expect(left).toEqual({ imports: [], rows: [] });
   });
 
   it("a RuleError for an unknown import is a 404", async () => {

@@ -5,6 +5,7 @@ import {
   contactLists,
   contacts,
   deletionRequests,
+  imports,
   integrationSecrets,
   invitations,
   memberships,
@@ -44,6 +45,7 @@ export async function deleteCampaign(db: Database, store: BlobStore, orgId: stri
         contactsDeleted: sql`(select count(*)::int from contacts c where c.org_id = deletion_requests.org_id and c.email_index = deletion_requests.email_index)`,
       })
       .where(and(eq(deletionRequests.orgId, orgId), eq(deletionRequests.status, "pending")));
+    await tx.delete(imports).where(eq(imports.orgId, orgId));
     await tx.delete(reports).where(eq(reports.orgId, orgId));
     await tx.delete(contacts).where(eq(contacts.orgId, orgId));
     await tx.delete(contactLists).where(eq(contactLists.orgId, orgId));
