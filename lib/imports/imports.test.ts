@@ -281,6 +281,17 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     expect(imp.uploadDeletedAt?.getTime()).toBe(later.getTime());
   });
 
+  it("an import whose upload expired before it ran fails, and says so in the feed", async () => {
+    const t0 = new Date();
+    const { id } = await upload(admin, "late.csv", csv([["Name"], ["Too Late"]]), limits, t0);
+    await as(admin, (tx) => startImport(tx, admin, id, choices({ mapping: { "0": "name" } })));
+    await sweepImports(t.db, store, [f.orgA], new Date(t0.getTime() + 61 * 60_000));
+    await runAll();
+    expect(await as(admin, (tx) => importProgress(tx, f.orgA, id))).toMatchObject({ status: "failed", created: 0 });
+    const [event] = await as(admin, (tx) => tx.select().from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, "import.failed"))));
+    expect(describeEvent(event!, () => "Ada")).toBe("An import failed");
+  });
+
   it("a campaign's lower upload lifetime is honoured", async () => {
     await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.execute(sql`update organizations set settings = settings || '{"importUploadMinutes": 5}'::jsonb where id = ${f.orgA}`));
     const t0 = new Date();

@@ -43,7 +43,15 @@ function stepAs<T>(ctx: JobContext, who: Who, fn: (tx: Transaction) => Promise<{
 const load = (db: Database, orgId: string, id: string) => withTenant(db, { orgId }, (tx) => importRow(tx, orgId, id));
 const isFinal = (s: Import["status"]) => ["succeeded", "failed", "cancelled", "rolled_back"].includes(s);
 
-async function finishImport(db: Database, store: BlobStore, imp: Import, who: Who, status: "succeeded" | "failed" | "cancelled", now = new Date()) {
+async function finishImport(
+  db: Database,
+  store: BlobStore,
+  imp: Import,
+  who: Who,
+  status: "succeeded" | "failed" | "cancelled",
+  reason: "invalid_file" | "internal" = "invalid_file",
+  now = new Date(),
+) {
   await withTenant(db, who, async (tx) => {
     const [row] = await tx
       .update(imports)
@@ -51,7 +59,7 @@ async function finishImport(db: Database, store: BlobStore, imp: Import, who: Wh
       .where(and(eq(imports.id, imp.id), inArray(imports.status, ["queued", "running"])))
       .returning();
     if (!row) return;
-    if (status === "failed") await recordAuditEvent(tx, { orgId: who.orgId, actor: { kind: "member", id: who.userId }, action: "import.failed", target: { type: "import", id: imp.id }, metadata: { reason: "invalid_file" } });
+    if (status === "failed") await recordAuditEvent(tx, { orgId: who.orgId, actor: { kind: "member", id: who.userId }, action: "import.failed", target: { type: "import", id: imp.id }, metadata: { reason } });
     else
       await recordAuditEvent(tx, {
         orgId: who.orgId,
@@ -161,7 +169,7 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
       if (err instanceof JobInterruptedError || err instanceof LeaseLostError) throw err;
 
       if (err instanceof ImportFileError || job.attempts >= job.maxAttempts) {
-        await finishImport(ctx.db, store, imp, who, "failed");
+        await finishImport(ctx.db, store, imp, who, "failed", err instanceof ImportFileError ? "invalid_file" : "internal");
         if (err instanceof ImportFileError) return;
       }
       throw err;

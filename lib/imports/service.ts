@@ -213,8 +213,8 @@ export async function previewImport(db: Database, store: BlobStore, who: Who, id
 /** The encoding the upload was read in (CSV only). */
 export const textEncodingOf = (row: Pick<Import, "format" | "encoding">) => (row.format === "csv" ? (row.encoding as TextEncoding) : undefined);
 
-/** "Start import": the admin's mapping and choices, checked against the file, and the job queued in the same transaction. */
-export async function startImport(tx: Transaction, who: Who, id: string, input: ImportChoices | unknown, requestId?: string | null): Promise<void> {
+/** "Start import": the admin's mapping and choices (parsed here), checked against the file, and the job queued in the same transaction. */
+export async function startImport(tx: Transaction, who: Who, id: string, input: ImportChoices | Record<string, unknown>, requestId?: string | null): Promise<void> {
   const choices = importChoicesSchema.parse(input);
   const row = await importRow(tx, who.orgId, id, true);
   if (row.status !== "uploaded") throw new RuleError("This import has already been started.", { status: 409 });
