@@ -95,14 +95,19 @@ async function main(say: Say, argv = process.argv.slice(2)): Promise<HarnessResu
     global.gc?.();
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    let samples = 0;
+    const sampler = setInterval(() => {
+      samples++;
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 50);
     const big = await uploadImportFile(handle.db, store, admin, { name: "big.csv", body: csvStream(bigRows, notes) }, limits);
     const [bigRow] = await withTenant(handle.db, admin, (tx) => tx.select({ fileId: imports.uploadFileId, size: imports.fileSize }).from(imports).where(eq(imports.id, big.id)));
     let read = 0;
     for await (const r of readSheet(async () => (await openEncryptedFile(handle.db, store, admin, bigRow!.fileId!)).stream, "csv", { encoding: "utf-8", limits, fileSize: bigRow!.size })) read += r.cells.length > 0 ? 1 : 0;
     clearInterval(sampler);
     const growthMiB = (peak - rss0) / 2 ** 20;
-    say(`    ${fmt(bigRow!.size / 2 ** 20)} MB, ${(read - 1).toLocaleString("en-US")} rows read; RSS growth ${fmt(growthMiB)} MiB`);
+    const rssMiB = `${fmt(rss0 / 2 ** 20, 0)} → peak ${fmt(peak / 2 ** 20, 0)} MiB`;
+    say(`    ${fmt(bigRow!.size / 2 ** 20)} MB, ${(read - 1).toLocaleString("en-US")} rows read; RSS ${rssMiB} (${samples} samples)`);
 
     say(`(a) importing ${rows.toLocaleString("en-US")} rows through upload, mapping and the import job`);
     let t = performance.now();
@@ -125,7 +130,7 @@ async function main(say: Say, argv = process.argv.slice(2)): Promise<HarnessResu
       [
         [`${rows.toLocaleString("en-US")} rows, rows/s`, fmt(importRate, 0), fmt(plainRate, 0), `${fmt(ratio, 2)}×`],
         [`upload + check of the ${rows.toLocaleString("en-US")}-row file`, `${fmt(uploadMs / 1000)} s`, "—", "—"],
-        [`RSS growth, ${fmt(bigRow!.size / 2 ** 20, 0)} MB file (upload, check, read back)`, `${fmt(growthMiB)} MiB`, "—", "—"],
+        [`RSS growth, ${fmt(bigRow!.size / 2 ** 20, 0)} MB file (upload, check, read back)`, `${fmt(growthMiB)} MiB (${rssMiB})`, "—", "—"],
       ],
     );
     return {
