@@ -14,6 +14,7 @@ import { loadSecrets } from "@/lib/keys";
 import type { Services } from "@/lib/services";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
+import { setWallForTest } from "@/lib/tenancy/walls";
 import { GET as progressRoute } from "@/app/api/o/[org]/imports/[id]/progress/route";
 import { GET as resultRoute } from "@/app/api/o/[org]/imports/[id]/result/route";
 import { POST as uploadRoute } from "@/app/api/o/[org]/imports/route";
@@ -101,6 +102,19 @@ describe("imports pages, actions and routes", () => {
       expect(await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(contacts))).toHaveLength(0);
     });
   }
+
+  it("with middleware and RLS switched off, the guard alone still refuses another campaign's owner", async () => {
+    await signIn(f.ownerB);
+    for (const wall of ["middleware", "rls"] as const) setWallForTest(wall, false);
+    try {
+      expect((await progressRoute(new Request("http://localhost/x"), params(importId))).status).toBe(404);
+      expect(await cancelImportAction({}, form({ id: importId }))).toMatchObject({ message: "This campaign is not available to you." });
+      expect(await rollbackImportAction({}, form({ id: importId }))).toMatchObject({ message: "This campaign is not available to you." });
+      await expect(ImportPage(params(importId))).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
+    } finally {
+      for (const wall of ["middleware", "rls"] as const) setWallForTest(wall, true);
+    }
+  });
 
   it("the admin starts the import through the action", async () => {
     await signIn(f.admin);
