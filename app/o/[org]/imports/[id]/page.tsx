@@ -40,7 +40,13 @@ export default async function ImportPage({ params }: { params: Promise<{ org: st
   const who = { orgId: access.org.id, userId: access.userId };
   const mapping = imp.status === "uploaded" && imp.uploadFileId !== null;
   const preview = mapping ? await previewImport((await getServices()).db, createBlobStore(getConfig().blob), who, id, importLimits()) : [];
-  const columnName = (field: string | null) => field ?? "—";
+  // A refusal names the contact field; the page shows the file's own header for it (decrypted here, like the file name).
+  const columnName = (field: string | null) => {
+    if (!field) return "—";
+    const column = Object.entries(imp.mapping ?? {}).find(([, f]) => f === field || (field === "name" && (f === "first_name" || f === "last_name")))?.[0];
+    const header = column === undefined ? undefined : imp.headers[Number(column)];
+    return header ? `${header} (${field})` : field;
+  };
   return (
     <div className="flex flex-col gap-6">
       <div>
