@@ -23,6 +23,8 @@ import { importJobHandler, importJobHandlers } from "./jobs";
 import { FIXED_LIMITS, type ImportLimits } from "./limits";
 import { ImportFileError } from "./read";
 import { importRetentionForPerson } from "./retention";
+import { sealedImportRows } from "./sealed";
+import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation } from "@/lib/crypto/rotation";
 import {
   cancelImport,
   getImport,
@@ -326,6 +328,18 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     const id = await importNow(csv([["Name"], ["No Result"]]), choices({ mapping: { "0": "name" } }));
     expect(await as(admin, (tx) => importProgress(tx, f.orgA, id))).toMatchObject({ status: "succeeded", hasResultFile: false });
     await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.execute(sql`update organizations set settings = settings - 'importResultDays' where id = ${f.orgA}`));
+  });
+
+  it("data-key rotation re-encrypts the import history too (file names, headers, before-images)", async () => {
+    const before = await sealedValuesByKeyVersion(t.db, f.orgA);
+    expect(Object.keys(before)).toEqual(["1"]);
+    await startDataKeyRotation(t.db, f.orgA);
+    await runJobsUntilIdle(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(store) } });
+    expect(await sealedValuesByKeyVersion(t.db, f.orgA)).toEqual({ 2: before[1] });
+    const history = await as(admin, (tx) => listImports(tx, f.orgA));
+    expect(history.map((h) => h.fileName)).toContain("people.csv");
+    const withBefore = await as(admin, async (tx) => sealedImportRows.openAll(tx, await tx.select().from(importRows).where(eq(importRows.outcome, "updated"))));
+    expect(withBefore.some((r) => r.before !== null)).toBe(true);
   });
 
   it("deleting the campaign deletes its imports and their blobs", async () => {
