@@ -213,6 +213,12 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     await expect(upload(admin, "binary.csv", new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]))).rejects.toBeInstanceOf(ImportFileError);
     await expect(upload(admin, "many.csv", csv([["Name"], ...Array.from({ length: 11 }, (_, i) => [`n${i}`])]), { ...limits, maxRows: 10 })).rejects.toThrow(/more than 10 rows/);
     await expect(upload(admin, "notes.pdf", csv([["Name"], ["x"]]))).rejects.toThrow(/\.csv or \.xlsx/);
+    const hugeCell = Buffer.concat([Buffer.from(`Name,Notes\n${MARKER},"`), Buffer.alloc(10 * 1024 * 1024, "y"), Buffer.from('"\n')]);
+    await expect(upload(admin, "cell.csv", hugeCell, { ...limits, maxBytes: 20 * 1024 * 1024 })).rejects.toThrow(/more than 32,768 characters/);
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet("S").addRow(["Name", "Sum"]);
+    wb.getWorksheet("S")!.addRow([MARKER, { formula: "1+1", result: 2 }]);
+    await expect(upload(admin, "formula.xlsx", new Uint8Array(await wb.xlsx.writeBuffer()))).rejects.toThrow(/is a formula/);
     expect(blobs().length).toBe(before.blobs);
     expect((await fileRows()).length).toBe(before.files);
     const count = await as(admin, async (tx) => (await tx.select().from(imports).where(eq(imports.status, "uploaded"))).length);
