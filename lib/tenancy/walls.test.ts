@@ -15,6 +15,8 @@ import {
   contacts,
   deletionRequests,
   encryptedFiles,
+  importRows,
+  imports,
   integrationSecrets,
   invitations,
   jobs,
@@ -27,6 +29,7 @@ import {
   type Contact,
   type IntegrationSecret,
   type EncryptedFile,
+  type Import,
   type Role,
 } from "@/db/schema";
 import { GET as activityRoute } from "@/app/api/o/[org]/activity/route";
@@ -108,6 +111,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     reportId: string;
     deletionRequestId: string;
     deletionDueAt: Date;
+    importId: string;
   } = {
     invitationId: "",
     grantId: "",
@@ -122,6 +126,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     action2Id: "",
     reportId: "",
     deletionRequestId: "",
+    importId: "",
     deletionDueAt: new Date(Date.now() + 30 * 86_400_000),
   };
 
@@ -241,6 +246,12 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
         .values({ orgId: A.id, requesterId: people.Accomplice!.id, emailIndex: Buffer.from("seed-index"), dueAt: seeded.deletionDueAt })
         .returning();
       Object.assign(seeded, { contactId, listId: list!.id, list2Id: list2!.id, actionId, action2Id, reportId, deletionRequestId: request!.id });
+
+      // An import of campaign A with one history row (sealed columns as placeholder bytes: RLS is under test, not crypto).
+      const importId = crypto.randomUUID();
+      await tx.insert(imports).values(seedImport(importId));
+      await tx.insert(importRows).values({ id: crypto.randomUUID(), importId, orgId: A.id, rowNumber: 2, outcome: "created", contactId });
+      seeded.importId = importId;
     });
   });
 
@@ -309,6 +320,17 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
   const isVolunteerA = (who: Person) => who === people.VolunteerA;
   const inA = <T extends { orgId: unknown }>(table: T) => eq(table.orgId as typeof memberships.orgId, A().id);
   const seededRows = <T>(fn: (tx: Transaction) => Promise<T>) => system(A().id, fn);
+  const seedImport = (id: string) => ({
+    id,
+    orgId: A().id,
+    fileName: Buffer.from("sealed") as unknown as Import["fileName"],
+    headers: Buffer.from("sealed") as unknown as Import["headers"],
+    format: "csv" as const,
+    encoding: "utf-8",
+    fileSize: 1,
+    totalRows: 1,
+    uploadExpiresAt: new Date(Date.now() + 3_600_000),
+  });
 
   const attempts: Attempt[] = [
     {
@@ -503,6 +525,41 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       write: (tx) => tx.update(jobs).set({ state: "failed" }).where(eq(jobs.id, seeded.jobId)),
       landed: async () => (await seededRows((tx) => tx.select().from(jobs).where(eq(jobs.id, seeded.jobId))))[0]?.state !== "queued",
       undo: () => system(A().id, (tx) => tx.update(jobs).set({ state: "queued" }).where(eq(jobs.id, seeded.jobId))).then(() => undefined),
+    },
+    {
+      table: "imports",
+      op: "read",
+      permission: "imports:manage",
+      read: (tx) => tx.select().from(imports).where(inA(imports)),
+    },
+    {
+      table: "imports",
+      op: "insert",
+      permission: "imports:manage",
+      write: (tx, _who, m) => tx.insert(imports).values({ ...seedImport(crypto.randomUUID()), encoding: m }),
+      landed: async (m) => (await seededRows((tx) => tx.select().from(imports).where(eq(imports.encoding, m)))).length > 0,
+    },
+    {
+      table: "imports",
+      op: "tamper",
+      permission: "imports:manage",
+      write: (tx) => tx.update(imports).set({ status: "rolling_back" }).where(eq(imports.id, seeded.importId)),
+      landed: async () => (await seededRows((tx) => tx.select().from(imports).where(eq(imports.id, seeded.importId))))[0]?.status !== "uploaded",
+      undo: () => system(A().id, (tx) => tx.update(imports).set({ status: "uploaded" }).where(eq(imports.id, seeded.importId))).then(() => undefined),
+    },
+    {
+      table: "import_rows",
+      op: "read",
+      permission: "imports:manage",
+      read: (tx) => tx.select().from(importRows).where(inA(importRows)),
+    },
+    {
+      table: "import_rows",
+      op: "tamper",
+      permission: "imports:manage",
+      write: (tx) => tx.update(importRows).set({ outcome: "failed" }).where(eq(importRows.importId, seeded.importId)),
+      landed: async () => (await seededRows((tx) => tx.select().from(importRows).where(eq(importRows.importId, seeded.importId))))[0]?.outcome !== "created",
+      undo: () => system(A().id, (tx) => tx.update(importRows).set({ outcome: "created" }).where(eq(importRows.importId, seeded.importId))).then(() => undefined),
     },
     {
       table: "contacts",
