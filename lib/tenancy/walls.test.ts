@@ -11,7 +11,6 @@ import {
   auditEvents,
   contactListMembers,
   contactLists,
-  contactNameTokens,
   contacts,
   deletionRequests,
   encryptedFiles,
@@ -219,12 +218,11 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       const [job] = await tx.insert(jobs).values({ orgId: A.id, kind: "seed.a" }).returning();
       Object.assign(seeded, { invitationId: inv!.id, grantId: grant!.id, ownerEventId: event.id, secretId: secret!.id, fileId: file!.id, jobId: job!.id });
 
-      // The workspace: a campaign contact (nobody's assignment, nobody's sync), its name token, two lists (the
+      // The workspace: a campaign contact (nobody's assignment, nobody's sync), two lists (the
       // contact in the first), two actions (the first given to the owner and targeting the contact), the owner's
       // completed report on it, and a deletion request from someone outside the campaign.
       const contactId = crypto.randomUUID();
       await tx.insert(contacts).values({ id: contactId, orgId: A.id, name: Buffer.from("sealed") as unknown as Contact["name"], tags: ["seed"], createdBy: ownerA!.id });
-      await tx.insert(contactNameTokens).values({ contactId, orgId: A.id, token: Buffer.from("seed-token") });
       const [list, list2] = await tx.insert(contactLists).values([{ orgId: A.id, name: "seed-list" }, { orgId: A.id, name: "seed-list-2" }]).returning();
       await tx.insert(contactListMembers).values({ listId: list!.id, contactId, orgId: A.id });
       const [actionId, action2Id] = [crypto.randomUUID(), crypto.randomUUID()];
@@ -525,20 +523,6 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       write: (tx, who) => tx.update(contacts).set({ assignedTo: who.id }).where(eq(contacts.id, seeded.contactId)),
       landed: async () => (await seededRows((tx) => tx.select().from(contacts).where(eq(contacts.id, seeded.contactId))))[0]?.assignedTo !== null,
       undo: () => system(A().id, (tx) => tx.update(contacts).set({ assignedTo: null }).where(eq(contacts.id, seeded.contactId))).then(() => undefined),
-    },
-    {
-      table: "contact_name_tokens",
-      op: "read",
-      permission: "contacts:read",
-      read: (tx) => tx.select().from(contactNameTokens).where(inA(contactNameTokens)),
-    },
-    {
-      table: "contact_name_tokens",
-      op: "insert",
-      permission: "contacts:write",
-      write: (tx, _who, m) => tx.insert(contactNameTokens).values({ contactId: seeded.contactId, orgId: A().id, token: Buffer.from(m) }),
-      landed: async (m) => (await seededRows((tx) => tx.select().from(contactNameTokens).where(eq(contactNameTokens.token, Buffer.from(m))))).length > 0,
-      undo: () => system(A().id, (tx) => tx.delete(contactNameTokens).where(and(inA(contactNameTokens), sql`${contactNameTokens.token} <> ${Buffer.from("seed-token")}`))).then(() => undefined),
     },
     {
       table: "contact_lists",
