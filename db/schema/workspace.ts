@@ -40,6 +40,8 @@ export const contacts = pgTable(
     nameTokens: byteArrays("name_tokens").notNull().default(sql`'{}'::bytea[]`),
     /** Campaign labels ("donor", "ward-5"): chosen by the campaign, never personal values. */
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    /** The contact's id in another system (a VAN ID, a CRM key): an opaque identifier imports match on. */
+    externalId: text("external_id"),
     assignedTo: uuid("assigned_to").references(() => users.id, { onDelete: "set null" }),
     /**
      * Set when a member synced the contact from their own address book: it is theirs. Managers see it only
@@ -55,6 +57,7 @@ export const contacts = pgTable(
     index("contacts_org_created_idx").on(t.orgId, t.createdAt, t.id),
     index("contacts_email_index_idx").on(t.orgId, t.emailIndex),
     index("contacts_phone_index_idx").on(t.orgId, t.phoneIndex),
+    index("contacts_external_id_idx").on(t.orgId, t.externalId),
     // Partial: most contacts are neither assigned nor synced, and an import should not pay for indexing their nulls.
     index("contacts_assigned_idx").on(t.orgId, t.assignedTo).where(sql`${t.assignedTo} is not null`),
     index("contacts_synced_idx").on(t.syncedBy, t.orgId).where(sql`${t.syncedBy} is not null`),

@@ -130,9 +130,14 @@ export const auditActionDefinitions = {
   "action.restored": def("actions", none),
   "action.purged": def("actions", none),
   "import.started": def("imports", z.object({ format: z.enum(["csv", "xlsx"]).optional(), rows: count.optional() }).strict()),
-  "import.completed": def("imports", z.object({ inserted: count, updated: count.optional(), skipped: count.optional(), failed: count.optional() }).strict()),
+  "import.completed": def(
+    "imports",
+    z.object({ inserted: count, updated: count.optional(), skipped: count.optional(), failed: count.optional(), format: z.enum(["csv", "xlsx"]).optional(), cancelled: z.boolean().optional() }).strict(),
+  ),
   "import.failed": def("imports", z.object({ reason: z.enum(["invalid_file", "too_large", "validation", "internal"]).optional() }).strict()),
-  "import.rolled_back": def("imports", z.object({ rows: count.optional() }).strict()),
+  "import.rolled_back": def("imports", z.object({ rows: count.optional(), kept: count.optional() }).strict()),
+  /** An admin downloaded an import's result file (errors and summary). */
+  "import.result_downloaded": def("imports", none),
   "deletion_request.created": def("deletion_requests", none),
   "deletion_request.completed": def("deletion_requests", z.object({ contactsDeleted: count.optional() }).strict()),
   "deletion_request.declined": def("deletion_requests", z.object({ reason: z.enum(["not_found", "legal_obligation", "duplicate", "other"]).optional() }).strict()),

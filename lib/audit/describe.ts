@@ -127,9 +127,10 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "action.purged": (c) => `${c.actor} permanently deleted an action`,
   "import.started": (c) => `${c.actor} started an import${c.m.rows !== undefined ? ` of ${plural(c.m.rows, "row")}` : ""}`,
   "import.completed": (c) =>
-    `An import finished: ${plural(c.m.inserted, "contact")} added${c.m.updated ? `, ${c.m.updated.toLocaleString("en-US")} updated` : ""}${c.m.skipped ? `, ${c.m.skipped.toLocaleString("en-US")} skipped` : ""}`,
+    `${c.actor} imported ${plural(c.m.inserted, "contact")}${c.m.format ? ` from ${c.m.format === "csv" ? "a CSV" : "an Excel file"}` : ""}${c.m.cancelled ? " before cancelling" : ""}${c.m.updated ? `, ${c.m.updated.toLocaleString("en-US")} updated` : ""}${c.m.failed ? ` (${plural(c.m.failed, "row")} refused)` : ""}`,
   "import.failed": () => "An import failed",
-  "import.rolled_back": (c) => `${c.actor} rolled back an import${c.m.rows !== undefined ? ` (${plural(c.m.rows, "row")})` : ""}`,
+  "import.rolled_back": (c) => `${c.actor} rolled back an import${c.m.kept ? ` (${plural(c.m.kept, "contact")} edited since left as they were)` : ""}`,
+  "import.result_downloaded": (c) => `${c.actor} downloaded an import's result file`,
   "deletion_request.created": () => "A deletion request was received",
   "deletion_request.completed": (c) => `${c.actor} completed a deletion request${c.m.contactsDeleted !== undefined ? ` (${plural(c.m.contactsDeleted, "contact")} deleted)` : ""}`,
   "deletion_request.declined": (c) => `${c.actor} declined a deletion request`,

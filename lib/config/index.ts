@@ -83,6 +83,8 @@ const variables = {
   RAMPART_BACKUP_KEEP_DAILY: { schema: z.coerce.number().int().min(1).max(366), expected: "must be how many daily backups to keep (1-366)" },
   RAMPART_BACKUP_KEEP_WEEKLY: { schema: z.coerce.number().int().min(0).max(520), expected: "must be how many weekly backups to keep (0-520)" },
   RAMPART_ALERT_WEBHOOK_URL: { schema: httpUrl, expected: "must be an http(s) URL that receives a JSON POST when a backup or its verification fails" },
+  RAMPART_IMPORT_MAX_MB: { schema: z.coerce.number().int().min(1).max(1024), expected: "must be the largest import file in megabytes (1-1024)" },
+  RAMPART_IMPORT_MAX_ROWS: { schema: z.coerce.number().int().min(1).max(10_000_000), expected: "must be the most rows one import may hold (1-10000000)" },
   CRON_SECRET: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/cron" },
   METRICS_TOKEN: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/metrics" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
@@ -147,6 +149,8 @@ export type Config = {
   /** SMTP in production; the `.data/outbox/` folder otherwise. */
   mail: { kind: "smtp"; url: string; from: string } | { kind: "outbox"; dir: string; from: string };
   logLevel: string;
+  /** Limits of one campaign import (lib/imports). */
+  imports: { maxBytes: number; maxRows: number };
   /** Whether this server process runs the job runner and hourly chores. */
   backgroundInProcess: boolean;
   backup: {
@@ -240,6 +244,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       ? { kind: "smtp", url: v.SMTP_URL, from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" }
       : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
     logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
+    imports: { maxBytes: (v.RAMPART_IMPORT_MAX_MB ?? 50) * 1024 * 1024, maxRows: v.RAMPART_IMPORT_MAX_ROWS ?? 200_000 },
     backgroundInProcess: (v.RAMPART_BACKGROUND ?? "on") === "on",
     backup: {
       key: v.RAMPART_BACKUP_KEY ? Buffer.from(v.RAMPART_BACKUP_KEY, "base64") : undefined,

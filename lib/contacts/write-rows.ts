@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { contacts, type ContactSource } from "@/db/schema";
 import { blindIndexer } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
@@ -106,4 +106,15 @@ export async function deleteContactRows(tx: Transaction, orgId: string, ids: str
     .where(and(eq(contacts.orgId, orgId), inArray(contacts.id, ids)))
     .returning({ id: contacts.id });
   return gone.map((g) => g.id);
+}
+
+/** Sets (or clears) the external id of contacts in one campaign, one statement for the lot (imports match on it). */
+export async function setContactExternalIds(tx: Transaction, orgId: string, pairs: { id: string; externalId: string | null }[]): Promise<void> {
+  if (pairs.length === 0) return;
+  const values = sql.join(
+    pairs.map((p) => sql`(${p.id}::uuid, ${p.externalId}::text)`),
+    sql`, `,
+  );
+  await tx.execute(sql`update contacts c set external_id = v.external_id, updated_at = now()
+    from (values ${values}) as v(id, external_id) where c.org_id = ${orgId} and c.id = v.id`);
 }

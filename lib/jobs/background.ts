@@ -5,6 +5,7 @@ import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import { scheduleDailyBackup } from "@/lib/backup/job";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
+import { sweepAllImports } from "@/lib/imports/sweep";
 import { logger } from "@/lib/log";
 import { createMailer } from "@/lib/mail";
 import { mailOwnersAboutPolicyChanges } from "@/lib/policies/notices";
@@ -15,7 +16,7 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions, queue the daily backup. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions, queue the daily backup, delete expired import files. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
@@ -26,6 +27,8 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   const policyMail = await mailOwnersAboutPolicyChanges(db, { mailer: createMailer(config.mail), appUrl: config.appUrl });
   if (policyMail.failed) logger.warn({ failed: policyMail.failed }, "policy change mail: some owners were not mailed; retried next hour");
   if (await scheduleDailyBackup(db, now)) logger.info("daily backup queued");
+  const imports = await sweepAllImports(db, store, now);
+  if (imports.uploads + imports.results + imports.history) logger.info(imports, "import sweep: expired files and history deleted");
 }
 
 /**

@@ -2,6 +2,7 @@ import "server-only";
 import { AUDIT_ARCHIVE_JOB, auditArchiveJobHandler } from "@/lib/audit/job";
 import { BACKUP_JOB, backupJobHandler } from "@/lib/backup/job";
 import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler } from "@/lib/crypto/rotation";
+import { importJobHandlers } from "@/lib/imports/jobs";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import type { JobHandler } from "./runner";
 
@@ -11,5 +12,6 @@ export function jobHandlers(deps: { store: BlobStore }): Record<string, JobHandl
     [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(deps.store),
     [AUDIT_ARCHIVE_JOB]: auditArchiveJobHandler(deps.store),
     [BACKUP_JOB]: backupJobHandler(),
+    ...importJobHandlers(deps.store),
   };
 }

@@ -3,7 +3,28 @@
 import { useActionState } from "react";
 import { inputClass, mutedTextClass, primaryButtonClass } from "@/app/_components/ui";
 import type { FormState } from "@/lib/http/action";
-import { AUDIT_RETENTION_DAYS, TRASH_RETENTION_DAYS, type OrgSettings } from "@/lib/tenancy/settings";
+import { AUDIT_RETENTION_DAYS, IMPORT_HISTORY_DAYS, IMPORT_RESULT_DAYS, IMPORT_UPLOAD_MINUTES, TRASH_RETENTION_DAYS, type OrgSettings } from "@/lib/tenancy/settings";
+
+const importRetentionFields = [
+  {
+    name: "importUploadMinutes",
+    label: "Delete uploaded import files after this many minutes",
+    hint: `Files are deleted as soon as their import ends, and never kept longer than this: ${IMPORT_UPLOAD_MINUTES.min} to ${IMPORT_UPLOAD_MINUTES.max} minutes.`,
+    bounds: IMPORT_UPLOAD_MINUTES,
+  },
+  {
+    name: "importResultDays",
+    label: "Keep import result files (errors and summary) for this many days",
+    hint: `0 keeps no result file at all. ${IMPORT_RESULT_DAYS.min} to ${IMPORT_RESULT_DAYS.max} days.`,
+    bounds: IMPORT_RESULT_DAYS,
+  },
+  {
+    name: "importHistoryDays",
+    label: "Keep the import history for this many days",
+    hint: `Older imports leave the history and can no longer be rolled back. ${IMPORT_HISTORY_DAYS.min} to ${IMPORT_HISTORY_DAYS.max} days.`,
+    bounds: IMPORT_HISTORY_DAYS,
+  },
+] as const;
 
 export function SecuritySettingsForm({ action, org, settings }: { action: (s: FormState, f: FormData) => Promise<FormState>; org: string; settings: OrgSettings }) {
   const [state, formAction, pending] = useActionState(action, {});
@@ -65,6 +86,28 @@ export function SecuritySettingsForm({ action, org, settings }: { action: (s: Fo
         />
         {state.fieldErrors?.trashRetentionDays && <p className="mt-1 text-sm text-red-700">{state.fieldErrors.trashRetentionDays}</p>}
       </div>
+      {importRetentionFields.map((f) => (
+        <div key={f.name}>
+          <label htmlFor={f.name} className="font-medium">
+            {f.label}
+          </label>
+          <p id={`${f.name}-hint`} className={mutedTextClass}>
+            {f.hint}
+          </p>
+          <input
+            id={f.name}
+            name={f.name}
+            type="number"
+            min={f.bounds.min}
+            max={f.bounds.max}
+            defaultValue={settings[f.name]}
+            aria-describedby={`${f.name}-hint`}
+            aria-invalid={state.fieldErrors?.[f.name] ? true : undefined}
+            className={`${inputClass} max-w-32`}
+          />
+          {state.fieldErrors?.[f.name] && <p className="mt-1 text-sm text-red-700">{state.fieldErrors[f.name]}</p>}
+        </div>
+      ))}
       {state.message && (
         <p role="status" className="text-sm">
           {state.message}

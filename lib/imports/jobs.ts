@@ -1,0 +1,263 @@
+import "server-only";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { stringify } from "csv-stringify/sync";
+import { z } from "zod";
+import { contactListMembers, contacts, importRows, imports, type Import } from "@/db/schema";
+import { recordAuditEvent } from "@/lib/audit";
+import { neutralizeCsvCell } from "@/lib/contacts/export-csv";
+import { deleteContactRows, setContactExternalIds, updateContactFields } from "@/lib/contacts/write-rows";
+import type { ContactValues } from "@/lib/contacts/input";
+import { openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
+import type { Database, Transaction } from "@/lib/db/client";
+import { enterTenant, withTenant } from "@/lib/db/tenant";
+import { JobInterruptedError, LeaseLostError, type JobContext, type JobHandler, type RunningJob } from "@/lib/jobs/runner";
+import type { BlobStore } from "@/lib/storage/blob-store";
+import { importLimits, type ImportLimits } from "./limits";
+import { ImportFileError, readSheet } from "./read";
+import { campaignSettings, deleteImportFile, IMPORT_EXPIRE_JOB, IMPORT_JOB, IMPORT_ROLLBACK_JOB, importRow, textEncodingOf, type Who } from "./service";
+import { sealedImportRows } from "./sealed";
+import { writeImportBatch, type BatchRow } from "./write";
+
+/**
+ * The import's background jobs on the shared runner. Each batch is one step: the rows it wrote, their history records,
+ * the counters and the cursor commit together, so a process killed mid-import resumes after the last committed batch
+ * with nothing duplicated and nothing lost. Every step acts as the admin who started (or rolled back) the import, so
+ * the campaign's RLS applies to the job as it would to that person.
+ */
+
+export const IMPORT_BATCH_ROWS = 500;
+const ROLLBACK_BATCH_ROWS = 200;
+const payloadSchema = z.object({ importId: z.string().uuid() });
+const cursorSchema = z.object({ done: z.number().int().min(0) }).nullable().catch(null);
+const rollbackCursorSchema = z.object({ after: z.number().int().min(0) }).nullable().catch(null);
+
+/** A step as the given person: the runner opened the campaign; this narrows it to what they may do. */
+function stepAs<T>(ctx: JobContext, who: Who, fn: (tx: Transaction) => Promise<{ cursor: unknown; progress?: unknown; result?: T }>) {
+  return ctx.step(async (tx) => {
+    await enterTenant(tx, who);
+    return fn(tx);
+  });
+}
+
+const load = (db: Database, orgId: string, id: string) => withTenant(db, { orgId }, (tx) => importRow(tx, orgId, id));
+const isFinal = (s: Import["status"]) => ["succeeded", "failed", "cancelled", "rolled_back"].includes(s);
+
+async function finishImport(db: Database, store: BlobStore, imp: Import, who: Who, status: "succeeded" | "failed" | "cancelled", now = new Date()) {
+  await withTenant(db, who, async (tx) => {
+    const [row] = await tx
+      .update(imports)
+      .set({ status, finishedAt: now, updatedAt: now })
+      .where(and(eq(imports.id, imp.id), inArray(imports.status, ["queued", "running"])))
+      .returning();
+    if (!row) return;
+    if (status === "failed") await recordAuditEvent(tx, { orgId: who.orgId, actor: { kind: "member", id: who.userId }, action: "import.failed", target: { type: "import", id: imp.id }, metadata: { reason: "invalid_file" } });
+    else
+      await recordAuditEvent(tx, {
+        orgId: who.orgId,
+        actor: { kind: "member", id: who.userId },
+        action: "import.completed",
+        target: { type: "import", id: imp.id },
+        metadata: { inserted: row.created, updated: row.updated, skipped: row.skipped, failed: row.failed, format: row.format, ...(status === "cancelled" ? { cancelled: true } : {}) },
+      });
+  });
+  await deleteImportFile(db, store, who.orgId, imp.id, "upload", now);
+  if (status !== "failed") await writeResultFile(db, store, who, imp.id, now);
+}
+
+/** The error report and created/updated summary as CSV, encrypted into the store, kept for the campaign's result lifetime (none when 0). */
+async function writeResultFile(db: Database, store: BlobStore, who: Who, id: string, now: Date): Promise<void> {
+  const keepDays = await withTenant(db, who, async (tx) => (await campaignSettings(tx, who.orgId)).importResultDays);
+  if (keepDays === 0) return;
+  let after = 0;
+  let headerSent = false;
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const rows = await withTenant(db, who, (tx) =>
+        tx
+          .select({ rowNumber: importRows.rowNumber, outcome: importRows.outcome, contactId: importRows.contactId, errorColumn: importRows.errorColumn, errorReason: importRows.errorReason })
+          .from(importRows)
+          .where(and(eq(importRows.orgId, who.orgId), eq(importRows.importId, id), gt(importRows.rowNumber, after)))
+          .orderBy(asc(importRows.rowNumber))
+          .limit(2000),
+      );
+      const records = rows.map((r) => [String(r.rowNumber), r.outcome, r.contactId ?? "", r.errorColumn ?? "", r.errorReason ?? ""].map(neutralizeCsvCell));
+      if (!headerSent) records.unshift(["row", "outcome", "contact_id", "column", "reason"]);
+      headerSent = true;
+      if (records.length) controller.enqueue(encoder.encode(stringify(records)));
+      if (rows.length === 0) return controller.close();
+      after = rows[rows.length - 1]!.rowNumber;
+    },
+  });
+  const file = await putEncryptedFile(db, store, who, body);
+  await withTenant(db, who, (tx) =>
+    tx
+      .update(imports)
+      .set({ resultFileId: file.id, resultExpiresAt: new Date(now.getTime() + keepDays * 86_400_000), updatedAt: now })
+      .where(eq(imports.id, id)),
+  );
+}
+
+export function importJobHandler(store: BlobStore, options: { limits?: () => ImportLimits; batchRows?: number } = {}): JobHandler {
+  const limits = options.limits ?? importLimits;
+  const batchRows = options.batchRows ?? IMPORT_BATCH_ROWS;
+  return async (job: RunningJob, ctx: JobContext) => {
+    const { importId } = payloadSchema.parse(job.payload);
+    const orgId = job.orgId!;
+    const imp = await load(ctx.db, orgId, importId);
+    if (isFinal(imp.status) || !imp.createdBy || !imp.mapping || !imp.options) return;
+    const who: Who = { orgId, userId: imp.createdBy };
+    if (imp.cancelRequestedAt) return finishImport(ctx.db, store, imp, who, "cancelled");
+    if (!imp.uploadFileId) return finishImport(ctx.db, store, imp, who, "failed");
+    const mapping = imp.mapping;
+    const options = imp.options;
+    const fileId = imp.uploadFileId;
+    const start = cursorSchema.parse(job.cursor)?.done ?? 0;
+    await stepAs(ctx, who, async (tx) => {
+      await tx
+        .update(imports)
+        .set({ status: "running", startedAt: imp.startedAt ?? new Date(), updatedAt: new Date() })
+        .where(eq(imports.id, importId));
+      return { cursor: { done: start } };
+    });
+
+    const commit = async (batch: BatchRow[], done: number) =>
+      stepAs(ctx, who, async (tx) => {
+        const [current] = await tx.select({ cancel: imports.cancelRequestedAt }).from(imports).where(eq(imports.id, importId)).for("update");
+        if (current?.cancel) return { cursor: { done: done - batch.length }, result: "cancel" as const };
+        const counts = await writeImportBatch(tx, who, { id: importId, mapping, options }, batch);
+        await tx
+          .update(imports)
+          .set({
+            rowsDone: done,
+            created: sql`${imports.created} + ${counts.created}`,
+            updated: sql`${imports.updated} + ${counts.updated}`,
+            skipped: sql`${imports.skipped} + ${counts.skipped}`,
+            failed: sql`${imports.failed} + ${counts.failed}`,
+            updatedAt: new Date(),
+          })
+          .where(eq(imports.id, importId));
+        return { cursor: { done }, progress: { done, total: imp.totalRows }, result: "ok" as const };
+      });
+
+    try {
+      const open = async () => (await openEncryptedFile(ctx.db, store, who, fileId)).stream;
+      let seen = -1;
+      let batch: BatchRow[] = [];
+      for await (const row of readSheet(open, imp.format, { encoding: textEncodingOf(imp), limits: limits(), fileSize: imp.fileSize })) {
+        seen++;
+        if (seen === 0 || seen <= start) continue;
+        batch.push(row);
+        if (batch.length >= batchRows) {
+          if ((await commit(batch, seen)) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
+          batch = [];
+        }
+      }
+      if (batch.length && (await commit(batch, seen)) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
+      const after = await load(ctx.db, orgId, importId);
+      return await finishImport(ctx.db, store, imp, who, after.cancelRequestedAt ? "cancelled" : "succeeded");
+    } catch (err) {
+      if (err instanceof JobInterruptedError || err instanceof LeaseLostError) throw err;
+
+      if (err instanceof ImportFileError || job.attempts >= job.maxAttempts) {
+        await finishImport(ctx.db, store, imp, who, "failed");
+        if (err instanceof ImportFileError) return;
+      }
+      throw err;
+    }
+  };
+}
+
+/** Undoes an import: created contacts deleted, overwritten fields restored from the sealed before-image, added tags and list entries removed; a contact edited since is left as it is and reported. */
+export function rollbackJobHandler(): JobHandler {
+  return async (job, ctx) => {
+    const { importId } = payloadSchema.parse(job.payload);
+    const orgId = job.orgId!;
+    const imp = await load(ctx.db, orgId, importId);
+    if (imp.status !== "rolling_back" || !imp.rolledBackBy) return;
+    const who: Who = { orgId, userId: imp.rolledBackBy };
+    let after = rollbackCursorSchema.parse(job.cursor)?.after ?? 0;
+    for (;;) {
+      const more = await stepAs(ctx, who, async (tx) => {
+        const rows = await tx
+          .select()
+          .from(importRows)
+          .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), inArray(importRows.outcome, ["created", "updated"]), gt(importRows.rowNumber, after)))
+          .orderBy(asc(importRows.rowNumber))
+          .limit(ROLLBACK_BATCH_ROWS);
+        if (rows.length === 0) return { cursor: { after }, result: false };
+        const { done, kept } = await rollbackRows(tx, orgId, rows);
+        after = rows[rows.length - 1]!.rowNumber;
+        await tx
+          .update(imports)
+          .set({ rollbackDone: sql`${imports.rollbackDone} + ${done}`, rollbackKept: sql`${imports.rollbackKept} + ${kept}`, updatedAt: new Date() })
+          .where(eq(imports.id, importId));
+        return { cursor: { after }, result: true };
+      });
+      if (!more) break;
+    }
+    await withTenant(ctx.db, who, async (tx) => {
+      const now = new Date();
+      const [row] = await tx.update(imports).set({ status: "rolled_back", rolledBackAt: now, updatedAt: now }).where(and(eq(imports.id, importId), eq(imports.status, "rolling_back"))).returning();
+      if (row)
+        await recordAuditEvent(tx, {
+          orgId,
+          actor: { kind: "member", id: who.userId },
+          action: "import.rolled_back",
+          target: { type: "import", id: importId },
+          metadata: { rows: row.rollbackDone, kept: row.rollbackKept },
+        });
+    });
+  };
+}
+
+type ImportRowRecord = typeof importRows.$inferSelect;
+
+/** One rollback batch; returns how many rows were undone and how many contacts were left because someone edited them after the import. */
+export async function rollbackRows(tx: Transaction, orgId: string, rows: ImportRowRecord[]): Promise<{ done: number; kept: number }> {
+  const ids = rows.flatMap((r) => (r.contactId ? [r.contactId] : []));
+  const current = ids.length ? await tx.select().from(contacts).where(and(eq(contacts.orgId, orgId), inArray(contacts.id, ids))) : [];
+  const byId = new Map(current.map((c) => [c.id, c]));
+  const toDelete: string[] = [];
+  const keptRows: string[] = [];
+  let done = 0;
+  for (const row of rows) {
+    const contact = row.contactId ? byId.get(row.contactId) : undefined;
+    if (!contact) continue;
+    if (row.writtenAt && contact.updatedAt.getTime() > row.writtenAt.getTime()) {
+      keptRows.push(row.id);
+      continue;
+    }
+    done++;
+    if (row.outcome === "created") {
+      toDelete.push(contact.id);
+      continue;
+    }
+    const opened = await sealedImportRows.open(tx, row);
+    const before = { ...(opened.before ?? {}) };
+    const patch: Partial<ContactValues> = {};
+    for (const [field, value] of Object.entries(before)) if (field !== "externalId") (patch as Record<string, unknown>)[field] = value ?? undefined;
+    if (row.tagsAdded.length) patch.tags = contact.tags.filter((t) => !row.tagsAdded.includes(t));
+    if (Object.keys(patch).length) await updateContactFields(tx, orgId, contact.id, patch);
+    if ("externalId" in before) await setContactExternalIds(tx, orgId, [{ id: contact.id, externalId: (before.externalId as string | null) ?? null }]);
+    if (row.listsAdded.length)
+      await tx.delete(contactListMembers).where(and(eq(contactListMembers.orgId, orgId), eq(contactListMembers.contactId, contact.id), inArray(contactListMembers.listId, row.listsAdded)));
+  }
+  await deleteContactRows(tx, orgId, toDelete);
+  if (keptRows.length) await tx.update(importRows).set({ keptAtRollback: true }).where(inArray(importRows.id, keptRows));
+  return { done, kept: keptRows.length };
+}
+
+/** Due at the upload's expiry: deletes it if the import has not already. */
+export function expireUploadJobHandler(store: BlobStore): JobHandler {
+  return async (job, ctx) => {
+    const { importId } = payloadSchema.parse(job.payload);
+    const orgId = job.orgId!;
+    const gone = await withTenant(ctx.db, { orgId }, async (tx) => (await tx.select({ id: imports.id }).from(imports).where(eq(imports.id, importId))).length === 0);
+    if (!gone) await deleteImportFile(ctx.db, store, orgId, importId, "upload");
+  };
+}
+
+export function importJobHandlers(store: BlobStore): Record<string, JobHandler> {
+  return { [IMPORT_JOB]: importJobHandler(store), [IMPORT_ROLLBACK_JOB]: rollbackJobHandler(), [IMPORT_EXPIRE_JOB]: expireUploadJobHandler(store) };
+}

@@ -1,0 +1,228 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { and, eq, inArray, or, type SQL } from "drizzle-orm";
+import { contactListMembers, contactLists, contacts, importRows, type DuplicatePolicy, type ImportMapping, type ImportOptions, type ImportRowOutcome } from "@/db/schema";
+import { blindIndexer } from "@/lib/crypto";
+import type { Transaction } from "@/lib/db/client";
+import type { ContactValues } from "@/lib/contacts/input";
+import { sealedContacts } from "@/lib/contacts/sealed";
+import { insertContacts, setContactExternalIds, updateContactFields } from "@/lib/contacts/write-rows";
+import { mapRow } from "./mapping";
+import { sealedImportRows } from "./sealed";
+
+/**
+ * One batch of an import, in the job's tenant transaction acting as the admin who started it: rows are validated,
+ * matched against existing contacts (external id, then email, then phone blind index), created or updated by the
+ * duplicate policy, put on lists, and what was done to each row is recorded for the history and the rollback.
+ */
+
+export type BatchRow = { rowNumber: number; cells: string[] };
+export type BatchCounts = { created: number; updated: number; skipped: number; failed: number };
+type Before = Record<string, unknown>;
+
+const patchable = ["name", "email", "phone", "address", "notes"] as const;
+const isEmpty = (v: unknown) => v === null || v === undefined || v === "";
+
+/** The fields a duplicate policy writes onto an existing contact, with their values before. */
+export function duplicatePatch(
+  policy: DuplicatePolicy,
+  current: Partial<Record<(typeof patchable)[number], unknown>> & { tags: string[] },
+  incoming: ContactValues,
+): { patch: Partial<ContactValues>; before: Before; tagsAdded: string[] } {
+  const patch: Partial<ContactValues> = {};
+  const before: Before = {};
+  if (policy !== "skip") {
+    for (const field of patchable) {
+      const next = incoming[field];
+      if (next === undefined) continue;
+      const now = current[field];
+      const write = policy === "overwrite" ? JSON.stringify(next) !== JSON.stringify(now ?? null) : isEmpty(now);
+      if (!write) continue;
+      (patch as Record<string, unknown>)[field] = next;
+      before[field] = now ?? null;
+    }
+  }
+  const tagsAdded = policy === "skip" ? [] : incoming.tags.filter((t) => !current.tags.includes(t));
+  if (tagsAdded.length) patch.tags = [...current.tags, ...tagsAdded];
+  return { patch, before, tagsAdded };
+}
+
+type RowRecord = {
+  rowNumber: number;
+  outcome: ImportRowOutcome;
+  contactId?: string;
+  before?: Before | null;
+  tagsAdded?: string[];
+  listsAdded?: string[];
+  errorColumn?: string;
+  errorReason?: string;
+};
+
+async function listIdsByName(tx: Transaction, orgId: string, userId: string, names: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (names.length === 0) return out;
+  const found = await tx
+    .select({ id: contactLists.id, name: contactLists.name })
+    .from(contactLists)
+    .where(and(eq(contactLists.orgId, orgId), inArray(contactLists.name, names)));
+  for (const f of found) out.set(f.name, f.id);
+  const missing = names.filter((n) => !out.has(n));
+  if (missing.length) {
+    const made = await tx
+      .insert(contactLists)
+      .values(missing.map((name) => ({ orgId, name, createdBy: userId })))
+      .returning({ id: contactLists.id, name: contactLists.name });
+    for (const m of made) out.set(m.name, m.id);
+  }
+  return out;
+}
+
+export async function writeImportBatch(
+  tx: Transaction,
+  who: { orgId: string; userId: string },
+  imp: { id: string; mapping: ImportMapping; options: ImportOptions },
+  rows: BatchRow[],
+): Promise<BatchCounts> {
+  const { orgId, userId } = who;
+  const index = await blindIndexer(tx, orgId);
+  const records: RowRecord[] = [];
+  type Good = { rowNumber: number; values: ContactValues; externalId: string | null; listName: string | null; email: Buffer | null; phone: Buffer | null };
+  const good: Good[] = [];
+  for (const row of rows) {
+    const m = mapRow(row.cells, imp.mapping, imp.options.tags);
+    if (!m.ok) records.push({ rowNumber: row.rowNumber, outcome: "failed", errorColumn: m.field, errorReason: m.reason });
+    else
+      good.push({
+        rowNumber: row.rowNumber,
+        values: m.values,
+        externalId: m.externalId,
+        listName: m.listName,
+        email: m.values.email ? index("email", m.values.email) : null,
+        phone: m.values.phone ? index("phone", m.values.phone) : null,
+      });
+  }
+
+  const keysOf = (g: { externalId: string | null; email: Buffer | null; phone: Buffer | null }) =>
+    [g.externalId ? `x:${g.externalId}` : null, g.email ? `e:${g.email.toString("base64")}` : null, g.phone ? `p:${g.phone.toString("base64")}` : null].filter(
+      (k): k is string => k !== null,
+    );
+  const conditions: SQL[] = [];
+  const emails = good.flatMap((g) => (g.email ? [g.email] : []));
+  const phones = good.flatMap((g) => (g.phone ? [g.phone] : []));
+  const externals = good.flatMap((g) => (g.externalId ? [g.externalId] : []));
+  if (emails.length) conditions.push(inArray(contacts.emailIndex, emails));
+  if (phones.length) conditions.push(inArray(contacts.phoneIndex, phones));
+  if (externals.length) conditions.push(inArray(contacts.externalId, externals));
+  const existing = conditions.length ? await tx.select().from(contacts).where(and(eq(contacts.orgId, orgId), or(...conditions))) : [];
+  const byKey = new Map<string, (typeof existing)[number]>();
+  for (const c of existing)
+    for (const k of keysOf({ externalId: c.externalId, email: c.emailIndex, phone: c.phoneIndex })) if (!byKey.has(k)) byKey.set(k, c);
+
+  const pendingKeys = new Map<string, number>();
+  const creates: Good[] = [];
+  const updates: { g: Good; contact: (typeof existing)[number] }[] = [];
+  for (const g of good) {
+    const keys = keysOf(g);
+    const match = keys.map((k) => byKey.get(k)).find(Boolean);
+    const earlier = keys.map((k) => pendingKeys.get(k)).find((n) => n !== undefined);
+    if (match) {
+      if (imp.options.duplicates === "skip") records.push({ rowNumber: g.rowNumber, outcome: "skipped", contactId: match.id });
+      else updates.push({ g, contact: match });
+    } else if (earlier !== undefined) {
+      records.push({ rowNumber: g.rowNumber, outcome: "skipped", errorReason: `Same contact as row ${earlier} of this file` });
+    } else {
+      creates.push(g);
+      for (const k of keys) pendingKeys.set(k, g.rowNumber);
+    }
+  }
+
+  const listNames = [...new Set([...creates, ...updates.map((u) => u.g)].flatMap((g) => (g.listName ? [g.listName] : [])))];
+  const listIds = await listIdsByName(tx, orgId, userId, listNames);
+  const listsFor = (g: Good) => [...new Set([imp.options.listId, g.listName ? listIds.get(g.listName)! : null].filter((l): l is string => l !== null))];
+  const memberships: { listId: string; contactId: string; rowNumber: number }[] = [];
+
+  const createdIds = await insertContacts(
+    tx,
+    orgId,
+    creates.map((c) => c.values),
+    { source: "import", createdBy: userId },
+  );
+  await setContactExternalIds(
+    tx,
+    orgId,
+    creates.flatMap((c, i) => (c.externalId ? [{ id: createdIds[i]!, externalId: c.externalId }] : [])),
+  );
+  creates.forEach((c, i) => {
+    records.push({ rowNumber: c.rowNumber, outcome: "created", contactId: createdIds[i]!, tagsAdded: c.values.tags });
+    for (const listId of listsFor(c)) memberships.push({ listId, contactId: createdIds[i]!, rowNumber: c.rowNumber });
+  });
+
+  const opened = await sealedContacts.openAll(
+    tx,
+    updates.map((u) => u.contact),
+  );
+  const externalChanges: { id: string; externalId: string | null }[] = [];
+  for (const [i, { g, contact }] of updates.entries()) {
+    const current = opened[i]!;
+    const { patch, before, tagsAdded } = duplicatePatch(imp.options.duplicates, current, g.values);
+    if (g.externalId && (contact.externalId === null || (imp.options.duplicates === "overwrite" && contact.externalId !== g.externalId))) {
+      before.externalId = contact.externalId;
+      externalChanges.push({ id: contact.id, externalId: g.externalId });
+    }
+    if (Object.keys(patch).length) await updateContactFields(tx, orgId, contact.id, patch);
+    const changed = Object.keys(patch).length > 0 || "externalId" in before;
+    records.push({ rowNumber: g.rowNumber, outcome: changed ? "updated" : "skipped", contactId: contact.id, before: changed ? before : null, tagsAdded });
+    for (const listId of listsFor(g)) memberships.push({ listId, contactId: contact.id, rowNumber: g.rowNumber });
+  }
+  await setContactExternalIds(tx, orgId, externalChanges);
+
+  if (memberships.length) {
+    const added = await tx
+      .insert(contactListMembers)
+      .values(memberships.map((m) => ({ listId: m.listId, contactId: m.contactId, orgId })))
+      .onConflictDoNothing()
+      .returning({ listId: contactListMembers.listId, contactId: contactListMembers.contactId });
+    const addedSet = new Set(added.map((a) => `${a.listId}:${a.contactId}`));
+    for (const m of memberships) {
+      if (!addedSet.has(`${m.listId}:${m.contactId}`)) continue;
+      const rec = records.find((r) => r.rowNumber === m.rowNumber)!;
+      rec.listsAdded = [...(rec.listsAdded ?? []), m.listId];
+      if (rec.outcome === "skipped" && rec.contactId) rec.outcome = "updated";
+    }
+  }
+
+  const touched = records.flatMap((r) => (r.contactId && r.outcome !== "skipped" ? [r.contactId] : []));
+  const written = touched.length
+    ? await tx
+        .select({ id: contacts.id, updatedAt: contacts.updatedAt })
+        .from(contacts)
+        .where(and(eq(contacts.orgId, orgId), inArray(contacts.id, touched)))
+    : [];
+  const writtenAt = new Map(written.map((w) => [w.id, w.updatedAt]));
+
+  const rowsToInsert = [];
+  for (const r of records) {
+    const id = randomUUID();
+    rowsToInsert.push(
+      await sealedImportRows.seal(tx, {
+        id,
+        importId: imp.id,
+        orgId,
+        rowNumber: r.rowNumber,
+        outcome: r.outcome,
+        contactId: r.contactId ?? null,
+        before: r.before ?? null,
+        tagsAdded: r.tagsAdded ?? [],
+        listsAdded: r.listsAdded ?? [],
+        writtenAt: r.contactId && r.outcome !== "skipped" ? (writtenAt.get(r.contactId) ?? null) : null,
+        errorColumn: r.errorColumn ?? null,
+        errorReason: r.errorReason ?? null,
+      }),
+    );
+  }
+  for (let i = 0; i < rowsToInsert.length; i += 1000) await tx.insert(importRows).values(rowsToInsert.slice(i, i + 1000));
+
+  const counts: BatchCounts = { created: 0, updated: 0, skipped: 0, failed: 0 };
+  for (const r of records) counts[r.outcome]++;
+  return counts;
+}
