@@ -11,3 +11,4 @@ export * from "./workspace";
 export * from "./incidents";
 export * from "./policies";
 export * from "./imports";
+export * from "./integrations";

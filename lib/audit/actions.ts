@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { breachSwitches, incidentSeverities, incidentStatuses, reportOutcomes, roles } from "@/db/schema";
+import { breachSwitches, incidentSeverities, incidentStatuses, integrationSystemIds, reportOutcomes, roles } from "@/db/schema";
 import { policyDocuments } from "@/lib/policies/registry";
 import type { AuditCategory } from "./categories";
 
@@ -21,6 +21,7 @@ const revocationReason = z.enum(["user", "password_changed", "password_reset", "
 const breachReason = z.enum(["security_incident", "abuse", "request", "billing", "other"]);
 const incidentStatus = z.enum(incidentStatuses);
 /** A policy version is its publication date (lib/policies/registry.ts). */
+const integrationSystem = z.enum(integrationSystemIds);
 const policyVersion = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 export { auditCategories, auditCategoryLabels, type AuditCategory } from "./categories";
@@ -138,6 +139,13 @@ export const auditActionDefinitions = {
   "import.rolled_back": def("imports", z.object({ rows: count.optional(), kept: count.optional() }).strict()),
   /** An admin downloaded an import's result file (errors and summary). */
   "import.result_downloaded": def("imports", none),
+  /** Integrations name the system and count outcomes; keys, codes sent and people's ids never enter the log. */
+  "integration.connected": def("integrations", z.object({ system: integrationSystem }).strict()),
+  "integration.verify_failed": def("integrations", z.object({ system: integrationSystem, reason: z.enum(["bad_credentials", "rate_limited", "not_found", "remote_down", "refused"]) }).strict()),
+  "integration.mapping_changed": def("integrations", z.object({ system: integrationSystem, mapped: count }).strict()),
+  "integration.codes_refreshed": def("integrations", z.object({ system: integrationSystem }).strict()),
+  "integration.synced": def("integrations", z.object({ system: integrationSystem, sent: count, skipped: count, failed: count, retrying: count }).strict()),
+  "integration.disconnected": def("integrations", z.object({ system: integrationSystem, cancelled: count }).strict()),
   "deletion_request.created": def("deletion_requests", none),
   "deletion_request.completed": def("deletion_requests", z.object({ contactsDeleted: count.optional() }).strict()),
   "deletion_request.declined": def("deletion_requests", z.object({ reason: z.enum(["not_found", "legal_obligation", "duplicate", "other"]).optional() }).strict()),
@@ -191,6 +199,7 @@ export const auditTargetTypes = [
   "key",
   "incident",
   "backup",
+  "integration",
 ] as const;
 export type AuditTargetType = (typeof auditTargetTypes)[number];
 

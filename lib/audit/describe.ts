@@ -28,6 +28,8 @@ type Ctx<A extends AuditAction> = {
 
 const roleName = (r: string | undefined) => (r === "owner" ? "an owner" : r === "admin" ? "an admin" : r === "volunteer" ? "a volunteer" : "a member");
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+const systemNames: Record<string, string> = { van: "NGP VAN", pdi: "PDI", salsa: "Salsa Engage" };
+const systemName = (system: string) => systemNames[system] ?? "an integration";
 const factorName = { totp: "an authenticator app", webauthn: "a security key", recovery_code: "a recovery code" } as const;
 const failure: Record<string, string> = {
   invalid_credentials: "wrong password",
@@ -131,6 +133,13 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "import.failed": () => "An import failed",
   "import.rolled_back": (c) => `${c.actor} rolled back an import${c.m.kept ? ` (${plural(c.m.kept, "contact")} edited since left as they were)` : ""}`,
   "import.result_downloaded": (c) => `${c.actor} downloaded an import's result file`,
+  "integration.connected": (c) => `${c.actor} connected ${systemName(c.m.system)}`,
+  "integration.verify_failed": (c) => `${systemName(c.m.system)} refused a connection attempt by ${c.actor}`,
+  "integration.mapping_changed": (c) => `${c.actor} changed what is sent to ${systemName(c.m.system)} (${plural(c.m.mapped, "answer")} mapped)`,
+  "integration.codes_refreshed": (c) => `${c.actor} refreshed the codes of ${systemName(c.m.system)}`,
+  "integration.synced": (c) =>
+    `${plural(c.m.sent, "outcome")} sent to ${systemName(c.m.system)}${c.m.skipped ? `, ${c.m.skipped.toLocaleString("en-US")} with nothing to send` : ""}${c.m.failed ? `, ${c.m.failed.toLocaleString("en-US")} failed` : ""}${c.m.retrying ? `, ${c.m.retrying.toLocaleString("en-US")} to retry` : ""}`,
+  "integration.disconnected": (c) => `${c.actor} disconnected ${systemName(c.m.system)}${c.m.cancelled ? ` (${plural(c.m.cancelled, "queued outcome")} cancelled)` : ""}`,
   "deletion_request.created": () => "A deletion request was received",
   "deletion_request.completed": (c) => `${c.actor} completed a deletion request${c.m.contactsDeleted !== undefined ? ` (${plural(c.m.contactsDeleted, "contact")} deleted)` : ""}`,
   "deletion_request.declined": (c) => `${c.actor} declined a deletion request`,

@@ -85,6 +85,9 @@ const variables = {
   RAMPART_ALERT_WEBHOOK_URL: { schema: httpUrl, expected: "must be an http(s) URL that receives a JSON POST when a backup or its verification fails" },
   RAMPART_IMPORT_MAX_MB: { schema: z.coerce.number().int().min(1).max(1024), expected: "must be the largest import file in megabytes (1-1024)" },
   RAMPART_IMPORT_MAX_ROWS: { schema: z.coerce.number().int().min(1).max(10_000_000), expected: "must be the most rows one import may hold (1-10000000)" },
+  RAMPART_VAN_BASE_URL: { schema: httpUrl, expected: "must be the http(s) base URL of the NGP VAN API v4 (default https://api.securevan.com/v4)" },
+  RAMPART_PDI_BASE_URL: { schema: httpUrl, expected: "must be the http(s) base URL of the PDI API (default https://api.bluevote.com)" },
+  RAMPART_SALSA_BASE_URL: { schema: httpUrl, expected: "must be the http(s) base URL of Salsa Engage (default https://api.salsalabs.org)" },
   CRON_SECRET: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/cron" },
   METRICS_TOKEN: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/metrics" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
@@ -151,6 +154,8 @@ export type Config = {
   logLevel: string;
   /** Limits of one campaign import (lib/imports). */
   imports: { maxBytes: number; maxRows: number };
+  /** Base URLs of the systems campaigns connect (lib/integrations); tests and self-hosters point them elsewhere. */
+  integrations: { van: string; pdi: string; salsa: string };
   /** Whether this server process runs the job runner and hourly chores. */
   backgroundInProcess: boolean;
   backup: {
@@ -245,6 +250,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
     logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
     imports: { maxBytes: (v.RAMPART_IMPORT_MAX_MB ?? 50) * 1024 * 1024, maxRows: v.RAMPART_IMPORT_MAX_ROWS ?? 200_000 },
+    integrations: {
+      van: v.RAMPART_VAN_BASE_URL ?? "https://api.securevan.com/v4",
+      pdi: v.RAMPART_PDI_BASE_URL ?? "https://api.bluevote.com",
+      salsa: v.RAMPART_SALSA_BASE_URL ?? "https://api.salsalabs.org",
+    },
     backgroundInProcess: (v.RAMPART_BACKGROUND ?? "on") === "on",
     backup: {
       key: v.RAMPART_BACKUP_KEY ? Buffer.from(v.RAMPART_BACKUP_KEY, "base64") : undefined,

@@ -6,6 +6,7 @@ import { scheduleDailyBackup } from "@/lib/backup/job";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { sweepAllImports } from "@/lib/imports/sweep";
+import { queueDuePushes } from "@/lib/integrations/push";
 import { logger } from "@/lib/log";
 import { createMailer } from "@/lib/mail";
 import { mailOwnersAboutPolicyChanges } from "@/lib/policies/notices";
@@ -16,7 +17,7 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions, queue the daily backup, delete expired import files. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions, queue the daily backup, delete expired import files, queue integration outcomes due again. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
@@ -29,6 +30,8 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   if (await scheduleDailyBackup(db, now)) logger.info("daily backup queued");
   const imports = await sweepAllImports(db, store, now);
   if (imports.uploads + imports.results + imports.history) logger.info(imports, "import sweep: expired files and history deleted");
+  const pushes = await queueDuePushes(db, now);
+  if (pushes) logger.info({ campaigns: pushes }, "integration outcomes due again: push jobs queued");
 }
 
 /**

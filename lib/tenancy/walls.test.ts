@@ -15,6 +15,8 @@ import {
   deletionRequests,
   encryptedFiles,
   integrationSecrets,
+  integrationSettings,
+  integrationSyncs,
   invitations,
   jobs,
   memberships,
@@ -97,6 +99,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     grantId: string;
     ownerEventId: string;
     secretId: string;
+    syncId: string;
     fileId: string;
     jobId: string;
     contactId: string;
@@ -112,6 +115,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     grantId: "",
     ownerEventId: "",
     secretId: "",
+    syncId: "",
     fileId: "",
     jobId: "",
     contactId: "",
@@ -238,7 +242,9 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
         .insert(deletionRequests)
         .values({ orgId: A.id, requesterId: people.Accomplice!.id, emailIndex: Buffer.from("seed-index"), dueAt: seeded.deletionDueAt })
         .returning();
-      Object.assign(seeded, { contactId, listId: list!.id, list2Id: list2!.id, actionId, action2Id, reportId, deletionRequestId: request!.id });
+      await tx.insert(integrationSettings).values({ orgId: A.id, system: "van", mapping: { outcomes: {} } });
+      const [sync] = await tx.insert(integrationSyncs).values({ orgId: A.id, system: "van", reportId, contactId }).returning();
+      Object.assign(seeded, { contactId, listId: list!.id, list2Id: list2!.id, actionId, action2Id, reportId, deletionRequestId: request!.id, syncId: sync!.id });
     });
   });
 
@@ -459,6 +465,34 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
         system(A().id, (tx) =>
           tx.insert(integrationSecrets).values({ id: seeded.secretId, orgId: A().id, provider: "seeded", kind: "api_key", credentials: Buffer.from("sealed") as unknown as IntegrationSecret["credentials"] }),
         ).then(() => undefined),
+    },
+    {
+      table: "integration_settings",
+      op: "read",
+      permission: "integrations:manage",
+      read: (tx) => tx.select().from(integrationSettings).where(inA(integrationSettings)),
+    },
+    {
+      table: "integration_settings",
+      op: "insert",
+      permission: "integrations:manage",
+      write: (tx, _who, m) => tx.insert(integrationSettings).values({ orgId: A().id, system: "pdi", mapping: { marker: m } }),
+      landed: async (m) => (await seededRows((tx) => tx.select().from(integrationSettings).where(sql`${integrationSettings.mapping}->>'marker' = ${m}`))).length > 0,
+      undo: () => system(A().id, (tx) => tx.delete(integrationSettings).where(and(inA(integrationSettings), eq(integrationSettings.system, "pdi")))).then(() => undefined),
+    },
+    {
+      table: "integration_syncs",
+      op: "read",
+      permission: "integrations:manage",
+      read: (tx) => tx.select().from(integrationSyncs).where(inA(integrationSyncs)),
+    },
+    {
+      table: "integration_syncs",
+      op: "tamper",
+      permission: "integrations:manage",
+      write: (tx) => tx.update(integrationSyncs).set({ status: "sent" }).where(eq(integrationSyncs.id, seeded.syncId)),
+      landed: async () => (await seededRows((tx) => tx.select().from(integrationSyncs).where(eq(integrationSyncs.id, seeded.syncId))))[0]?.status === "sent",
+      undo: () => system(A().id, (tx) => tx.update(integrationSyncs).set({ status: "queued" }).where(eq(integrationSyncs.id, seeded.syncId))).then(() => undefined),
     },
     {
       table: "encrypted_files",

@@ -17,6 +17,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
     { href: `${base}/activity`, label: "Activity", show: access.can("activity:read") || access.can("activity:read_own") },
     { href: `${base}/volunteers`, label: "Volunteers", show: access.can("members:read") },
     { href: `${base}/deletion-requests`, label: "Deletion requests", show: access.can("deletion_requests:manage") },
+    { href: `${base}/integrations`, label: "Integrations", show: access.can("integrations:manage") },
     { href: `${base}/settings`, label: "Settings", show: access.can("org:settings") },
   ].filter((t) => t.show);
   const incidents = access.can("incidents:acknowledge") ? await access.run((tx) => unacknowledgedIncidents(tx, access.org.id)) : [];

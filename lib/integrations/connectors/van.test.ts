@@ -1,29 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { BadCredentialsError, IntegrationError, RemoteNotFoundError } from "./errors";
 import { startTestRemote, type RecordedRequest, type RemoteAnswer, type TestRemote } from "./test-remote";
+import { canvassResponseBody } from "./test-van";
 import { vanConnector, vanCredentialsSchema } from "./van";
 
 /** A VAN API v4 on loopback: the endpoints the connector uses, checking the Basic header and the documented body shape. */
 const KEY = "7b1c2d3e-aaaa-bbbb-cccc-0123456789ab";
 const creds = { applicationName: "rampart.test", apiKey: KEY, mode: "1" as const };
 const expectedAuth = `Basic ${Buffer.from(`rampart.test:${KEY}|1`).toString("base64")}`;
-
-const canvassResponseBody = z
-  .object({
-    canvassContext: z.object({ contactTypeId: z.number().int().optional(), inputTypeId: z.literal(11), dateCanvassed: z.iso.datetime() }).strict(),
-    resultCodeId: z.number().int().nullable(),
-    responses: z
-      .array(
-        z.union([
-          z.object({ type: z.literal("ActivistCode"), activistCodeId: z.number().int(), action: z.literal("Apply") }).strict(),
-          z.object({ type: z.literal("SurveyResponse"), surveyQuestionId: z.number().int(), surveyResponseId: z.number().int() }).strict(),
-        ]),
-      )
-      .nullable(),
-  })
-  .strict()
-  .refine((b) => (b.resultCodeId === null) !== (b.responses === null), "either a result code or responses");
 
 const activistCodes = Array.from({ length: 230 }, (_, i) => ({ activistCodeId: 1000 + i, name: `Code ${i}`, status: i === 5 ? "Archived" : "Active", type: "Activism" }));
 
