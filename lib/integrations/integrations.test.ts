@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { contacts, integrationSecrets, integrationSettings, integrationSyncs } from "@/db/schema";
 import { asOwner } from "@/lib/audit/test-helpers";
