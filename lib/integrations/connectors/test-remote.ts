@@ -9,7 +9,7 @@ export type RecordedRequest = { method: string; path: string; query: URLSearchPa
 export type RemoteAnswer = { status?: number; headers?: Record<string, string>; body?: unknown; delayMs?: number };
 export type TestRemote = { url: string; requests: RecordedRequest[]; close(): Promise<void> };
 
-export async function startTestRemote(answer: (req: RecordedRequest) => RemoteAnswer | Promise<RemoteAnswer>): Promise<TestRemote> {
+export async function startTestRemote(answer: (req: RecordedRequest) => RemoteAnswer | Promise<RemoteAnswer>, port = 0): Promise<TestRemote> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<import("node:net").Socket>();
   const server = http.createServer((req, res) => {
@@ -39,10 +39,10 @@ export async function startTestRemote(answer: (req: RecordedRequest) => RemoteAn
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -54,7 +54,8 @@ function Mapping({ s, slug }: { s: IntegrationStatus; slug: string }) {
       ? [{ title: "How the contact is recorded", rows: [{ name: "contactTypeId", label: "Contact type", options: c.codes.contactTypes.map((x) => ({ value: x.id, label: x.name })), value: c.mapping.contactTypeId }] }]
       : []),
   ];
-  return <MappingForm action={saveMappingAction} org={slug} system={s.system} groups={groups} />;
+  // Keyed by the stored mapping: after a save the form is drawn again from what was stored (React resets a form after its action).
+  return <MappingForm key={JSON.stringify(c.mapping)} action={saveMappingAction} org={slug} system={s.system} groups={groups} />;
 }
 
 function System({ s, slug }: { s: IntegrationStatus; slug: string }) {
