@@ -31,6 +31,7 @@ describe.each(testBackends())("integrations (%s)", (backend) => {
   let remote: TestRemote;
   let van: TestVan;
   let urls: BaseUrls;
+  let onPush: (() => Promise<void>) | null = null;
   let withId: string; // assigned to the volunteer, VAN ID 100200
   let withoutId: string; // assigned to the volunteer, no external id
   let unknownId: string; // VAN ID VAN does not know
@@ -56,7 +57,10 @@ describe.each(testBackends())("integrations (%s)", (backend) => {
     t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "ig");
     van = testVan();
-    remote = await startTestRemote((req) => van.answer(req));
+    remote = await startTestRemote(async (req) => {
+      if (onPush && req.path.endsWith("/canvassResponses")) await onPush();
+      return van.answer(req);
+    });
     urls = { van: `${remote.url}/v4`, pdi: remote.url, salsa: remote.url };
     const ids = await asAdmin((tx) =>
       insertContacts(tx, f.orgA, ["Ada Voter", "Ben Nobody", "Cy Unknown"].map((name) => contactInputSchema.parse({ name })), { source: "import", assignedTo: f.volunteer }),
@@ -70,6 +74,7 @@ describe.each(testBackends())("integrations (%s)", (backend) => {
     await t?.drop();
   });
   beforeEach(() => {
+    onPush = null;
     van.received.clear();
     van.failNext.length = 0;
   });
@@ -186,5 +191,23 @@ describe.each(testBackends())("integrations (%s)", (backend) => {
     }
     const disconnected = await asOwner<{ metadata: unknown }>(t, "select metadata from audit_events where action = 'integration.disconnected'");
     expect(disconnected).toEqual([{ metadata: { system: "van", cancelled: 2 } }]);
+  });
+
+  it("a disconnect in the middle of a batch stops what was not yet sent", async () => {
+    await connect();
+    await report(withId, "reached");
+    await report(withId, "reached");
+    await report(withId, "reached");
+    let disconnected = false;
+    onPush = async () => {
+      if (disconnected) return;
+      disconnected = true;
+      await asAdmin((tx) => disconnectSystem(tx, admin(), "van"));
+    };
+    await runPush();
+    // The request in flight when the admin disconnected lands; the two behind it never leave.
+    expect(van.received.get("100200")).toHaveLength(1);
+    const latest = (await syncs()).sort((a, b) => b.queuedAt.getTime() - a.queuedAt.getTime()).slice(0, 3);
+    expect(latest.map((s) => s.status).sort()).toEqual(["cancelled", "cancelled", "cancelled"]);
   });
 });

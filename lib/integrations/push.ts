@@ -22,7 +22,7 @@ const MAX_ATTEMPTS = 5;
 const BACKOFF_MS = 60_000;
 
 type Planned = { syncId: string; system: IntegrationSystem; externalId: string | null; outcome: RemoteOutcome | null };
-type Result = { syncId: string; status: "sent" | "skipped" | "failed" | "retry"; error?: string; retryAt?: Date };
+type Result = { syncId: string; status: "sent" | "skipped" | "failed" | "retry" | "withdrawn"; error?: string; retryAt?: Date };
 
 async function planBatch(tx: Transaction, orgId: string, system: IntegrationSystem, now: Date): Promise<Planned[]> {
   const due = await tx
@@ -45,10 +45,17 @@ async function planBatch(tx: Transaction, orgId: string, system: IntegrationSyst
   });
 }
 
-/** Sends a batch; stops early when the system refuses the key or asks to slow down (the rest waits its turn). */
-async function send(connector: Connector, planned: Planned[], attempts: Map<string, number>, now: Date): Promise<Result[]> {
+/**
+ * Sends a batch; stops early when the system refuses the key or asks to slow down (the rest waits its turn). Each
+ * outcome is checked to be still queued just before it goes: a disconnect in the middle of a batch stops the rest.
+ */
+async function send(connector: Connector, planned: Planned[], attempts: Map<string, number>, now: Date, stillQueued: (syncId: string) => Promise<boolean>): Promise<Result[]> {
   const results: Result[] = [];
   for (const p of planned) {
+    if (!(await stillQueued(p.syncId))) {
+      results.push({ syncId: p.syncId, status: "withdrawn" });
+      continue;
+    }
     // No external id (removed since) or nothing mapped: never sent.
     if (!p.externalId || !p.outcome) {
       results.push({ syncId: p.syncId, status: "skipped", error: p.externalId ? "Nothing mapped for this outcome" : "The contact has no external id" });
@@ -74,6 +81,7 @@ async function send(connector: Connector, planned: Planned[], attempts: Map<stri
 async function writeResults(tx: Transaction, orgId: string, system: IntegrationSystem, results: Result[]): Promise<void> {
   const now = new Date();
   for (const r of results) {
+    if (r.status === "withdrawn") continue;
     // Only rows still queued: a disconnect meanwhile cancelled the rest, and that stands.
     const where = and(eq(integrationSyncs.id, r.syncId), eq(integrationSyncs.orgId, orgId), eq(integrationSyncs.status, "queued"));
     if (r.status === "retry") await tx.update(integrationSyncs).set({ attempts: sql`${integrationSyncs.attempts} + 1`, error: r.error, nextAttemptAt: r.retryAt }).where(where);
@@ -107,12 +115,14 @@ export function pushJobHandler(baseUrls: () => BaseUrls): JobHandler {
           return { cursor: { system }, result: { connector, planned, attempts: new Map(rows.map((r) => [r.id, r.attempts])) } };
         });
         if (!batch?.connector || batch.planned.length === 0) break;
-        const results = await send(batch.connector, batch.planned, batch.attempts, now);
+        const stillQueued = async (syncId: string) =>
+          (await withTenant(ctx.db, { orgId }, (tx) => tx.select({ status: integrationSyncs.status }).from(integrationSyncs).where(eq(integrationSyncs.id, syncId))))[0]?.status === "queued";
+        const results = await send(batch.connector, batch.planned, batch.attempts, now, stillQueued);
         await ctx.step(async (tx) => {
           await writeResults(tx, orgId, system, results);
           return { cursor: { system } };
         });
-        if (results.length < batch.planned.length || results.some((r) => r.status === "retry")) break;
+        if (results.length < batch.planned.length || results.some((r) => r.status === "retry" || r.status === "withdrawn")) break;
       }
     }
   };
