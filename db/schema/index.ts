@@ -10,3 +10,4 @@ export * from "./campaigns";
 export * from "./workspace";
 export * from "./incidents";
 export * from "./policies";
+export * from "./api";

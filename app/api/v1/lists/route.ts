@@ -1,0 +1,8 @@
+import { endpoints } from "@/lib/api/endpoints";
+import { apiRoute } from "@/lib/api/route";
+import { listContactLists } from "@/lib/contacts/lists";
+import { contactViewer } from "@/lib/contacts/visibility";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute(endpoints.listLists, async ({ tx, access }) => ({ body: { lists: await listContactLists(tx, contactViewer(access)) } }));
