@@ -14,11 +14,12 @@ const idParams = z.object({ id: uuidSchema });
 const cursor = z.string().max(200).optional().describe("Opaque cursor from the previous page's nextCursor");
 
 /** The person's password and, when they have enrolled one, a second factor: fresh authentication for a token. */
+const NO_NUL = /^[^\u0000]*$/;
 const credentials = {
-  email: z.string().trim().min(1).max(320),
+  email: z.string().trim().min(1).max(320).regex(NO_NUL, "Contains a NUL character"),
   password: z.string().min(1).max(1024),
-  totpCode: z.string().trim().max(16).optional().describe("Six-digit code from the authenticator app, when enrolled"),
-  recoveryCode: z.string().trim().max(64).optional().describe("One of the person's recovery codes, instead of totpCode"),
+  totpCode: z.string().trim().max(16).regex(NO_NUL, "Contains a NUL character").optional().describe("Six-digit code from the authenticator app, when enrolled"),
+  recoveryCode: z.string().trim().max(64).regex(NO_NUL, "Contains a NUL character").optional().describe("One of the person's recovery codes, instead of totpCode"),
 };
 
 const tokenAnswer = z.object({ id: z.uuid(), token: z.string().describe("The secret, shown once: rpt_…"), expiresAt: z.iso.datetime() });

@@ -7,8 +7,9 @@ type Schema = Record<string, unknown>;
 
 /** JSON Schema of a zod schema as a client sends it (input side); shapes JSON cannot express are left open. */
 const jsonSchema = (schema: z.ZodType): Schema => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" }) as Schema;
-  return rest;
+  const out = z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" }) as Schema;
+  delete out.$schema;
+  return out;
 };
 
 const problem = { content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
