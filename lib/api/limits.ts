@@ -5,17 +5,20 @@ import { createRateLimiter, type RateLimiter, type RateLimitResult } from "@/lib
 
 export type ApiLimiters = { perToken: RateLimiter; perAddress: RateLimiter };
 
-/** Requests a minute: per token, and per client address over all tokens and the token issue. */
-export const API_LIMITS = { perToken: 600, perAddress: 1200, windowMs: 60_000 } as const;
+/** The limits count requests in a one-minute window, per token and per client address (config: API_LIMIT_PER_*). */
+export const API_LIMIT_WINDOW_MS = 60_000;
 
 const holder = globalThis as typeof globalThis & { __rampartApiLimiters?: ApiLimiters };
 
 /** The API's limiters on the configured backend, built once per process (a test may install its own). */
 export function apiLimiters(db: Database): ApiLimiters {
-  holder.__rampartApiLimiters ??= {
-    perToken: createRateLimiter(getConfig().rateLimit, db, { name: "api-token", limit: API_LIMITS.perToken, windowMs: API_LIMITS.windowMs }),
-    perAddress: createRateLimiter(getConfig().rateLimit, db, { name: "api-address", limit: API_LIMITS.perAddress, windowMs: API_LIMITS.windowMs }),
-  };
+  if (!holder.__rampartApiLimiters) {
+    const { rateLimit, apiLimits } = getConfig();
+    holder.__rampartApiLimiters = {
+      perToken: createRateLimiter(rateLimit, db, { name: "api-token", limit: apiLimits.perToken, windowMs: API_LIMIT_WINDOW_MS }),
+      perAddress: createRateLimiter(rateLimit, db, { name: "api-address", limit: apiLimits.perAddress, windowMs: API_LIMIT_WINDOW_MS }),
+    };
+  }
   return holder.__rampartApiLimiters;
 }
 
@@ -30,7 +33,7 @@ export function rateLimitHeaders(results: RateLimitResult[], now = Date.now()): 
   const reset = Math.max(0, Math.ceil((tightest.reset - now) / 1000));
   const headers: Record<string, string> = {
     RateLimit: `limit=${tightest.limit}, remaining=${Math.max(0, tightest.remaining)}, reset=${reset}`,
-    "RateLimit-Policy": results.map((r) => `${r.limit};w=${API_LIMITS.windowMs / 1000}`).join(", "),
+    "RateLimit-Policy": results.map((r) => `${r.limit};w=${API_LIMIT_WINDOW_MS / 1000}`).join(", "),
   };
   if (!tightest.success) headers["Retry-After"] = String(Math.max(1, reset));
   return headers;

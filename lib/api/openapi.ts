@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ApiEndpoint } from "./endpoint";
 import { endpoints } from "./endpoints";
-import { API_LIMITS } from "./limits";
+import { getConfig } from "@/lib/config";
 
 type Schema = Record<string, unknown>;
 
@@ -68,7 +68,7 @@ export function openApiDocument(appUrl: string): Schema {
     info: {
       title: "Rampart API",
       version: "1",
-      description: `Campaign data over HTTP. Tokens are for one campaign, live at most 24 hours and are renewed with the password again. Limits: ${API_LIMITS.perToken} requests a minute per token, ${API_LIMITS.perAddress} per address. Bodies at most 1 MB.`,
+      description: `Campaign data over HTTP. Tokens are for one campaign, live at most 24 hours and are renewed with the password again. Limits: ${getConfig().apiLimits.perToken} requests a minute per token, ${getConfig().apiLimits.perAddress} per address. Bodies at most 1 MB.`,
     },
     servers: [{ url: `${appUrl.replace(/\/$/, "")}/api/v1` }],
     paths,
