@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { and, eq, lte } from "drizzle-orm";
 import { apiIdempotencyKeys } from "@/db/schema";
 import { openAccountSecret, sealAccountSecret } from "@/lib/auth/secret-box";
-import type { Transaction } from "@/lib/db";
+import type { Database, Transaction } from "@/lib/db";
+import { withSystem } from "@/lib/db/tenant";
 import { HttpError } from "@/lib/http/route";
 
 /** How long a POST's answer is kept for a retry with the same key. */
@@ -42,4 +43,10 @@ export async function storeAnswer(tx: Transaction, owner: Owner, key: string, fi
     responseSealed: sealAccountSecret(JSON.stringify(answer.body ?? null), context(owner, key)),
     expiresAt: new Date(Date.now() + IDEMPOTENCY_TTL_MS),
   });
+}
+
+/** The hourly chore: answers past their 24 hours go, in every campaign (system scope). */
+export async function pruneIdempotencyKeys(db: Database, now = new Date()): Promise<number> {
+  const gone = await withSystem(db, (tx) => tx.delete(apiIdempotencyKeys).where(lte(apiIdempotencyKeys.expiresAt, now)).returning({ key: apiIdempotencyKeys.key }));
+  return gone.length;
 }
