@@ -11,7 +11,7 @@ import type { Services } from "@/lib/services";
 import { setWallForTest, type Wall } from "@/lib/tenancy/walls";
 import { apiScopes, type ApiScope } from "@/lib/tenancy/permissions";
 import { callApi } from "@/lib/testing/api";
-import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
+import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { createRateLimiter } from "@/lib/ratelimit";
 import { setApiLimitersForTest } from "./limits";
@@ -20,7 +20,7 @@ import { issueApiToken } from "./tokens";
 const PASSWORD = "orange-lantern-harbor-42";
 const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
 
-describe("/api/v1", () => {
+describe.each(testBackends())("/api/v1 on %s", (backend) => {
   let t: TestDatabase;
   let f: WorkspaceFixture;
   let slugA: string;
@@ -47,7 +47,7 @@ describe("/api/v1", () => {
   };
 
   beforeAll(async () => {
-    t = await createTestDatabase("pglite");
+    t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "apiv1");
     const passwordHash = await hashPassword(PASSWORD);
     await withSystem(t.db, (tx) => tx.update(users).set({ passwordHash }));
