@@ -219,6 +219,28 @@ describe.each(testBackends())("/api/v1 on %s", (backend) => {
     });
   });
 
+  describe("lists and tags", () => {
+    it("an admin makes a list, puts a contact on it and tags it; a rival cannot reach the contact", async () => {
+      const token = await tokenFor(f.admin, ["contacts:read", "contacts:write"]);
+      const created = await callApi("POST", "/lists", { token: token.secret, body: { name: "Door knockers" } });
+      expect(created.status).toBe(201);
+      const { id: listId } = await created.json();
+      expect((await callApi("POST", `/lists/${listId}/contacts`, { token: token.secret, body: { contactId: contactA } })).status).toBe(200);
+      expect((await callApi("PUT", `/contacts/${contactA}/tags`, { token: token.secret, body: { tags: ["door", "door"] } })).status).toBe(200);
+      const lists = (await (await callApi("GET", "/lists", { token: token.secret })).json()).lists as { id: string; members: number }[];
+      expect(lists.find((l) => l.id === listId)?.members).toBe(1);
+      expect((await (await callApi("GET", "/tags", { token: token.secret })).json()).tags).toContain("door");
+      expect((await (await callApi("GET", `/contacts?listId=${listId}`, { token: token.secret })).json()).contacts).toHaveLength(1);
+      expect((await callApi("DELETE", `/lists/${listId}/contacts/${contactA}`, { token: token.secret })).status).toBe(204);
+
+      const rival = await tokenFor(f.ownerB, ["contacts:read", "contacts:write"]);
+      const rivalList = (await (await callApi("POST", "/lists", { token: rival.secret, body: { name: "Stolen" } })).json()).id as string;
+      expect((await callApi("POST", `/lists/${rivalList}/contacts`, { token: rival.secret, body: { contactId: contactA } })).status).toBe(404);
+      expect((await callApi("PUT", `/contacts/${contactA}/tags`, { token: rival.secret, body: { tags: ["x"] } })).status).toBe(404);
+      expect((await callApi("POST", `/lists/${listId}/contacts`, { token: rival.secret, body: { contactId: contactA } })).status).toBe(404);
+    });
+  });
+
   describe("tenant walls", () => {
     const wallPairs: [Wall, Wall][] = [
       ["middleware", "guard"],

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Needed } from "@/lib/tenancy/access";
 import type { ApiScope } from "@/lib/tenancy/permissions";
 
-export type ApiMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type ApiMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
  * One endpoint of /api/v1: how it is reached, what it asks of the token, and the zod schemas it parses with.

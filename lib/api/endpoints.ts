@@ -2,7 +2,8 @@ import { z } from "zod";
 import { deletionDeclineReasons } from "@/db/schema/workspace";
 import { auditCategories } from "@/lib/audit/categories";
 import { newCampaignActionSchema } from "@/lib/campaign-actions/input";
-import { contactEditSchema, contactInputSchema } from "@/lib/contacts/input";
+import { contactEditSchema, contactInputSchema, tagsSchema } from "@/lib/contacts/input";
+import { listNameSchema } from "@/lib/contacts/lists";
 import { reportInputSchema } from "@/lib/reports/reports";
 import { uuidSchema } from "@/lib/validation/ids";
 import { apiScopes } from "@/lib/tenancy/permissions";
@@ -126,6 +127,42 @@ export const endpoints = {
     tag: "Contacts",
     summary: "The campaign's contact lists with member counts",
     auth: { scope: "contacts:read", permission: ["contacts:read", "contacts:read_assigned"] },
+  }),
+  createList: defineEndpoint({
+    method: "POST",
+    path: "/lists",
+    tag: "Contacts",
+    summary: "Create a contact list",
+    auth: { scope: "contacts:write", permission: "contacts:write" },
+    body: z.object({ name: listNameSchema }).strict(),
+    successStatus: 201,
+  }),
+  addListMember: defineEndpoint({
+    method: "POST",
+    path: "/lists/{id}/contacts",
+    tag: "Contacts",
+    summary: "Put a contact on a list (no change if it is already there)",
+    auth: { scope: "contacts:write", permission: "contacts:write" },
+    params: idParams,
+    body: z.object({ contactId: uuidSchema }).strict(),
+  }),
+  removeListMember: defineEndpoint({
+    method: "DELETE",
+    path: "/lists/{id}/contacts/{contactId}",
+    tag: "Contacts",
+    summary: "Take a contact off a list",
+    auth: { scope: "contacts:write", permission: "contacts:write" },
+    params: z.object({ id: uuidSchema, contactId: uuidSchema }),
+    successStatus: 204,
+  }),
+  setContactTags: defineEndpoint({
+    method: "PUT",
+    path: "/contacts/{id}/tags",
+    tag: "Contacts",
+    summary: "Replace a contact's tags",
+    auth: { scope: "contacts:write", permission: "contacts:write" },
+    params: idParams,
+    body: z.object({ tags: tagsSchema }).strict(),
   }),
   listTags: defineEndpoint({
     method: "GET",

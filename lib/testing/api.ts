@@ -7,7 +7,10 @@ import * as contactsAll from "@/app/api/v1/contacts/route";
 import * as declineRequest from "@/app/api/v1/deletion-requests/[id]/decline/route";
 import * as fulfilRequest from "@/app/api/v1/deletion-requests/[id]/fulfil/route";
 import * as deletionRequests from "@/app/api/v1/deletion-requests/route";
+import * as listMemberOne from "@/app/api/v1/lists/[id]/contacts/[contactId]/route";
+import * as listMembers from "@/app/api/v1/lists/[id]/contacts/route";
 import * as lists from "@/app/api/v1/lists/route";
+import * as contactTags from "@/app/api/v1/contacts/[id]/tags/route";
 import * as openapi from "@/app/api/v1/openapi.json/route";
 import * as reports from "@/app/api/v1/reports/route";
 import * as tags from "@/app/api/v1/tags/route";
@@ -24,7 +27,10 @@ export const apiRouteModules: Record<string, RouteModule> = {
   "/tokens/{id}/renew": tokenRenew,
   "/contacts": contactsAll,
   "/contacts/{id}": contactOne,
+  "/contacts/{id}/tags": contactTags,
   "/lists": lists,
+  "/lists/{id}/contacts": listMembers,
+  "/lists/{id}/contacts/{contactId}": listMemberOne,
   "/tags": tags,
   "/actions": actionsAll,
   "/actions/{id}": actionOne,
