@@ -89,6 +89,8 @@ describe.each(testBackends())("/api/v1 on %s", (backend) => {
       expect(res.status).toBe(403);
       expect((await problemOf(res)).errors.scopes[0]).toContain("contacts:write");
       expect(await withSystem(t.db, (tx) => tx.select().from(apiTokens).where(eq(apiTokens.userId, f.volunteer)))).toHaveLength(before.length);
+      const unknownScope = await callApi("POST", "/tokens", { body: { email: "volunteer@apiv1.test", password: PASSWORD, campaign: slugA, name: "x", scopes: ["admin:all"] } });
+      expect(unknownScope.status).toBe(400);
     });
 
     it("gives no token for a campaign the person is not in (404)", async () => {
@@ -198,6 +200,11 @@ describe.each(testBackends())("/api/v1 on %s", (backend) => {
       expect(list.contacts).toEqual([]);
       expect((await callApi("POST", "/contacts", { token: token.secret, body: { name: "X" } })).status).toBe(403);
       expect(await refusals(token.id)).toContain("scope");
+      // Renewing cannot carry the lost scope forward.
+      const passwordHash = await hashPassword(PASSWORD);
+      await withSystem(t.db, (tx) => tx.update(users).set({ passwordHash }).where(eq(users.id, person)));
+      const renew = await callApi("POST", `/tokens/${token.id}/renew`, { body: { email: "demoted@apiv1.test", password: PASSWORD } });
+      expect(renew.status).toBe(403);
     });
 
     it("refuses every request while the campaign is suspended", async () => {
