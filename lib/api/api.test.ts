@@ -330,5 +330,21 @@ describe.each(testBackends())("/api/v1 on %s", (backend) => {
         setApiLimitersForTest(undefined);
       }
     });
+
+    it("limits per address before looking at the token, so dead tokens cannot flood the audit log", async () => {
+      const dead = await tokenFor(f.admin, ["contacts:read"], { now: new Date(Date.now() - 25 * 3600_000) });
+      setApiLimitersForTest({
+        perToken: createRateLimiter({ kind: "postgres" }, t.db, { name: "api-token-flood", limit: 100, windowMs: 60_000 }),
+        perAddress: createRateLimiter({ kind: "postgres" }, t.db, { name: "api-address-flood", limit: 2, windowMs: 60_000 }),
+      });
+      try {
+        const statuses = [];
+        for (let i = 0; i < 5; i++) statuses.push((await callApi("GET", "/contacts", { token: dead.secret, headers: { "x-forwarded-for": "203.0.113.9" } })).status);
+        expect(statuses).toEqual([401, 401, 429, 429, 429]);
+        expect(await refusals(dead.id)).toHaveLength(2);
+      } finally {
+        setApiLimitersForTest(undefined);
+      }
+    });
   });
 });

@@ -79,10 +79,11 @@ export function apiRoute<E extends ApiEndpoint>(endpoint: E, handler: Handler<E>
       const { db } = await getServices();
       const limiters = apiLimiters(db);
       const limits: RateLimitResult[] = [await limiters.perAddress.limit(hashClientAddress(clientAddress(request.headers)) ?? "unknown")];
+      limitHeaders = rateLimitHeaders(limits);
+      // Before any token is looked up, so a flood of dead tokens from one address cannot flood the audit log either.
+      if (!limits[0]!.success) return problemResponse({ status: 429, title: "Too many requests", requestId }, { headers: limitHeaders });
 
       if (typeof endpoint.auth === "string") {
-        limitHeaders = rateLimitHeaders(limits);
-        if (!limits[0]!.success) return problemResponse({ status: 429, title: "Too many requests", requestId }, { headers: limitHeaders });
         const raw = await readCappedBody(request);
         const input = await parseInput(endpoint, request, await context.params, raw);
         const answer = await (handler as (ctx: BaseContext<E>) => Promise<ApiAnswer>)({ request, requestId, ...input });
