@@ -12,3 +12,4 @@ export * from "./incidents";
 export * from "./policies";
 export * from "./imports";
 export * from "./integrations";
+export * from "./api";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { breachSwitches, incidentSeverities, incidentStatuses, integrationSystemIds, reportOutcomes, roles } from "@/db/schema";
 import { policyDocuments } from "@/lib/policies/registry";
+import { apiScopes } from "@/lib/tenancy/permissions";
 import type { AuditCategory } from "./categories";
 
 /**
@@ -18,6 +19,9 @@ const shortId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/);
 const ticketRef = z.string().regex(/^[A-Za-z0-9-]{1,32}$/);
 const secondFactor = z.enum(["totp", "webauthn", "recovery_code"]);
 const revocationReason = z.enum(["user", "password_changed", "password_reset", "user_disabled", "org_suspended", "idle", "expired", "admin", "staff"]);
+const apiScope = z.enum(apiScopes);
+const apiTokenRevocation = z.enum(["user", "password_changed", "user_disabled", "membership_ended"]);
+const apiTokenRefusal = z.enum(["expired", "revoked", "password_changed", "user_disabled", "membership_ended", "org_suspended", "scope", "permission"]);
 const breachReason = z.enum(["security_incident", "abuse", "request", "billing", "other"]);
 const incidentStatus = z.enum(incidentStatuses);
 /** A policy version is its publication date (lib/policies/registry.ts). */
@@ -150,8 +154,11 @@ export const auditActionDefinitions = {
   "deletion_request.completed": def("deletion_requests", z.object({ contactsDeleted: count.optional() }).strict()),
   "deletion_request.declined": def("deletion_requests", z.object({ reason: z.enum(["not_found", "legal_obligation", "duplicate", "other"]).optional() }).strict()),
   "consent.recorded": def("privacy", z.object({ choice: z.enum(["accept_all", "reject_all", "custom"]), policyVersion: shortId.optional() }).strict()),
-  "api_token.created": def("security", none),
-  "api_token.revoked": def("security", none),
+  "api_token.created": def("security", z.object({ scopes: z.array(apiScope).max(apiScopes.length) }).strict()),
+  "api_token.renewed": def("security", none),
+  "api_token.revoked": def("security", z.object({ reason: apiTokenRevocation }).strict()),
+  /** A request with a known token refused before it reached the campaign (expired, revoked, out of scope, ...). */
+  "api_token.refused": def("security", z.object({ reason: apiTokenRefusal }).strict()),
   "audit.archived": def("audit", z.object({ firstSeq: count, lastSeq: count, events: count }).strict()),
   "audit.archive_downloaded": def("audit", none),
   /** Incident events carry the incident as their target and only enums and counts: the text stays in the incidents table. */

@@ -53,6 +53,22 @@ const revocation: Record<string, string> = {
   admin: " by an administrator",
   staff: " by Rampart support",
 };
+const apiRevocation: Record<string, string> = {
+  user: "",
+  password_changed: " after a password change",
+  user_disabled: " because the account was disabled",
+  membership_ended: " because the membership ended",
+};
+const apiRefusal: Record<string, string> = {
+  expired: "token expired",
+  revoked: "token revoked",
+  password_changed: "password changed since it was issued",
+  user_disabled: "account disabled",
+  membership_ended: "no longer a member",
+  org_suspended: "campaign suspended",
+  scope: "outside the token's scopes",
+  permission: "not allowed for the member's role",
+};
 const humanize = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
 const list = (items: string[]) => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);
 
@@ -145,7 +161,9 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "deletion_request.declined": (c) => `${c.actor} declined a deletion request`,
   "consent.recorded": (c) => `${c.actor} ${c.m.choice === "accept_all" ? "accepted all cookies" : c.m.choice === "reject_all" ? "rejected optional cookies" : "chose which cookies to allow"}`,
   "api_token.created": (c) => `${c.actor} created an API token`,
-  "api_token.revoked": (c) => `${c.actor} revoked an API token`,
+  "api_token.renewed": (c) => `${c.actor} renewed an API token`,
+  "api_token.revoked": (c) => `${c.actor} revoked an API token${apiRevocation[c.m.reason] ?? ""}`,
+  "api_token.refused": (c) => `A request with ${c.their} API token was refused (${apiRefusal[c.m.reason] ?? "refused"})`,
   "audit.archived": (c) => `${c.actor} archived ${plural(c.m.events, "older activity event")}`,
   "audit.archive_downloaded": (c) => `${c.actor} downloaded an activity archive`,
   "incident.created": (c) => `${c.actor} recorded a ${c.m.severity ? `${c.m.severity}-severity ` : ""}security incident affecting this campaign`,

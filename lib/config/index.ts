@@ -72,6 +72,8 @@ const variables = {
   LOGIN_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-in attempts per client address per window" },
   SIGNUP_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-ups per client address per hour" },
   LOGIN_LIMIT_WINDOW_SECONDS: { schema: z.coerce.number().int().min(10).max(86400), expected: "must be the rate-limit window in seconds (10-86400)" },
+  API_LIMIT_PER_TOKEN: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per token per minute" },
+  API_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per client address per minute" },
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\/\S+$/), expected: "must be an smtp:// or smtps:// URL, for example smtps://user:pass@smtp.example.org:465" },
   MAIL_FROM: { schema: z.string().min(3).max(200), expected: "must be a sender such as Rampart <no-reply@example.org>" },
   RAMPART_BACKGROUND: { schema: z.enum(["on", "off"]), expected: "must be on (the app runs background jobs) or off (a separate npm run worker does)" },
@@ -149,6 +151,8 @@ export type Config = {
     loginLimitWindowSeconds: number;
     signupLimitPerAddress: number;
   };
+  /** /api/v1 requests per minute, per token and per client address. */
+  apiLimits: { perToken: number; perAddress: number };
   /** SMTP in production; the `.data/outbox/` folder otherwise. */
   mail: { kind: "smtp"; url: string; from: string } | { kind: "outbox"; dir: string; from: string };
   logLevel: string;
@@ -245,6 +249,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       loginLimitWindowSeconds: v.LOGIN_LIMIT_WINDOW_SECONDS ?? 900,
       signupLimitPerAddress: v.SIGNUP_LIMIT_PER_ADDRESS ?? 10,
     },
+    apiLimits: { perToken: v.API_LIMIT_PER_TOKEN ?? 600, perAddress: v.API_LIMIT_PER_ADDRESS ?? 1200 },
     mail: v.SMTP_URL
       ? { kind: "smtp", url: v.SMTP_URL, from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" }
       : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
