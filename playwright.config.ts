@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
+import { e2ePort as port, e2eVanPort } from "./e2e/support/ports";
 
-const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://localhost:${port}`;
 
 export default defineConfig({
@@ -39,6 +39,7 @@ export default defineConfig({
       LOG_LEVEL: "warn",
       // Every browser test signs up from 127.0.0.1: the per-address sign-up limit is exercised by the integration tests.
       SIGNUP_LIMIT_PER_ADDRESS: "1000",
+      RAMPART_VAN_BASE_URL: `http://127.0.0.1:${e2eVanPort}/v4`,
     },
   },
 });

@@ -9,7 +9,7 @@ import { z } from "zod";
  * the run does not favour one target. Latencies are collected per response, so p95 is exact.
  */
 const planSchema = z.object({
-  targets: z.array(z.object({ name: z.string().min(1), url: z.url() })).min(1).max(8),
+  targets: z.array(z.object({ name: z.string().min(1), url: z.url(), headers: z.record(z.string(), z.string()).optional() })).min(1).max(8),
   connections: z.number().int().min(1).max(100),
   warmupSeconds: z.number().min(0).max(30),
   seconds: z.number().min(1).max(30),
@@ -35,10 +35,10 @@ const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 type Run = { latencies: number[]; seconds: number; non2xx: number; errors: number; timeouts: number };
 
-function once(url: string, connections: number, seconds: number): Promise<Run> {
+function once(url: string, connections: number, seconds: number, headers?: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
-    const instance = autocannon({ url, connections, duration: seconds, timeout: 10 }, (err: unknown, result: autocannon.Result) => {
+    const instance = autocannon({ url, connections, duration: seconds, timeout: 10, headers }, (err: unknown, result: autocannon.Result) => {
       if (err) reject(err instanceof Error ? err : new Error(String(err)));
       else resolve({ latencies, seconds: result.duration, non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts });
     });
@@ -61,12 +61,12 @@ async function main(): Promise<void> {
   for (const t of plan.targets) {
     if (!LOOPBACK.has(new URL(t.url).hostname)) throw new Error(`refusing to load a non-loopback address: ${t.url}`);
   }
-  for (const t of plan.targets) if (plan.warmupSeconds > 0) await once(t.url, plan.connections, plan.warmupSeconds);
+  for (const t of plan.targets) if (plan.warmupSeconds > 0) await once(t.url, plan.connections, plan.warmupSeconds, t.headers);
 
   const runs = new Map<string, Run[]>(plan.targets.map((t) => [t.name, []]));
   for (let round = 0; round < plan.rounds; round++) {
     const order = round % 2 === 0 ? plan.targets : [...plan.targets].reverse();
-    for (const t of order) runs.get(t.name)!.push(await once(t.url, plan.connections, plan.seconds));
+    for (const t of order) runs.get(t.name)!.push(await once(t.url, plan.connections, plan.seconds, t.headers));
   }
 
   const stats: LoadStats[] = plan.targets.map((t) => {

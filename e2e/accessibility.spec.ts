@@ -28,7 +28,7 @@ async function firstDetail(page: Page, list: string, pattern: RegExp): Promise<s
 }
 
 test.describe("accessibility (axe-core): public pages", () => {
-  for (const url of ["/", "/login", "/signup", "/forgot-password", "/security"])
+  for (const url of ["/", "/login", "/signup", "/forgot-password", "/security", "/docs/api"])
     test(`${url} has no serious violations`, async ({ page }) => {
       await page.goto(url);
       await dismissCookieBanner(page);

@@ -6,8 +6,8 @@
 export class RuleError extends Error {
   readonly fieldErrors?: Record<string, string>;
   /** The HTTP status a route answers with: 404 for what the person may not see, 409 for a conflict, 422 otherwise. */
-  readonly status: 404 | 409 | 422;
-  constructor(message: string, options: { fieldErrors?: Record<string, string>; status?: 404 | 409 | 422 } = {}) {
+  readonly status: 403 | 404 | 409 | 422;
+  constructor(message: string, options: { fieldErrors?: Record<string, string>; status?: 403 | 404 | 409 | 422 } = {}) {
     super(message);
     this.name = "RuleError";
     this.fieldErrors = options.fieldErrors;

@@ -20,11 +20,14 @@ const BASE_WRAPPERS: Record<string, string> = {
   sessionAction: "@/lib/http/action",
   orgRoute: "@/lib/tenancy/guards",
   orgAction: "@/lib/tenancy/guards",
+  apiRoute: "@/lib/api/route",
 };
 
 /** Under the campaign's paths only the campaign wrappers may build a handler: the others skip the membership check. */
 const CAMPAIGN_PATHS = /^app\/(o|api\/o)\//;
 const CAMPAIGN_WRAPPERS = new Set(["orgRoute", "orgAction"]);
+/** The token API: only its own wrapper (bearer token, scope, no cookies), and that wrapper nowhere else. */
+const API_PATHS = /^app\/api\/v1\//;
 
 /** Wrappers defined in terms of the base ones, each in one named file; the walk checks that their body calls a base wrapper. */
 const DERIVED_WRAPPERS: { name: string; file: string }[] = [
@@ -108,6 +111,7 @@ function checkSource(relPath: string, text: string, kind: Kind): Offender[] {
       const callee = expr.expression.text;
       if (!isWrapper(callee)) return `built by ${callee}(), which is not a guard wrapper`;
       if (CAMPAIGN_PATHS.test(relPath) && !CAMPAIGN_WRAPPERS.has(callee)) return `built by ${callee}(), but campaign code must use orgAction or orgRoute`;
+      if (API_PATHS.test(relPath) !== (callee === "apiRoute")) return API_PATHS.test(relPath) ? `built by ${callee}(), but /api/v1 must use apiRoute` : "apiRoute is for /api/v1 routes only";
       return null;
     }
     return "not built through a guard wrapper";
@@ -201,6 +205,7 @@ describe("every route handler and server action goes through the guard", () => {
     const { routes, actions, offenders } = collect();
     // The walk must actually see the app, or an empty pass would prove nothing.
     expect(routes).toContain("app/api/o/[org]/activity/route.ts");
+    expect(routes).toContain("app/api/v1/contacts/route.ts");
     expect(actions).toContain("app/o/[org]/volunteers/actions.ts");
     expect(routes.length).toBeGreaterThanOrEqual(5);
     expect(actions.length).toBeGreaterThanOrEqual(5);
@@ -252,6 +257,15 @@ describe("every route handler and server action goes through the guard", () => {
       expect(checkSource("app/api/health/route.ts", publicHandler, "route")).toEqual([]);
       expect(names(checkSource("app/api/o/[org]/contacts/route.ts", publicHandler, "route"))).toEqual(["GET"]);
       expect(actions(`import { orgAction } from "@/lib/tenancy/guards";\nexport const a = orgAction("org:view", s, async () => ({}));`, "app/o/[org]/x/actions.ts")).toEqual([]);
+    });
+
+    it("lets only apiRoute build /api/v1 handlers, and apiRoute nothing else", () => {
+      const api = `import { apiRoute } from "@/lib/api/route";\nexport const GET = apiRoute(endpoints.listContacts, async () => ({}));`;
+      expect(checkSource("app/api/v1/contacts/route.ts", api, "route")).toEqual([]);
+      const publicHandler = `import { publicRoute } from "@/lib/http/route";\nexport const GET = publicRoute(async () => new Response());`;
+      expect(checkSource("app/api/v1/contacts/route.ts", publicHandler, "route")[0]?.why).toMatch(/must use apiRoute/);
+      expect(names(checkSource("app/api/v1/contacts/route.ts", `export async function GET() { return new Response(); }`, "route"))).toEqual(["GET"]);
+      expect(checkSource("app/api/health/route.ts", api, "route")[0]?.why).toMatch(/only/);
     });
 
     it("flags an inline server action", () => {

@@ -17,6 +17,18 @@ export const bytes = customType<{ data: Buffer; driverData: Buffer }>({
   fromDriver: toBuffer,
 });
 
+const HEX_ELEMENT = /\\+x([0-9a-f]*)/gi;
+
+/**
+ * A bytea[] (name tokens). Written as an array literal of hex elements: drizzle's own array columns would turn each
+ * Buffer into text. node-postgres and PGlite hand arrays back parsed; a driver that returns the literal is read too.
+ */
+export const byteArrays = customType<{ data: Buffer[]; driverData: string | unknown[] }>({
+  dataType: () => "bytea[]",
+  toDriver: (value) => `{${value.map((b) => `"\\\\x${b.toString("hex")}"`).join(",")}}`,
+  fromDriver: (value) => (typeof value === "string" ? [...value.matchAll(HEX_ELEMENT)].map((m) => Buffer.from(m[1]!, "hex")) : value.map(toBuffer)),
+});
+
 declare const sealedValue: unique symbol;
 /** Ciphertext of a T sealed by lib/crypto to its place; only lib/crypto makes or opens one. */
 export type Sealed<T> = Buffer & { readonly [sealedValue]: T };

@@ -11,3 +11,5 @@ export * from "./workspace";
 export * from "./incidents";
 export * from "./policies";
 export * from "./imports";
+export * from "./integrations";
+export * from "./api";

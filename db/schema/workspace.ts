@@ -3,7 +3,7 @@ import { check, primaryKey, uniqueIndex } from "drizzle-orm/pg-core";
 import { index, integer, jsonb, oneOf, pgTable, text, timestamptz, uuid } from "./columns";
 import { users } from "./accounts";
 import { organizations } from "./organizations";
-import { bytes, sealed } from "./crypto";
+import { byteArrays, bytes, sealed } from "./crypto";
 
 /**
  * The campaign workspace: contacts, lists, actions, outreach reports, deletion requests. Every table
@@ -32,6 +32,12 @@ export const contacts = pgTable(
     /** HMAC of the normalised email / phone under the campaign's index key (lib/crypto/blind-index.ts). */
     emailIndex: bytes("email_index"),
     phoneIndex: bytes("phone_index"),
+    /**
+     * Name search without names in clear: each word of the name folded and its prefixes (3 to 12 characters) stored
+     * as keyed HMACs truncated to 12 bytes (lib/contacts/name-tokens.ts). A column of the row, not a table of their own,
+     * so they are written in the same statement, follow the row's RLS, and go with it.
+     */
+    nameTokens: byteArrays("name_tokens").notNull().default(sql`'{}'::bytea[]`),
     /** Campaign labels ("donor", "ward-5"): chosen by the campaign, never personal values. */
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
     /** The contact's id in another system (a VAN ID, a CRM key): an opaque identifier imports match on. */
@@ -52,30 +58,14 @@ export const contacts = pgTable(
     index("contacts_email_index_idx").on(t.orgId, t.emailIndex),
     index("contacts_phone_index_idx").on(t.orgId, t.phoneIndex),
     index("contacts_external_id_idx").on(t.orgId, t.externalId),
-    index("contacts_assigned_idx").on(t.orgId, t.assignedTo),
-    index("contacts_synced_idx").on(t.syncedBy, t.orgId),
+    // Partial: most contacts are neither assigned nor synced, and an import should not pay for indexing their nulls.
+    index("contacts_assigned_idx").on(t.orgId, t.assignedTo).where(sql`${t.assignedTo} is not null`),
+    index("contacts_synced_idx").on(t.syncedBy, t.orgId).where(sql`${t.syncedBy} is not null`),
     index("contacts_tags_idx").using("gin", t.tags),
+    index("contacts_name_tokens_idx").using("gin", t.nameTokens),
     check("contacts_source", oneOf(t.source, contactSources)),
     check("contacts_synced_source", sql`${t.syncedBy} is null or ${t.source} = 'sync'`),
   ],
-);
-
-/**
- * Name search without names in clear: each word of a contact's name is normalised and its prefixes
- * (3 to 12 characters) stored as keyed HMACs, truncated to 12 bytes. Deleted with the contact.
- */
-export const contactNameTokens = pgTable(
-  "contact_name_tokens",
-  {
-    contactId: uuid("contact_id")
-      .notNull()
-      .references(() => contacts.id, { onDelete: "cascade" }),
-    orgId: uuid("org_id")
-      .notNull()
-      .references(() => organizations.id, { onDelete: "cascade" }),
-    token: bytes("token").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.contactId, t.token] }), index("contact_name_tokens_lookup_idx").on(t.orgId, t.token)],
 );
 
 export const contactLists = pgTable(

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { breachSwitches, incidentSeverities, incidentStatuses, reportOutcomes, roles } from "@/db/schema";
+import { breachSwitches, incidentSeverities, incidentStatuses, integrationSystemIds, reportOutcomes, roles } from "@/db/schema";
 import { policyDocuments } from "@/lib/policies/registry";
+import { apiScopes } from "@/lib/tenancy/permissions";
 import type { AuditCategory } from "./categories";
 
 /**
@@ -18,9 +19,13 @@ const shortId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/);
 const ticketRef = z.string().regex(/^[A-Za-z0-9-]{1,32}$/);
 const secondFactor = z.enum(["totp", "webauthn", "recovery_code"]);
 const revocationReason = z.enum(["user", "password_changed", "password_reset", "user_disabled", "org_suspended", "idle", "expired", "admin", "staff"]);
+const apiScope = z.enum(apiScopes);
+const apiTokenRevocation = z.enum(["user", "password_changed", "user_disabled", "membership_ended"]);
+const apiTokenRefusal = z.enum(["expired", "revoked", "password_changed", "user_disabled", "membership_ended", "org_suspended", "scope", "permission"]);
 const breachReason = z.enum(["security_incident", "abuse", "request", "billing", "other"]);
 const incidentStatus = z.enum(incidentStatuses);
 /** A policy version is its publication date (lib/policies/registry.ts). */
+const integrationSystem = z.enum(integrationSystemIds);
 const policyVersion = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 export { auditCategories, auditCategoryLabels, type AuditCategory } from "./categories";
@@ -138,12 +143,22 @@ export const auditActionDefinitions = {
   "import.rolled_back": def("imports", z.object({ rows: count.optional(), kept: count.optional() }).strict()),
   /** An admin downloaded an import's result file (errors and summary). */
   "import.result_downloaded": def("imports", none),
+  /** Integrations name the system and count outcomes; keys, codes sent and people's ids never enter the log. */
+  "integration.connected": def("integrations", z.object({ system: integrationSystem }).strict()),
+  "integration.verify_failed": def("integrations", z.object({ system: integrationSystem, reason: z.enum(["bad_credentials", "rate_limited", "not_found", "remote_down", "refused"]) }).strict()),
+  "integration.mapping_changed": def("integrations", z.object({ system: integrationSystem, mapped: count }).strict()),
+  "integration.codes_refreshed": def("integrations", z.object({ system: integrationSystem }).strict()),
+  "integration.synced": def("integrations", z.object({ system: integrationSystem, sent: count, skipped: count, failed: count, retrying: count }).strict()),
+  "integration.disconnected": def("integrations", z.object({ system: integrationSystem, cancelled: count }).strict()),
   "deletion_request.created": def("deletion_requests", none),
   "deletion_request.completed": def("deletion_requests", z.object({ contactsDeleted: count.optional() }).strict()),
   "deletion_request.declined": def("deletion_requests", z.object({ reason: z.enum(["not_found", "legal_obligation", "duplicate", "other"]).optional() }).strict()),
   "consent.recorded": def("privacy", z.object({ choice: z.enum(["accept_all", "reject_all", "custom"]), policyVersion: shortId.optional() }).strict()),
-  "api_token.created": def("security", none),
-  "api_token.revoked": def("security", none),
+  "api_token.created": def("security", z.object({ scopes: z.array(apiScope).max(apiScopes.length) }).strict()),
+  "api_token.renewed": def("security", none),
+  "api_token.revoked": def("security", z.object({ reason: apiTokenRevocation }).strict()),
+  /** A request with a known token refused before it reached the campaign (expired, revoked, out of scope, ...). */
+  "api_token.refused": def("security", z.object({ reason: apiTokenRefusal }).strict()),
   "audit.archived": def("audit", z.object({ firstSeq: count, lastSeq: count, events: count }).strict()),
   "audit.archive_downloaded": def("audit", none),
   /** Incident events carry the incident as their target and only enums and counts: the text stays in the incidents table. */
@@ -191,6 +206,7 @@ export const auditTargetTypes = [
   "key",
   "incident",
   "backup",
+  "integration",
 ] as const;
 export type AuditTargetType = (typeof auditTargetTypes)[number];
 

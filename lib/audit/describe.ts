@@ -28,6 +28,8 @@ type Ctx<A extends AuditAction> = {
 
 const roleName = (r: string | undefined) => (r === "owner" ? "an owner" : r === "admin" ? "an admin" : r === "volunteer" ? "a volunteer" : "a member");
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+const systemNames: Record<string, string> = { van: "NGP VAN", pdi: "PDI", salsa: "Salsa Engage" };
+const systemName = (system: string) => systemNames[system] ?? "an integration";
 const factorName = { totp: "an authenticator app", webauthn: "a security key", recovery_code: "a recovery code" } as const;
 const failure: Record<string, string> = {
   invalid_credentials: "wrong password",
@@ -50,6 +52,22 @@ const revocation: Record<string, string> = {
   expired: " when it expired",
   admin: " by an administrator",
   staff: " by Rampart support",
+};
+const apiRevocation: Record<string, string> = {
+  user: "",
+  password_changed: " after a password change",
+  user_disabled: " because the account was disabled",
+  membership_ended: " because the membership ended",
+};
+const apiRefusal: Record<string, string> = {
+  expired: "token expired",
+  revoked: "token revoked",
+  password_changed: "password changed since it was issued",
+  user_disabled: "account disabled",
+  membership_ended: "no longer a member",
+  org_suspended: "campaign suspended",
+  scope: "outside the token's scopes",
+  permission: "not allowed for the member's role",
 };
 const humanize = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
 const list = (items: string[]) => (items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);
@@ -131,12 +149,21 @@ const sentences: { [A in AuditAction]: (c: Ctx<A>) => string } = {
   "import.failed": () => "An import failed",
   "import.rolled_back": (c) => `${c.actor} rolled back an import${c.m.kept ? ` (${plural(c.m.kept, "contact")} edited since left as they were)` : ""}`,
   "import.result_downloaded": (c) => `${c.actor} downloaded an import's result file`,
+  "integration.connected": (c) => `${c.actor} connected ${systemName(c.m.system)}`,
+  "integration.verify_failed": (c) => `${systemName(c.m.system)} refused a connection attempt by ${c.actor}`,
+  "integration.mapping_changed": (c) => `${c.actor} changed what is sent to ${systemName(c.m.system)} (${plural(c.m.mapped, "answer")} mapped)`,
+  "integration.codes_refreshed": (c) => `${c.actor} refreshed the codes of ${systemName(c.m.system)}`,
+  "integration.synced": (c) =>
+    `${plural(c.m.sent, "outcome")} sent to ${systemName(c.m.system)}${c.m.skipped ? `, ${c.m.skipped.toLocaleString("en-US")} with nothing to send` : ""}${c.m.failed ? `, ${c.m.failed.toLocaleString("en-US")} failed` : ""}${c.m.retrying ? `, ${c.m.retrying.toLocaleString("en-US")} to retry` : ""}`,
+  "integration.disconnected": (c) => `${c.actor} disconnected ${systemName(c.m.system)}${c.m.cancelled ? ` (${plural(c.m.cancelled, "queued outcome")} cancelled)` : ""}`,
   "deletion_request.created": () => "A deletion request was received",
   "deletion_request.completed": (c) => `${c.actor} completed a deletion request${c.m.contactsDeleted !== undefined ? ` (${plural(c.m.contactsDeleted, "contact")} deleted)` : ""}`,
   "deletion_request.declined": (c) => `${c.actor} declined a deletion request`,
   "consent.recorded": (c) => `${c.actor} ${c.m.choice === "accept_all" ? "accepted all cookies" : c.m.choice === "reject_all" ? "rejected optional cookies" : "chose which cookies to allow"}`,
   "api_token.created": (c) => `${c.actor} created an API token`,
-  "api_token.revoked": (c) => `${c.actor} revoked an API token`,
+  "api_token.renewed": (c) => `${c.actor} renewed an API token`,
+  "api_token.revoked": (c) => `${c.actor} revoked an API token${apiRevocation[c.m.reason] ?? ""}`,
+  "api_token.refused": (c) => `A request with ${c.their} API token was refused (${apiRefusal[c.m.reason] ?? "refused"})`,
   "audit.archived": (c) => `${c.actor} archived ${plural(c.m.events, "older activity event")}`,
   "audit.archive_downloaded": (c) => `${c.actor} downloaded an activity archive`,
   "incident.created": (c) => `${c.actor} recorded a ${c.m.severity ? `${c.m.severity}-severity ` : ""}security incident affecting this campaign`,

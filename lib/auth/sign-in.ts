@@ -68,7 +68,7 @@ const auditReasons = {
 } as const;
 
 async function checkPassword(
-  deps: Deps,
+  deps: Omit<Deps, "policy">,
   input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent">,
   method: string,
 ): Promise<{ ok: true; user: User; record: Recorder } | PasswordFailure> {
@@ -127,11 +127,13 @@ export async function enrolledSecondFactors(db: Database, userId: string): Promi
   return [...(totp ? (["totp"] as const) : []), ...(keys ? (["webauthn"] as const) : [])];
 }
 
+export type VerifiedCredentials = { ok: true; user: User; secondFactor: string | null; record: Recorder };
+
 /**
- * Password sign-in with the second step. Whoever has a factor enrolled never gets a session from
- * the password alone: they are told which factors they have and must present one of them.
+ * Password and second step, for a session or an API token: whoever has a factor enrolled never passes on the
+ * password alone. The caller records the success once it has issued what was asked for.
  */
-export async function signInWithPassword(deps: Deps, input: SignInInput): Promise<SignInResult> {
+export async function verifyCredentials(deps: Omit<Deps, "policy">, input: SignInInput): Promise<VerifiedCredentials | Extract<SignInResult, { ok: false }>> {
   const { db } = deps;
   const password = await checkPassword(deps, input, signInMethod(input));
   if (!password.ok) return password;
@@ -160,8 +162,18 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
     }
     secondFactor = checked.method;
   }
+  return { ok: true, user, secondFactor, record };
+}
 
-  const session = await createSession(db, {
+/**
+ * Password sign-in with the second step. Whoever has a factor enrolled never gets a session from
+ * the password alone: they are told which factors they have and must present one of them.
+ */
+export async function signInWithPassword(deps: Deps, input: SignInInput): Promise<SignInResult> {
+  const verified = await verifyCredentials(deps, input);
+  if (!verified.ok) return verified;
+  const { user, secondFactor, record } = verified;
+  const session = await createSession(deps.db, {
     userId: user.id,
     userAgent: input.userAgent,
     clientAddress: input.clientAddress,

@@ -72,6 +72,8 @@ const variables = {
   LOGIN_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-in attempts per client address per window" },
   SIGNUP_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-ups per client address per hour" },
   LOGIN_LIMIT_WINDOW_SECONDS: { schema: z.coerce.number().int().min(10).max(86400), expected: "must be the rate-limit window in seconds (10-86400)" },
+  API_LIMIT_PER_TOKEN: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per token per minute" },
+  API_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per client address per minute" },
   SMTP_URL: { schema: z.string().regex(/^smtps?:\/\/\S+$/), expected: "must be an smtp:// or smtps:// URL, for example smtps://user:pass@smtp.example.org:465" },
   MAIL_FROM: { schema: z.string().min(3).max(200), expected: "must be a sender such as Rampart <no-reply@example.org>" },
   RAMPART_BACKGROUND: { schema: z.enum(["on", "off"]), expected: "must be on (the app runs background jobs) or off (a separate npm run worker does)" },
@@ -85,6 +87,9 @@ const variables = {
   RAMPART_ALERT_WEBHOOK_URL: { schema: httpUrl, expected: "must be an http(s) URL that receives a JSON POST when a backup or its verification fails" },
   RAMPART_IMPORT_MAX_MB: { schema: z.coerce.number().int().min(1).max(1024), expected: "must be the largest import file in megabytes (1-1024)" },
   RAMPART_IMPORT_MAX_ROWS: { schema: z.coerce.number().int().min(1).max(10_000_000), expected: "must be the most rows one import may hold (1-10000000)" },
+  RAMPART_VAN_BASE_URL: { schema: httpUrl, expected: "must be the http(s) base URL of the NGP VAN API v4 (default https://api.securevan.com/v4)" },
+  RAMPART_PDI_BASE_URL: { schema: httpUrl, expected: "must be the http(s) base URL of the PDI API (default https://api.bluevote.com)" },
+  RAMPART_SALSA_BASE_URL: { schema: httpUrl, expected: "must be the http(s) base URL of Salsa Engage (default https://api.salsalabs.org)" },
   CRON_SECRET: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/cron" },
   METRICS_TOKEN: { schema: z.string().min(32).max(512), expected: "must be at least 32 random characters (openssl rand -hex 32); the bearer secret of /api/metrics" },
   LOG_LEVEL: { schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), expected: "must be one of fatal, error, warn, info, debug, trace, silent" },
@@ -146,11 +151,15 @@ export type Config = {
     loginLimitWindowSeconds: number;
     signupLimitPerAddress: number;
   };
+  /** /api/v1 requests per minute, per token and per client address. */
+  apiLimits: { perToken: number; perAddress: number };
   /** SMTP in production; the `.data/outbox/` folder otherwise. */
   mail: { kind: "smtp"; url: string; from: string } | { kind: "outbox"; dir: string; from: string };
   logLevel: string;
   /** Limits of one campaign import (lib/imports). */
   imports: { maxBytes: number; maxRows: number };
+  /** Base URLs of the systems campaigns connect (lib/integrations); tests and self-hosters point them elsewhere. */
+  integrations: { van: string; pdi: string; salsa: string };
   /** Whether this server process runs the job runner and hourly chores. */
   backgroundInProcess: boolean;
   backup: {
@@ -240,11 +249,17 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       loginLimitWindowSeconds: v.LOGIN_LIMIT_WINDOW_SECONDS ?? 900,
       signupLimitPerAddress: v.SIGNUP_LIMIT_PER_ADDRESS ?? 10,
     },
+    apiLimits: { perToken: v.API_LIMIT_PER_TOKEN ?? 600, perAddress: v.API_LIMIT_PER_ADDRESS ?? 1200 },
     mail: v.SMTP_URL
       ? { kind: "smtp", url: v.SMTP_URL, from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" }
       : { kind: "outbox", dir: path.join(dataDir, "outbox"), from: v.MAIL_FROM ?? "Rampart <no-reply@localhost>" },
     logLevel: v.LOG_LEVEL ?? (nodeEnv === "test" ? "silent" : "info"),
     imports: { maxBytes: (v.RAMPART_IMPORT_MAX_MB ?? 50) * 1024 * 1024, maxRows: v.RAMPART_IMPORT_MAX_ROWS ?? 200_000 },
+    integrations: {
+      van: v.RAMPART_VAN_BASE_URL ?? "https://api.securevan.com/v4",
+      pdi: v.RAMPART_PDI_BASE_URL ?? "https://api.bluevote.com",
+      salsa: v.RAMPART_SALSA_BASE_URL ?? "https://api.salsalabs.org",
+    },
     backgroundInProcess: (v.RAMPART_BACKGROUND ?? "on") === "on",
     backup: {
       key: v.RAMPART_BACKUP_KEY ? Buffer.from(v.RAMPART_BACKUP_KEY, "base64") : undefined,

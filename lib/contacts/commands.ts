@@ -1,5 +1,6 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
 import { contacts } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
@@ -127,4 +128,25 @@ export async function assignContact(tx: Transaction, viewer: ContactViewer, id: 
     target: { type: "contact", id },
     metadata: assigneeId ? {} : { unassigned: true },
   });
+}
+
+/** A contact's id in another system (a VAN ID…), set by hand; an integration sends outcomes only for contacts that have one. */
+export const externalIdSchema = z
+  .string()
+  .trim()
+  .max(64, "An external id is at most 64 characters")
+  .regex(/^[A-Za-z0-9_-]*$/, "Use the id exactly as the other system shows it: letters, digits, '-' or '_'")
+  .transform((v) => (v === "" ? null : v));
+
+export async function setContactExternalId(tx: Transaction, viewer: ContactViewer, id: string, externalId: string | null, ctx: ContactWriteContext = {}): Promise<boolean> {
+  requireWrite(viewer, "set external ids");
+  await loadWritable(tx, viewer, id);
+  const changed = await tx
+    .update(contacts)
+    .set({ externalId, updatedAt: new Date() })
+    .where(and(eq(contacts.orgId, viewer.orgId), eq(contacts.id, id), sql`${contacts.externalId} is distinct from ${externalId}`))
+    .returning({ id: contacts.id });
+  if (changed.length === 0) return false;
+  await recordAuditEvent(tx, { ...audit(viewer, ctx), action: "contact.updated", target: { type: "contact", id }, metadata: { fields: ["externalId"] } });
+  return true;
 }

@@ -11,7 +11,7 @@ import { getContact } from "./get-contact";
 import { listContacts } from "./list-contacts";
 import type { ContactViewer } from "./visibility";
 import { NotFoundError, RuleError } from "@/lib/errors";
-import { addToContactList, createContactList, deleteContactList, listContactLists, removeFromContactList, renameContactList } from "./lists";
+import { addToContactList, createContactList, deleteContactList, listContactLists, removeFromContactList, renameContactList, listNameSchema } from "./lists";
 import { contactInputSchema } from "./input";
 import { insertContacts } from "./write-rows";
 
@@ -112,5 +112,12 @@ describe.each(testBackends())("contact lists (%s)", (backend) => {
     await as(admin(), (tx) => addToContactList(tx, admin(), id, c));
     await as(admin(), (tx) => deleteContact(tx, admin(), c));
     expect((await as(admin(), (tx) => listContactLists(tx, admin()))).find((l) => l.id === id)!.members).toBe(0);
+  });
+});
+
+describe("listNameSchema", () => {
+  it("refuses a NUL, which PostgreSQL text cannot hold (found by the API fuzz pass)", () => {
+    expect(listNameSchema.safeParse("Door\u0000knockers").success).toBe(false);
+    expect(listNameSchema.safeParse("Door knockers").success).toBe(true);
   });
 });

@@ -12,7 +12,13 @@ import { contactIsVisible, contactNotFound, contactScope, visibleContacts, type 
 
 /** Named lists of a campaign's contacts (managers): unique names, member counts, every change in the audit log. */
 
-export const listNameSchema = z.string().trim().min(1, "Enter a name for the list").max(80, "A list name is at most 80 characters");
+export const listNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter a name for the list")
+  .max(80, "A list name is at most 80 characters")
+  // PostgreSQL text cannot hold a NUL: refused here rather than failing in the database.
+  .regex(/^[^\u0000]*$/, "A list name cannot contain control characters");
 
 export type ContactListSummary = { id: string; name: string; members: number; createdAt: Date };
 

@@ -1,6 +1,7 @@
 import "server-only";
 import type { FeedItem } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
+import { contactIntegration, type ContactSync } from "@/lib/integrations/service";
 import { actionForReport, listReportsForContact, type ReportView } from "@/lib/reports/reports";
 import { can } from "@/lib/tenancy/permissions";
 import { isUuid } from "@/lib/validation/ids";
@@ -38,6 +39,8 @@ export type ContactPageData = {
   reports: ReportView[] | null;
   /** The action a report is being filed for (`?action=`), when the viewer may file under it. */
   reportAction: { id: string; title: string } | null;
+  /** The external id and sync status, for those who manage integrations. */
+  integration: { externalId: string | null; syncs: ContactSync[] } | null;
 };
 
 /** One contact with its history, the managers' choices and its reports; null when the viewer may not see it. */
@@ -53,5 +56,6 @@ export async function loadContactPage(tx: Transaction, viewer: ContactViewer, id
     members: manage ? await assignableMembers(tx, viewer) : [],
     reports: await listReportsForContact(tx, viewer, id),
     reportAction: wanted ? await actionForReport(tx, viewer, wanted) : null,
+    integration: manage && can(viewer.role, "integrations:manage") ? await contactIntegration(tx, viewer.orgId, id) : null,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { actionAssignees, actions, actionTargets, contactNameTokens, contacts, reports, supportAccessGrants, users } from "@/db/schema";
+import { actionAssignees, actions, actionTargets, contacts, reports, supportAccessGrants, users } from "@/db/schema";
 import { withPerson, withSystem, withTenant } from "@/lib/db/tenant";
 import type { AccessRole } from "@/lib/tenancy/permissions";
 import { setWallForTest } from "@/lib/tenancy/walls";
@@ -68,7 +68,8 @@ describe.each(testBackends())("contact visibility under RLS (%s)", (backend) => 
   });
 
   it("name tokens of a hidden contact stay hidden", async () => {
-    const count = (userId: string) => withTenant(t.db, as(userId), async (tx) => (await tx.select({ id: contactNameTokens.contactId }).from(contactNameTokens).where(eq(contactNameTokens.contactId, synced!))).length);
+    const count = async (userId: string) =>
+      (await withTenant(t.db, as(userId), (tx) => tx.select({ tokens: contacts.nameTokens }).from(contacts).where(eq(contacts.id, synced!)))).flatMap((r) => r.tokens).length;
     expect(await count(f.admin)).toBe(0);
     expect(await count(f.volunteer)).toBeGreaterThan(0);
   });
@@ -118,7 +119,7 @@ describe.each(testBackends())("contact visibility under RLS (%s)", (backend) => 
     const theirs = await withPerson(t.db, f.volunteer2, async (tx) => tx.select({ id: contacts.id }).from(contacts));
     expect(theirs).toEqual([]);
     await withPerson(t.db, f.volunteer, (tx) => tx.delete(contacts).where(eq(contacts.id, synced!)));
-    const left = await withSystem(t.db, async (tx) => tx.execute(sql`select count(*)::int as n from contact_name_tokens where contact_id = ${synced!}::uuid`));
+    const left = await withSystem(t.db, async (tx) => tx.execute(sql`select count(*)::int as n from contacts where id = ${synced!}::uuid`));
     expect((((left as { rows?: unknown[] }).rows ?? left) as { n: number }[])[0]!.n).toBe(0);
   });
 });

@@ -23,7 +23,7 @@ type Ctx = { headers: Headers; requestId: string };
 function echo(form: FormData): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of form.entries())
-    if (typeof value === "string" && !/password|code|token/i.test(key) && !key.startsWith("$")) out[key] = value.slice(0, 500);
+    if (typeof value === "string" && !/password|code|token|secret|apikey/i.test(key) && !key.startsWith("$")) out[key] = value.slice(0, 500);
   return out;
 }
 

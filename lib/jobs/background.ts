@@ -1,4 +1,5 @@
 import "server-only";
+import { pruneIdempotencyKeys } from "@/lib/api/idempotency";
 import { purgeExpiredActions } from "@/lib/campaign-actions/retention";
 import { archiveAllExpiredEvents } from "@/lib/audit/retention";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
@@ -6,6 +7,7 @@ import { scheduleDailyBackup } from "@/lib/backup/job";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { sweepAllImports } from "@/lib/imports/sweep";
+import { queueDuePushes } from "@/lib/integrations/push";
 import { logger } from "@/lib/log";
 import { createMailer } from "@/lib/mail";
 import { mailOwnersAboutPolicyChanges } from "@/lib/policies/notices";
@@ -16,7 +18,7 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters, mail owners about new policy versions, queue the daily backup, delete expired import files. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters and API idempotency answers, mail owners about new policy versions, queue the daily backup, delete expired import files, queue integration outcomes due again. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
@@ -24,11 +26,14 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   const purge = await purgeExpiredActions(db, now);
   if (purge.failures.length) logger.warn({ failures: purge.failures.length }, "trash purge: some campaigns were not purged");
   await pruneRateLimitHits(db, config.auth.loginLimitWindowSeconds * 1000 * 4, now.getTime());
+  await pruneIdempotencyKeys(db, now);
   const policyMail = await mailOwnersAboutPolicyChanges(db, { mailer: createMailer(config.mail), appUrl: config.appUrl });
   if (policyMail.failed) logger.warn({ failed: policyMail.failed }, "policy change mail: some owners were not mailed; retried next hour");
   if (await scheduleDailyBackup(db, now)) logger.info("daily backup queued");
   const imports = await sweepAllImports(db, store, now);
   if (imports.uploads + imports.results + imports.history) logger.info(imports, "import sweep: expired files and history deleted");
+  const pushes = await queueDuePushes(db, now);
+  if (pushes) logger.info({ campaigns: pushes }, "integration outcomes due again: push jobs queued");
 }
 
 /**

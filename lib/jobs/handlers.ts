@@ -2,7 +2,10 @@ import "server-only";
 import { AUDIT_ARCHIVE_JOB, auditArchiveJobHandler } from "@/lib/audit/job";
 import { BACKUP_JOB, backupJobHandler } from "@/lib/backup/job";
 import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler } from "@/lib/crypto/rotation";
+import { getConfig } from "@/lib/config";
 import { importJobHandlers } from "@/lib/imports/jobs";
+import { PUSH_JOB } from "@/lib/integrations/service";
+import { pushJobHandler } from "@/lib/integrations/push";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import type { JobHandler } from "./runner";
 
@@ -13,5 +16,6 @@ export function jobHandlers(deps: { store: BlobStore }): Record<string, JobHandl
     [AUDIT_ARCHIVE_JOB]: auditArchiveJobHandler(deps.store),
     [BACKUP_JOB]: backupJobHandler(),
     ...importJobHandlers(deps.store),
+    [PUSH_JOB]: pushJobHandler(() => getConfig().integrations),
   };
 }

@@ -46,7 +46,7 @@ describe.each(testBackends())("deleting one's own account (%s)", (backend) => {
     expect(await count(sql`select count(*) as n from users where id = ${f.volunteer}::uuid`)).toBe(0);
     expect(await count(sql`select count(*) as n from sessions where user_id = ${f.volunteer}::uuid`)).toBe(0);
     expect(await count(sql`select count(*) as n from memberships where user_id = ${f.volunteer}::uuid`)).toBe(0);
-    expect(await rawContactTraces(t.db, synced)).toEqual({ contacts: 0, contact_name_tokens: 0, contact_list_members: 0, action_targets: 0, reports: 0 });
+    expect(await rawContactTraces(t.db, synced)).toEqual({ contacts: 0, contact_list_members: 0, action_targets: 0, reports: 0 });
     expect(await events("account.deleted")).toEqual([
       expect.objectContaining({ org_id: null, actor_id: f.owner }),
       expect.objectContaining({ org_id: null, actor_id: f.volunteer }),

@@ -34,7 +34,6 @@ export async function rawContactTraces(db: Database, contactIds: string[]): Prom
     const out: Record<string, number> = {};
     for (const [table, column] of [
       ["contacts", "id"],
-      ["contact_name_tokens", "contact_id"],
       ["contact_list_members", "contact_id"],
       ["action_targets", "contact_id"],
       ["reports", "contact_id"],

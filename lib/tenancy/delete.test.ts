@@ -77,7 +77,6 @@ describe.each(testBackends())("deleting a campaign (%s)", (backend) => {
     const counts = await asDatabaseOwner(t.db, (q) =>
       q<{ name: string; n: number | string }>(sql`
         select 'contacts' as name, count(*) as n from contacts where org_id = ${orgId}::uuid
-        union all select 'contact_name_tokens', count(*) from contact_name_tokens where org_id = ${orgId}::uuid
         union all select 'contact_lists', count(*) from contact_lists where org_id = ${orgId}::uuid
         union all select 'contact_list_members', count(*) from contact_list_members where org_id = ${orgId}::uuid
         union all select 'actions', count(*) from actions where org_id = ${orgId}::uuid
@@ -86,7 +85,6 @@ describe.each(testBackends())("deleting a campaign (%s)", (backend) => {
     );
     expect(Object.fromEntries(counts.map((c) => [c.name, Number(c.n)]))).toEqual({
       contacts: 0,
-      contact_name_tokens: 0,
       contact_lists: 0,
       contact_list_members: 0,
       actions: 0,

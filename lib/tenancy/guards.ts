@@ -81,14 +81,23 @@ const campaignField = z.object({ org: z.string().max(64) }).loose();
  * is parsed, the body runs in one tenant transaction for this person (so RLS checks them again), and
  * what must wait for the commit is registered with `afterCommit`.
  */
-export function orgAction<S extends z.ZodType>(permission: Needed, schema: S, body: (input: z.output<S>, ctx: OrgActionContext) => Promise<FormState>) {
+export function orgAction<S extends z.ZodType, P = undefined>(
+  permission: Needed,
+  schema: S,
+  body: (input: z.output<S>, ctx: OrgActionContext & { prepared: P }) => Promise<FormState>,
+  options: {
+    /** Work after the guard and before the transaction (a call to another system): no database connection is held meanwhile. */
+    prepare?: (input: z.output<S>, access: OrgAccess) => Promise<P>;
+  } = {},
+) {
   return sessionAction(campaignField, async (raw, { session, requestId }) => {
     const decision = await decide(session, raw.org, permission);
     if (!decision.ok) return { message: "This campaign is not available to you." };
     const input = schema.parse(raw);
+    const prepared = options.prepare ? await options.prepare(input, decision.access) : (undefined as P);
     const steps: AfterCommitStep[] = [];
     let result = await decision.access.run((tx) =>
-      body(input, { access: decision.access, tx, session, requestId, afterCommit: (step) => void steps.push(step) }),
+      body(input, { access: decision.access, tx, session, requestId, prepared, afterCommit: (step) => void steps.push(step) }),
     );
     for (const step of steps) result = (await step()) ?? result;
     return result;

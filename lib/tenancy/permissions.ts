@@ -21,6 +21,7 @@ export const permissionList = [
   "actions:write",
   "actions:restore",
   "imports:manage",
+  "integrations:manage",
   "reports:file",
   "reports:read",
   "deletion_requests:manage",
@@ -46,6 +47,7 @@ const adminPermissions: readonly Permission[] = [
   "actions:write",
   "actions:restore",
   "imports:manage",
+  "integrations:manage",
   "reports:file",
   "reports:read",
   "deletion_requests:manage",
@@ -68,4 +70,24 @@ export function assignableRoles(role: AccessRole): Role[] {
   if (can(role, "members:manage_owners")) return ["owner", "admin", "volunteer"];
   if (can(role, "members:manage")) return ["admin", "volunteer"];
   return [];
+}
+
+/** What an API token may be given; each scope opens the permissions beside it, and no more than the member's role has. */
+export const apiScopes = ["contacts:read", "contacts:write", "actions:read", "actions:write", "reports:read", "reports:write", "activity:read", "imports:read"] as const;
+export type ApiScope = (typeof apiScopes)[number];
+
+export const scopePermissions: Record<ApiScope, readonly Permission[]> = {
+  "contacts:read": ["contacts:read", "contacts:read_assigned"],
+  "contacts:write": ["contacts:write", "deletion_requests:manage"],
+  "actions:read": ["actions:read", "actions:read_assigned"],
+  "actions:write": ["actions:write", "actions:restore"],
+  "reports:read": ["reports:read", "reports:file"],
+  "reports:write": ["reports:file"],
+  "activity:read": ["activity:read", "activity:read_own"],
+  "imports:read": ["imports:manage"],
+};
+
+/** The scopes a role may hold: those that open at least one permission the role has. */
+export function scopesForRole(role: AccessRole): ApiScope[] {
+  return apiScopes.filter((scope) => scopePermissions[scope].some((p) => can(role, p)));
 }

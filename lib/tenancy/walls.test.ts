@@ -11,13 +11,14 @@ import {
   auditEvents,
   contactListMembers,
   contactLists,
-  contactNameTokens,
   contacts,
   deletionRequests,
   encryptedFiles,
   importRows,
   imports,
   integrationSecrets,
+  integrationSettings,
+  integrationSyncs,
   invitations,
   jobs,
   memberships,
@@ -101,6 +102,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     grantId: string;
     ownerEventId: string;
     secretId: string;
+    syncId: string;
     fileId: string;
     jobId: string;
     contactId: string;
@@ -117,6 +119,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     grantId: "",
     ownerEventId: "",
     secretId: "",
+    syncId: "",
     fileId: "",
     jobId: "",
     contactId: "",
@@ -224,12 +227,11 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       const [job] = await tx.insert(jobs).values({ orgId: A.id, kind: "seed.a" }).returning();
       Object.assign(seeded, { invitationId: inv!.id, grantId: grant!.id, ownerEventId: event.id, secretId: secret!.id, fileId: file!.id, jobId: job!.id });
 
-      // The workspace: a campaign contact (nobody's assignment, nobody's sync), its name token, two lists (the
+      // The workspace: a campaign contact (nobody's assignment, nobody's sync), two lists (the
       // contact in the first), two actions (the first given to the owner and targeting the contact), the owner's
       // completed report on it, and a deletion request from someone outside the campaign.
       const contactId = crypto.randomUUID();
       await tx.insert(contacts).values({ id: contactId, orgId: A.id, name: Buffer.from("sealed") as unknown as Contact["name"], tags: ["seed"], createdBy: ownerA!.id });
-      await tx.insert(contactNameTokens).values({ contactId, orgId: A.id, token: Buffer.from("seed-token") });
       const [list, list2] = await tx.insert(contactLists).values([{ orgId: A.id, name: "seed-list" }, { orgId: A.id, name: "seed-list-2" }]).returning();
       await tx.insert(contactListMembers).values({ listId: list!.id, contactId, orgId: A.id });
       const [actionId, action2Id] = [crypto.randomUUID(), crypto.randomUUID()];
@@ -245,7 +247,9 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
         .insert(deletionRequests)
         .values({ orgId: A.id, requesterId: people.Accomplice!.id, emailIndex: Buffer.from("seed-index"), dueAt: seeded.deletionDueAt })
         .returning();
-      Object.assign(seeded, { contactId, listId: list!.id, list2Id: list2!.id, actionId, action2Id, reportId, deletionRequestId: request!.id });
+      await tx.insert(integrationSettings).values({ orgId: A.id, system: "van", mapping: { outcomes: {} } });
+      const [sync] = await tx.insert(integrationSyncs).values({ orgId: A.id, system: "van", reportId, contactId }).returning();
+      Object.assign(seeded, { contactId, listId: list!.id, list2Id: list2!.id, actionId, action2Id, reportId, deletionRequestId: request!.id, syncId: sync!.id });
 
       // An import of campaign A with one history row (sealed columns as placeholder bytes: RLS is under test, not crypto).
       const importId = crypto.randomUUID();
@@ -485,6 +489,34 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
         ).then(() => undefined),
     },
     {
+      table: "integration_settings",
+      op: "read",
+      permission: "integrations:manage",
+      read: (tx) => tx.select().from(integrationSettings).where(inA(integrationSettings)),
+    },
+    {
+      table: "integration_settings",
+      op: "insert",
+      permission: "integrations:manage",
+      write: (tx, _who, m) => tx.insert(integrationSettings).values({ orgId: A().id, system: "pdi", mapping: { marker: m } }),
+      landed: async (m) => (await seededRows((tx) => tx.select().from(integrationSettings).where(sql`${integrationSettings.mapping}->>'marker' = ${m}`))).length > 0,
+      undo: () => system(A().id, (tx) => tx.delete(integrationSettings).where(and(inA(integrationSettings), eq(integrationSettings.system, "pdi")))).then(() => undefined),
+    },
+    {
+      table: "integration_syncs",
+      op: "read",
+      permission: "integrations:manage",
+      read: (tx) => tx.select().from(integrationSyncs).where(inA(integrationSyncs)),
+    },
+    {
+      table: "integration_syncs",
+      op: "tamper",
+      permission: "integrations:manage",
+      write: (tx) => tx.update(integrationSyncs).set({ status: "sent" }).where(eq(integrationSyncs.id, seeded.syncId)),
+      landed: async () => (await seededRows((tx) => tx.select().from(integrationSyncs).where(eq(integrationSyncs.id, seeded.syncId))))[0]?.status === "sent",
+      undo: () => system(A().id, (tx) => tx.update(integrationSyncs).set({ status: "queued" }).where(eq(integrationSyncs.id, seeded.syncId))).then(() => undefined),
+    },
+    {
       table: "encrypted_files",
       op: "read",
       permission: "imports:manage",
@@ -582,20 +614,6 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       write: (tx, who) => tx.update(contacts).set({ assignedTo: who.id }).where(eq(contacts.id, seeded.contactId)),
       landed: async () => (await seededRows((tx) => tx.select().from(contacts).where(eq(contacts.id, seeded.contactId))))[0]?.assignedTo !== null,
       undo: () => system(A().id, (tx) => tx.update(contacts).set({ assignedTo: null }).where(eq(contacts.id, seeded.contactId))).then(() => undefined),
-    },
-    {
-      table: "contact_name_tokens",
-      op: "read",
-      permission: "contacts:read",
-      read: (tx) => tx.select().from(contactNameTokens).where(inA(contactNameTokens)),
-    },
-    {
-      table: "contact_name_tokens",
-      op: "insert",
-      permission: "contacts:write",
-      write: (tx, _who, m) => tx.insert(contactNameTokens).values({ contactId: seeded.contactId, orgId: A().id, token: Buffer.from(m) }),
-      landed: async (m) => (await seededRows((tx) => tx.select().from(contactNameTokens).where(eq(contactNameTokens.token, Buffer.from(m))))).length > 0,
-      undo: () => system(A().id, (tx) => tx.delete(contactNameTokens).where(and(inA(contactNameTokens), sql`${contactNameTokens.token} <> ${Buffer.from("seed-token")}`))).then(() => undefined),
     },
     {
       table: "contact_lists",

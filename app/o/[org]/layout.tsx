@@ -18,6 +18,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
     { href: `${base}/volunteers`, label: "Volunteers", show: access.can("members:read") },
     { href: `${base}/imports`, label: "Imports", show: access.can("imports:manage") },
     { href: `${base}/deletion-requests`, label: "Deletion requests", show: access.can("deletion_requests:manage") },
+    { href: `${base}/integrations`, label: "Integrations", show: access.can("integrations:manage") },
     { href: `${base}/settings`, label: "Settings", show: access.can("org:settings") },
   ].filter((t) => t.show);
   const incidents = access.can("incidents:acknowledge") ? await access.run((tx) => unacknowledgedIncidents(tx, access.org.id)) : [];

@@ -24,6 +24,9 @@ import { TotpEnrolment } from "./totp-panel";
 import { FeedList } from "@/app/_components/live-feed";
 import { loadAccountActivityFeed } from "@/lib/audit";
 import { SecurityKeysPanel } from "./webauthn-panel";
+import { loadApiTokenSettings } from "@/lib/api/settings";
+import { ApiTokensPanel } from "./api-tokens-panel";
+import { createApiTokenAction, renewApiTokenAction, revokeApiTokenAction } from "./api-token-actions";
 
 export const metadata = { title: "Security" };
 
@@ -33,13 +36,14 @@ export default async function SecuritySettingsPage() {
   const current = await requireSession("/settings/security");
   const { db } = await getServices();
   const userId = current.user.id;
-  const [sessions, history, totpOn, recoveryLeft, securityKeys, accountFeed] = await Promise.all([
+  const [sessions, history, totpOn, recoveryLeft, securityKeys, accountFeed, apiCampaigns] = await Promise.all([
     listActiveSessions(db, userId),
     listSignInHistory(db, userId),
     hasTotp(db, userId),
     remainingRecoveryCodes(db, userId),
     listSecurityKeys(db, userId),
     loadAccountActivityFeed(db, userId, { limit: 20 }),
+    loadApiTokenSettings(db, userId),
   ]);
 
   return (
@@ -119,6 +123,35 @@ export default async function SecuritySettingsPage() {
             </li>
           ))}
         </ul>
+      </Card>
+
+      <Card>
+        <h2 className="mb-2 text-lg font-semibold">API tokens</h2>
+        <p className="mb-4 text-sm">
+          A token lets a script or tool use one campaign through the <a className="underline" href="/docs/api">HTTP API</a> with the scopes you choose. It lasts
+          24 hours; creating or renewing one asks for your password again.
+        </p>
+        <ApiTokensPanel
+          campaigns={apiCampaigns.map((c) => ({
+            orgId: c.orgId,
+            slug: c.slug,
+            name: c.name,
+            role: c.role,
+            scopes: c.scopes,
+            tokens: c.tokens.map((t) => ({
+              id: t.id,
+              name: t.name,
+              scopes: t.scopes,
+              created: when(t.createdAt),
+              expires: when(t.expiresAt),
+              lastUsed: t.lastUsedAt ? when(t.lastUsedAt) : null,
+              state: t.state,
+            })),
+          }))}
+          create={createApiTokenAction}
+          renew={renewApiTokenAction}
+          revoke={revokeApiTokenAction}
+        />
       </Card>
 
       <Card>

@@ -10,10 +10,13 @@ import { addToContactListAction, assignContactAction, deleteContactAction, remov
 import { ContactForm } from "../contact-form";
 import { addressFields } from "../form-input";
 import { InlineForm } from "../inline-form";
+import { setContactExternalIdAction } from "./external-id-actions";
 import { ReportsSection } from "./reports-section";
 import { TagsForm } from "./tags-form";
 
 export const metadata = { title: "Contact" };
+
+const syncWords = { queued: "waiting to be sent", sent: "synced", skipped: "nothing to send", failed: "failed", cancelled: "cancelled" } as const;
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -24,7 +27,7 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
   const actionId = typeof sp.action === "string" ? sp.action : undefined;
   const data = await access.run((tx) => loadContactPage(tx, contactViewer(access), id, { actionId }));
   if (!data) notFound();
-  const { contact, history, lists, members, reports, reportAction } = data;
+  const { contact, history, lists, members, reports, reportAction, integration } = data;
   const slug = access.org.slug;
   const base = `/o/${slug}/contacts`;
   const write = access.can("contacts:write");
@@ -74,6 +77,31 @@ export default async function ContactPage({ params, searchParams }: { params: Pr
             }}
             submitLabel="Save changes"
           />
+        </Card>
+      )}
+
+      {integration && contact.canEdit && (
+        <Card>
+          <h2 className="mb-3 text-lg font-semibold">External id and sync</h2>
+          <InlineForm action={setContactExternalIdAction} hidden={{ org: slug, id: contact.id }} submitLabel="Save external id" testId="contact-external-id-form">
+            <div>
+              <label htmlFor="contact-external-id" className="block text-sm font-medium">
+                External id (VAN ID, PDI id or Engage supporter id)
+              </label>
+              <input id="contact-external-id" name="externalId" defaultValue={integration.externalId ?? ""} maxLength={64} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-800" />
+            </div>
+          </InlineForm>
+          <ul className="mt-3 flex flex-col gap-1 text-sm" data-testid="contact-sync-status">
+            {integration.syncs.length === 0 ? (
+              <li className={mutedTextClass}>{integration.externalId ? "Nothing sent yet: completed reports are sent to connected systems." : "Without an external id, nothing about this contact is sent anywhere."}</li>
+            ) : (
+              integration.syncs.map((s) => (
+                <li key={s.system}>
+                  {s.label}: <span data-testid={`contact-sync-${s.system}`}>{syncWords[s.status]}</span> {s.at.toISOString().slice(0, 16).replace("T", " ")} UTC{s.error && s.status !== "sent" ? ` (${s.error})` : ""}
+                </li>
+              ))
+            )}
+          </ul>
         </Card>
       )}
 
