@@ -52,6 +52,11 @@ async function finishImport(
   reason: "invalid_file" | "internal" = "invalid_file",
   now = new Date(),
 ) {
+  const current = await load(db, who.orgId, imp.id);
+  if (isFinal(current.status)) return;
+  // Files first, status last: a page that sees the import end finds its result file, and a crash here finishes again.
+  await deleteImportFile(db, store, who.orgId, imp.id, "upload", now);
+  if (status !== "failed" && !current.resultFileId) await writeResultFile(db, store, who, imp.id, now);
   await withTenant(db, who, async (tx) => {
     const [row] = await tx
       .update(imports)
@@ -69,8 +74,6 @@ async function finishImport(
         metadata: { inserted: row.created, updated: row.updated, skipped: row.skipped, failed: row.failed, format: row.format, ...(status === "cancelled" ? { cancelled: true } : {}) },
       });
   });
-  await deleteImportFile(db, store, who.orgId, imp.id, "upload", now);
-  if (status !== "failed") await writeResultFile(db, store, who, imp.id, now);
 }
 
 /** The error report and created/updated summary as CSV, encrypted into the store, kept for the campaign's result lifetime (none when 0). */
