@@ -237,6 +237,21 @@ export const endpoints = {
     auth: { scope: "activity:read", permission: ["activity:read", "activity:read_own"] },
     query: z.object({ cursor: z.string().regex(/^[1-9]\d{0,14}$/, "Unknown cursor").optional().describe("nextCursor of the previous page"), category: z.enum(auditCategories).optional(), limit: z.coerce.number().int().min(1).max(200).optional() }).strict(),
   }),
+  listImports: defineEndpoint({
+    method: "GET",
+    path: "/imports",
+    tag: "Imports",
+    summary: "The campaign's imports, newest first (file name, who, counts, status)",
+    auth: { scope: "imports:read", permission: "imports:manage" },
+  }),
+  getImport: defineEndpoint({
+    method: "GET",
+    path: "/imports/{id}",
+    tag: "Imports",
+    summary: "The status of one import job: rows done of total, created, updated, skipped, refused, time left",
+    auth: { scope: "imports:read", permission: "imports:manage" },
+    params: idParams,
+  }),
   listDeletionRequests: defineEndpoint({
     method: "GET",
     path: "/deletion-requests",

@@ -7,6 +7,8 @@ import * as contactsAll from "@/app/api/v1/contacts/route";
 import * as declineRequest from "@/app/api/v1/deletion-requests/[id]/decline/route";
 import * as fulfilRequest from "@/app/api/v1/deletion-requests/[id]/fulfil/route";
 import * as deletionRequests from "@/app/api/v1/deletion-requests/route";
+import * as importOne from "@/app/api/v1/imports/[id]/route";
+import * as importsAll from "@/app/api/v1/imports/route";
 import * as listMemberOne from "@/app/api/v1/lists/[id]/contacts/[contactId]/route";
 import * as listMembers from "@/app/api/v1/lists/[id]/contacts/route";
 import * as lists from "@/app/api/v1/lists/route";
@@ -37,6 +39,8 @@ export const apiRouteModules: Record<string, RouteModule> = {
   "/actions/{id}/restore": actionRestore,
   "/reports": reports,
   "/activity": activity,
+  "/imports": importsAll,
+  "/imports/{id}": importOne,
   "/deletion-requests": deletionRequests,
   "/deletion-requests/{id}/fulfil": fulfilRequest,
   "/deletion-requests/{id}/decline": declineRequest,
