@@ -28,7 +28,14 @@ const CHUNK = 250;
  * Inserts validated contacts in one campaign; returns their ids in input order. Each chunk is sealed while the
  * previous chunk's insert is in flight, so the database's work on a server overlaps the encryption here.
  */
-export async function insertContacts(tx: Transaction, orgId: string, inputs: ContactValues[], origin: ContactOrigin): Promise<string[]> {
+export async function insertContacts(
+  tx: Transaction,
+  orgId: string,
+  inputs: ContactValues[],
+  origin: ContactOrigin,
+  /** Per input, in the same order: its id in another system (imports), written in the same statement. */
+  externalIds?: readonly (string | null)[],
+): Promise<string[]> {
   if (inputs.length === 0) return [];
   if ((origin.syncedBy ?? null) !== null && origin.source !== "sync") throw new TypeError("a synced contact has source 'sync'");
   const index = await blindIndexer(tx, orgId);
@@ -37,7 +44,7 @@ export async function insertContacts(tx: Transaction, orgId: string, inputs: Con
   let inFlight: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < inputs.length; start += CHUNK) {
     const rows = [];
-    for (const input of inputs.slice(start, start + CHUNK)) {
+    for (const [k, input] of inputs.slice(start, start + CHUNK).entries()) {
       const id = randomUUID();
       ids.push(id);
       rows.push(
@@ -57,6 +64,7 @@ export async function insertContacts(tx: Transaction, orgId: string, inputs: Con
           syncedBy: origin.syncedBy ?? null,
           createdBy: origin.createdBy ?? null,
           assignedTo: origin.assignedTo ?? null,
+          externalId: externalIds?.[start + k] ?? null,
         }),
       );
     }

@@ -146,11 +146,7 @@ export async function writeImportBatch(
     orgId,
     creates.map((c) => c.values),
     { source: "import", createdBy: userId },
-  );
-  await setContactExternalIds(
-    tx,
-    orgId,
-    creates.flatMap((c, i) => (c.externalId ? [{ id: createdIds[i]!, externalId: c.externalId }] : [])),
+    creates.map((c) => c.externalId),
   );
   creates.forEach((c, i) => {
     records.push({ rowNumber: c.rowNumber, outcome: "created", contactId: createdIds[i]!, tagsAdded: c.values.tags });
