@@ -16,3 +16,20 @@ export function streamOf(bytes: Uint8Array, piece = 7_001): ReadableStream<Uint8
     },
   });
 }
+
+/** Reads a byte stream up to `maxBytes`; null (and the stream cancelled) as soon as it would go over. */
+export async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Buffer | null> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+}

@@ -1,4 +1,5 @@
 import { HttpError } from "@/lib/http/route";
+import { readCapped } from "@/lib/streams";
 
 /** No API body may be larger; anything bigger is refused before any of it is parsed. */
 export const API_MAX_BODY_BYTES = 1024 * 1024;
@@ -8,20 +9,9 @@ export async function readCappedBody(request: Request, maxBytes = API_MAX_BODY_B
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (Number.isFinite(declared) && declared > maxBytes) throw new HttpError(413, "Request body too large", `At most ${maxBytes} bytes`);
   if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new HttpError(413, "Request body too large", `At most ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  const bytes = await readCapped(request.body, maxBytes);
+  if (!bytes) throw new HttpError(413, "Request body too large", `At most ${maxBytes} bytes`);
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
 }
 
 /** Parses a JSON body of a request that must declare it as JSON. */

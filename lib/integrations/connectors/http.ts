@@ -1,4 +1,5 @@
 import "server-only";
+import { readCapped } from "@/lib/streams";
 import { BadCredentialsError, IntegrationError, RateLimitedError, RemoteDownError, RemoteNotFoundError, RemoteRefusedError } from "./errors";
 
 /**
@@ -54,22 +55,11 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ran
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
 }
 
-async function readCapped(res: Response): Promise<string> {
+async function readAnswer(res: Response): Promise<string> {
   if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new Error("answer too large");
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const bytes = await readCapped(res.body, MAX_BODY_BYTES);
+  if (!bytes) throw new Error("answer too large");
+  return bytes.toString("utf8");
 }
 
 export class RemoteClient {
@@ -107,7 +97,7 @@ export class RemoteClient {
         continue;
       }
       if (res.ok) {
-        const text = await readCapped(res).catch(() => {
+        const text = await readAnswer(res).catch(() => {
           throw new RemoteDownError(this.o.system, "server_error");
         });
         if (!text.trim()) return null;
