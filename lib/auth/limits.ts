@@ -1,7 +1,9 @@
 import "server-only";
 import { getConfig, type Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
-import { createRateLimiter, type RateLimiter } from "@/lib/ratelimit";
+import { availableParallelism } from "node:os";
+import { createMemoryRateLimiter, createRateLimiter, type RateLimiter } from "@/lib/ratelimit";
+import { VerificationPool } from "./verify-pool";
 
 export type AuthLimiters = {
   signInPerAccount: RateLimiter;
@@ -23,5 +25,44 @@ export function createAuthLimiters(db: Database, config: Config = getConfig()): 
     resetPerAccount: make("reset-account", 5, 60 * 60 * 1000),
     resetPerAddress: make("reset-address", 20, 60 * 60 * 1000),
     secondFactorPerAccount: make("2fa-account", 10),
+  };
+}
+
+/** The sign-in flood defences of one process (lib/auth/sign-in.ts checkPassword). */
+export type SignInGuard = {
+  /** Concurrent argon2id verifications, with a short queue and a slot kept for recognised devices. */
+  pool: VerificationPool;
+  /** In-process, in front of the shared per-address limit: a burst from one address costs no round trip. */
+  burstPerAddress: RateLimiter;
+  /** A recognised device's own limit, counted instead of its account's (a stolen device cookie still guesses slowly). */
+  perDevice: RateLimiter;
+  /** At most this many refused attempts per account reach the audit chain; the sign-in history records each. */
+  refusalAuditPerAccount: RateLimiter;
+  /** Signs and checks device cookies (lib/auth/device-cookie.ts). */
+  deviceSecret: string;
+};
+
+/** Slots: one per core (argon2id keeps a core busy for its ~230 ms), one of them kept for recognised devices; as many may wait. */
+export function verificationPoolFor(cores = availableParallelism()): VerificationPool {
+  const slots = Math.max(2, cores);
+  return new VerificationPool({ slots, reservedForDevices: 1, queue: slots });
+}
+
+// On globalThis: Next may load this module more than once, and the cores are the process's, not the module's.
+const holder = globalThis as typeof globalThis & { __rampartVerificationPool?: VerificationPool };
+/** The process's pool, also for callers that pass no guard (scripts, some tests): bounded all the same. */
+export function defaultVerificationPool(): VerificationPool {
+  return (holder.__rampartVerificationPool ??= verificationPoolFor());
+}
+
+export const SIGN_IN_BURST = { limit: 10, windowMs: 10_000 } as const;
+
+export function createSignInGuard(db: Database, deviceSecret: string, config: Config = getConfig()): SignInGuard {
+  return {
+    pool: defaultVerificationPool(),
+    burstPerAddress: createMemoryRateLimiter({ name: "signin-burst", ...SIGN_IN_BURST }),
+    perDevice: createRateLimiter(config.rateLimit, db, { name: "signin-device", limit: config.auth.loginLimitPerAccount, windowMs: config.auth.loginLimitWindowSeconds * 1000 }),
+    refusalAuditPerAccount: createMemoryRateLimiter({ name: "signin-refusal-audit", limit: 1, windowMs: 60_000 }),
+    deviceSecret,
   };
 }

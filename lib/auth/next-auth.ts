@@ -7,6 +7,8 @@ import { lastForwardedHop } from "@/lib/http/client-address";
 import { loadSecrets } from "@/lib/keys";
 import { resendVerification } from "./accounts";
 import { authCookieNames } from "./cookies";
+import { deviceCookieName } from "./device-cookie";
+import { readCookie } from "@/lib/http/cookies";
 import { signInCredentialsSchema } from "./fields";
 import { getServices } from "@/lib/services";
 import { signSessionToken, verifySessionToken } from "./session-token";
@@ -36,9 +38,10 @@ export function signInErrorCode(result: Extract<SignInResult, { ok: false }>): s
 /**
  * next-auth with one credentials provider. The session cookie is a short JWS (jose, HS256) naming
  * the person and the session row; middleware verifies it on the Edge, the guard checks the row.
- * Sign-in failures surface as error codes the login page turns into calm messages.
+ * Sign-in failures surface as error codes the login page turns into calm messages. A successful sign-in hands the
+ * browser's new device cookie to `hooks.onDeviceToken` (the route sets it on the answer).
  */
-export function buildAuthOptions(): NextAuthOptions {
+export function buildAuthOptions(hooks: { onDeviceToken?: (token: string) => void } = {}): NextAuthOptions {
   const config = getConfig();
   const secret = loadSecrets().authSecret;
   const names = authCookieNames(config.secureCookies);
@@ -83,12 +86,19 @@ export function buildAuthOptions(): NextAuthOptions {
             {
               db: runtime.db,
               limiters: runtime.limiters,
+              guard: runtime.signInGuard,
               policy: runtime.policy,
               onEmailUnverified: (userId) => resendVerification(runtime, userId),
             },
-            { ...parsed.data, clientAddress: lastForwardedHop(header(req.headers, "x-forwarded-for")), userAgent: header(req.headers, "user-agent") },
+            {
+              ...parsed.data,
+              clientAddress: lastForwardedHop(header(req.headers, "x-forwarded-for")),
+              userAgent: header(req.headers, "user-agent"),
+              deviceToken: readCookie(header(req.headers, "cookie"), deviceCookieName(config.secureCookies)),
+            },
           );
           if (!result.ok) throw new Error(signInErrorCode(result));
+          if (result.deviceToken) hooks.onDeviceToken?.(result.deviceToken);
           // The token lists the person's campaigns so middleware can answer 404 without a database.
           const claims = await loadSessionClaims(runtime.db, result.userId, result.sessionId);
           return { id: result.userId, sid: result.sessionId, orgs: claims.orgs, staff: claims.staff };
