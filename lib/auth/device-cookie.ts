@@ -39,16 +39,22 @@ export async function signDeviceToken(userId: string, secret: string, maxAgeSeco
     .sign(deviceKey(secret));
 }
 
-/** The device, when the token is validly signed, unexpired and issued for `userId`; otherwise null (never throws). */
-export async function verifyDeviceToken(token: string | null | undefined, secret: string, userId: string | undefined): Promise<DeviceClaims | null> {
-  if (!token || token.length > 2048 || !secret || !userId) return null;
+/** The device and its account, when the token is validly signed and unexpired; otherwise null (never throws). */
+export async function readDeviceToken(token: string | null | undefined, secret: string): Promise<DeviceClaims | null> {
+  if (!token || token.length > 2048 || !secret) return null;
   try {
     const { payload } = await jwtVerify(token, deviceKey(secret), { algorithms: ["HS256"], audience: AUDIENCE, issuer: ISSUER, requiredClaims: ["exp", "jti", "sub"] });
-    if (payload.sub !== userId || typeof payload.jti !== "string" || !isUuid(payload.jti)) return null;
-    return { userId, deviceId: payload.jti };
+    if (typeof payload.sub !== "string" || !isUuid(payload.sub) || typeof payload.jti !== "string" || !isUuid(payload.jti)) return null;
+    return { userId: payload.sub, deviceId: payload.jti };
   } catch {
     return null;
   }
+}
+
+/** The device, when the token is validly signed, unexpired and issued for `userId`; otherwise null (never throws). */
+export async function verifyDeviceToken(token: string | null | undefined, secret: string, userId: string | undefined): Promise<DeviceClaims | null> {
+  const device = userId ? await readDeviceToken(token, secret) : null;
+  return device && device.userId === userId ? device : null;
 }
 
 /** The Set-Cookie header for a device token: HttpOnly, and `__Host-` whenever the app is served over https. */

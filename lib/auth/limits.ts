@@ -3,6 +3,7 @@ import { getConfig, type Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { availableParallelism } from "node:os";
 import { createMemoryRateLimiter, createRateLimiter, type RateLimiter } from "@/lib/ratelimit";
+import { RefusalMemo, RefusalRecorder } from "./refusals";
 import { VerificationPool } from "./verify-pool";
 
 export type AuthLimiters = {
@@ -32,7 +33,7 @@ export function createAuthLimiters(db: Database, config: Config = getConfig()): 
 export type SignInGuard = {
   /** Concurrent argon2id verifications, with a short queue and a slot kept for recognised devices. */
   pool: VerificationPool;
-  /** In-process, in front of the shared per-address limit: a burst from one address costs no round trip. */
+  /** In-process, in front of the shared per-address limit: a burst from one address costs no round trip (recognised devices skip it). */
   burstPerAddress: RateLimiter;
   /** A recognised device's own limit, counted instead of its account's (a stolen device cookie still guesses slowly). */
   perDevice: RateLimiter;
@@ -40,6 +41,10 @@ export type SignInGuard = {
   refusalAuditPerAccount: RateLimiter;
   /** Signs and checks device cookies (lib/auth/device-cookie.ts). */
   deviceSecret: string;
+  /** Refusals already known (a blocked address, a locked account): the next attempt costs no round trip. */
+  memo: RefusalMemo;
+  /** Refused attempts reach the sign-in history in batches. */
+  recorder: RefusalRecorder;
 };
 
 /** Slots: one per core (argon2id keeps a core busy for its ~230 ms), one of them kept for recognised devices; as many may wait. */
@@ -64,5 +69,7 @@ export function createSignInGuard(db: Database, deviceSecret: string, config: Co
     perDevice: createRateLimiter(config.rateLimit, db, { name: "signin-device", limit: config.auth.loginLimitPerAccount, windowMs: config.auth.loginLimitWindowSeconds * 1000 }),
     refusalAuditPerAccount: createMemoryRateLimiter({ name: "signin-refusal-audit", limit: 1, windowMs: 60_000 }),
     deviceSecret,
+    memo: new RefusalMemo(),
+    recorder: new RefusalRecorder(db),
   };
 }

@@ -10,8 +10,9 @@ import { createOutboxMailer } from "@/lib/mail";
 import { createPostgresRateLimiter, type RateLimiter } from "@/lib/ratelimit";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
 import { createSignInGuard, type AuthLimiters } from "./limits";
-import { deviceCookieName, verifyDeviceToken } from "./device-cookie";
-import { buildAuthOptions } from "./next-auth";
+import { deviceCookieName, signDeviceToken, verifyDeviceToken } from "./device-cookie";
+import { hashEmail } from "./email";
+import { buildAuthOptions, refuseKnownFlood } from "./next-auth";
 import { hashPassword } from "./password";
 import type { Services } from "@/lib/services";
 import { verifySessionToken } from "./session-token";
@@ -127,6 +128,26 @@ describe("next-auth wiring (pglite)", () => {
     const before = token;
     expect(await signIn({ email: user.email, password: PASSWORD }, withCookie)).toMatchObject({ id: user.id });
     expect(token).not.toBe(before);
+  });
+
+  it("answers 429 before next-auth runs once the account is locked, and lets the account's own device through", async () => {
+    const user = await newUser();
+    const post = (cookie?: string) =>
+      new Request("http://rampart.test/api/auth/callback/credentials", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": "198.51.100.99", ...(cookie ? { cookie } : {}) },
+        body: new URLSearchParams({ email: user.email, password: "a guess", csrfToken: "x" }).toString(),
+      });
+    expect(await refuseKnownFlood(post())).toBeNull();
+    runtime.signInGuard.memo.lockAccount(hashEmail(user.email), user.id, Date.now() + 60_000);
+    const refused = await refuseKnownFlood(post());
+    expect(refused?.status).toBe(429);
+    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await refused!.json()) as { url: string }).url).toMatch(/\/login\?error=rate_limited%3A\d+$/);
+    const token = await signDeviceToken(user.id, runtime.secret);
+    expect(await refuseKnownFlood(post(`${deviceCookieName(false)}=${token}`))).toBeNull();
+    await runtime.signInGuard.recorder.flush();
+    expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).map((a) => a.outcome)).toEqual(["rate_limited"]);
   });
 
   it("asks for the second factor instead of signing in when TOTP is on, and accepts the code", async () => {

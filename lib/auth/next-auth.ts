@@ -3,8 +3,9 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
-import { lastForwardedHop } from "@/lib/http/client-address";
-import { loadSecrets } from "@/lib/keys";
+import { clientAddress, lastForwardedHop } from "@/lib/http/client-address";
+import { hashClientAddress, loadSecrets } from "@/lib/keys";
+import { metrics } from "@/lib/metrics";
 import { resendVerification } from "./accounts";
 import { authCookieNames } from "./cookies";
 import { deviceCookieName } from "./device-cookie";
@@ -13,7 +14,9 @@ import { signInCredentialsSchema } from "./fields";
 import { getServices } from "@/lib/services";
 import { signSessionToken, verifySessionToken } from "./session-token";
 import { revokeSessions } from "./sessions";
-import { signInWithPassword, type SignInResult } from "./sign-in";
+import { describeDevice } from "./device";
+import { hashEmail, normalizeAccountEmail } from "./email";
+import { knownRefusal, signInWithPassword, type SignInResult } from "./sign-in";
 import { loadSessionClaims } from "./token-claims";
 import { recordAuditEvent } from "@/lib/audit";
 
@@ -132,4 +135,31 @@ export function buildAuthOptions(hooks: { onDeviceToken?: (token: string) => voi
       debug: () => undefined,
     },
   };
+}
+
+/**
+ * A credentials sign-in that this process already refuses (lib/auth/sign-in.ts knownRefusal) is answered 429 before
+ * next-auth parses anything: a flood from a blocked address, or at a locked account, costs almost nothing per guess.
+ * The refusal still reaches the sign-in history. Null when the request goes on to next-auth as usual.
+ */
+export async function refuseKnownFlood(request: Request): Promise<Response | null> {
+  const form = await request
+    .clone()
+    .formData()
+    .catch(() => null);
+  const email = form?.get("email");
+  if (typeof email !== "string" || email.length === 0 || email.length > 320) return null;
+  const config = getConfig();
+  const runtime = await getServices();
+  const emailHash = hashEmail(normalizeAccountEmail(email));
+  const clientAddressHash = hashClientAddress(clientAddress(request.headers));
+  const deviceToken = readCookie(request.headers.get("cookie"), deviceCookieName(config.secureCookies));
+  const known = await knownRefusal(runtime.signInGuard, { emailHash, addressHash: clientAddressHash ?? "unknown", deviceToken });
+  if (!known) return null;
+  const userAgent = request.headers.get("user-agent");
+  runtime.signInGuard.recorder.add({ userId: known.userId, emailHash, method: "password", clientAddressHash, deviceSummary: describeDevice(userAgent) });
+  metrics().signIns.inc({ outcome: "rate_limited" });
+  const url = `${config.appUrl}/login?error=${encodeURIComponent(`rate_limited:${known.until}`)}`;
+  const retryAfter = Math.max(1, Math.ceil((known.until - Date.now()) / 1000));
+  return Response.json({ url }, { status: 429, headers: { "retry-after": String(retryAfter), "cache-control": "no-store" } });
 }

@@ -11,11 +11,13 @@ import { createMemoryRateLimiter, createPostgresRateLimiter, type RateLimiter } 
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { requestPasswordReset, resetPassword } from "./accounts";
 import { signDeviceToken } from "./device-cookie";
+import { hashEmail } from "./email";
 import { describeAttack, signInAttackSummary } from "./history";
 import type { AuthLimiters, SignInGuard } from "./limits";
 import { hashPassword } from "./password";
 import type { SessionPolicy } from "./sessions";
-import { signInWithPassword, type SignInInput } from "./sign-in";
+import { RefusalMemo, RefusalRecorder } from "./refusals";
+import { knownRefusal, signInWithPassword, type SignInInput } from "./sign-in";
 import { VerificationPool } from "./verify-pool";
 
 const PASSWORD = "lantern orchard cobalt meadow";
@@ -47,6 +49,8 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
       perDevice: limiter(100),
       refusalAuditPerAccount: createMemoryRateLimiter({ name: "refusal-audit", limit: 1, windowMs: 60_000 }),
       deviceSecret: SECRET,
+      memo: new RefusalMemo(),
+      recorder: new RefusalRecorder(t.db),
       ...over,
     };
   }
@@ -81,6 +85,7 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     const refused = await attempt({ limiters: limiters(), guard: g }, { email: user.email, password: PASSWORD });
     expect(refused).toMatchObject({ ok: false, reason: "rate_limited" });
     expect((refused as { retryAt: number }).retryAt).toBeGreaterThan(Date.now());
+    await g.recorder.flush();
     expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).map((a) => a.outcome)).toEqual(["rate_limited"]);
     release();
     await busy;
@@ -141,6 +146,8 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     for (let i = 0; i < 3; i++) await attempt(deps, { email: `nobody-${i}@example.org`, password: "guess", clientAddress: "192.0.2.66" });
     expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.66" })).toMatchObject({ ok: false, reason: "rate_limited" });
     expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.67" })).toMatchObject({ ok: true });
+    // The person's own browser, known by its device cookie, is held to its device limit instead.
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.66", deviceToken: await signDeviceToken(user.id, SECRET) })).toMatchObject({ ok: true });
   });
 
   it("lets the person recover by password reset while the account is locked: the reset gives that browser a device cookie", async () => {
@@ -166,6 +173,7 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     const user = await newUser();
     const deps = { limiters: limiters(2), guard: guard() };
     for (let i = 0; i < 12; i++) await attempt(deps, { email: user.email, password: `guess ${i}`, clientAddress: `203.0.113.${10 + (i % 4)}` });
+    await deps.guard.recorder.flush();
     const summary = await signInAttackSummary(t.db, user.id);
     expect(summary).toMatchObject({ wrongPasswords: 2, refused: 10, addresses: 4 });
     expect(describeAttack(summary!)).toBe("In the last 24 hours: 2 wrong passwords and 10 refused attempts from 4 addresses.");
@@ -174,6 +182,29 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
       tx.select({ reason: auditEvents.metadata }).from(auditEvents).where(and(eq(auditEvents.actorId, user.id), eq(auditEvents.action, "auth.sign_in.failed"))),
     );
     expect(audited.map((a) => a.reason)).toEqual([{ reason: "invalid_credentials" }, { reason: "invalid_credentials" }, { reason: "rate_limited" }]);
+  });
+
+  it("turns away what it already refused without asking the limiters, except that account's own device", async () => {
+    const user = await newUser();
+    const g = guard();
+    const deps = { limiters: limiters(2), guard: g };
+    await locked(deps, user.email);
+    const at = { emailHash: hashEmail(user.email), addressHash: "any-address" };
+    expect(await knownRefusal(g, at)).toMatchObject({ userId: user.id });
+    expect(await knownRefusal(g, { ...at, deviceToken: await signDeviceToken((await newUser()).id, SECRET) })).toMatchObject({ userId: user.id });
+    expect(await knownRefusal(g, { ...at, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
+    // A blocked address: refused unless the browser has a valid device cookie, which then goes on to the precise checks.
+    g.memo.blockAddress("blocked-address", Date.now() + 60_000);
+    const other = { emailHash: hashEmail("someone@example.org"), addressHash: "blocked-address" };
+    expect(await knownRefusal(g, other)).toMatchObject({ userId: null });
+    expect(await knownRefusal(g, { ...other, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
+    expect(await knownRefusal(g, { ...other, addressHash: "free-address" })).toBeNull();
+    // Refusals still reach the history, in one batch.
+    await g.recorder.flush();
+    const before = (await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).length;
+    for (let i = 0; i < 5; i++) await attempt(deps, { email: user.email, password: PASSWORD });
+    await g.recorder.flush();
+    expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).length).toBe(before + 5);
   });
 
   it("answers an unknown account as a known one when a device cookie is sent for it", async () => {

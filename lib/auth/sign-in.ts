@@ -7,7 +7,7 @@ import { hashClientAddress } from "@/lib/keys";
 import { recordAuditEvent } from "@/lib/audit";
 import { metrics } from "@/lib/metrics";
 import { describeDevice } from "./device";
-import { signDeviceToken, verifyDeviceToken, type DeviceClaims } from "./device-cookie";
+import { readDeviceToken, signDeviceToken, verifyDeviceToken, type DeviceClaims } from "./device-cookie";
 import { hashEmail, normalizeAccountEmail } from "./email";
 import { defaultVerificationPool, type AuthLimiters, type SignInGuard } from "./limits";
 import { dummyPasswordHash, verifyPassword } from "./password";
@@ -89,7 +89,10 @@ async function checkPassword(
 
   const record: Recorder = async (outcome, userId) => {
     const clientAddressHash = hashClientAddress(input.clientAddress);
-    await db.insert(signInAttempts).values({ userId, emailHash, outcome, method, clientAddressHash, deviceSummary: describeDevice(input.userAgent) });
+    const row = { userId, emailHash, method, clientAddressHash, deviceSummary: describeDevice(input.userAgent) };
+    // Refusals are what a flood is made of: written in batches, one insert a second.
+    if (outcome === "rate_limited" && guard) guard.recorder.add(row);
+    else await db.insert(signInAttempts).values({ ...row, outcome });
     metrics().signIns.inc({ outcome });
     // Known accounts also get the attempt in their own activity (the audit chain for account events).
     if (!userId) return;
@@ -104,21 +107,36 @@ async function checkPassword(
     }
   };
 
+  if (guard) {
+    const known = await knownRefusal(guard, { emailHash, addressHash, deviceToken: input.deviceToken });
+    if (known) {
+      await record("rate_limited", known.userId);
+      return { ok: false, reason: "rate_limited", retryAt: known.until };
+    }
+  }
   const [user] = await db.select().from(users).where(eq(users.email, email));
   const refuse = async (retryAt: number): Promise<PasswordFailure> => {
     await record("rate_limited", user?.id ?? null);
     return { ok: false, reason: "rate_limited", retryAt };
   };
-  if (guard) {
-    const burst = await guard.burstPerAddress.limit(addressHash);
-    if (!burst.success) return refuse(burst.reset);
-  }
   const device = guard && user ? await verifyDeviceToken(input.deviceToken, guard.deviceSecret, user.id) : null;
+  // A recognised device is held to its own limit below instead (a person signing in again and again is no burst).
+  if (guard && !device) {
+    const burst = await guard.burstPerAddress.limit(addressHash);
+    if (!burst.success) {
+      guard.memo.blockAddress(addressHash, burst.reset);
+      return refuse(burst.reset);
+    }
+  }
   const [perAccount, perAddress] = await Promise.all([
     device && guard ? guard.perDevice.limit(device.deviceId) : limiters.signInPerAccount.limit(emailHash),
     limiters.signInPerAddress.limit(addressHash),
   ]);
-  if (!perAccount.success || !perAddress.success) return refuse(Math.max(perAccount.success ? 0 : perAccount.reset, perAddress.success ? 0 : perAddress.reset));
+  if (!perAccount.success || !perAddress.success) {
+    if (!perAddress.success) guard?.memo.blockAddress(addressHash, perAddress.reset);
+    if (!perAccount.success && !device) guard?.memo.lockAccount(emailHash, user?.id ?? null, perAccount.reset);
+    return refuse(Math.max(perAccount.success ? 0 : perAccount.reset, perAddress.success ? 0 : perAddress.reset));
+  }
 
   let verified: boolean;
   try {
@@ -146,6 +164,24 @@ async function checkPassword(
     return { ok: false, reason: "unverified" };
   }
   return { ok: true, user, record, device };
+}
+
+/**
+ * A refusal this process already knows of (lib/auth/refusals.ts): the account is locked and the browser has no device
+ * cookie of that account, or the address is over its limits and the browser has no valid device cookie at all (those go
+ * on to be checked precisely). Costs no round trip; the route calls it before next-auth does any work.
+ */
+export async function knownRefusal(
+  guard: SignInGuard,
+  at: { emailHash: string; addressHash: string; deviceToken?: string | null },
+): Promise<{ until: number; userId: string | null } | null> {
+  const lock = guard.memo.accountLocked(at.emailHash);
+  const blocked = guard.memo.addressBlocked(at.addressHash);
+  if (!lock && blocked === null) return null;
+  const device = await readDeviceToken(at.deviceToken, guard.deviceSecret);
+  if (lock && device?.userId !== lock.userId) return lock;
+  if (blocked !== null && !device) return { until: blocked, userId: null };
+  return null;
 }
 
 /** The second factors a person has enrolled (confirmed TOTP, registered security keys). */

@@ -1,7 +1,7 @@
 import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
 import { deviceCookieHeader } from "@/lib/auth/device-cookie";
-import { buildAuthOptions } from "@/lib/auth/next-auth";
+import { buildAuthOptions, refuseKnownFlood } from "@/lib/auth/next-auth";
 import { getConfig } from "@/lib/config";
 import { publicRoute } from "@/lib/http/route";
 
@@ -9,6 +9,10 @@ export const dynamic = "force-dynamic";
 
 /** Public by nature (sign-in itself); next-auth adds its own double-submit CSRF token on top of the Origin check. */
 const handler = publicRoute<{ nextauth: string[] }>(async (req, { params }) => {
+  if (req.method === "POST" && params.nextauth.join("/") === "callback/credentials") {
+    const refused = await refuseKnownFlood(req);
+    if (refused) return refused;
+  }
   let deviceToken: string | undefined;
   const options = buildAuthOptions({ onDeviceToken: (token) => (deviceToken = token) });
   const response: Response = await NextAuth(req as NextRequest, { params: Promise.resolve(params) }, options);
