@@ -86,7 +86,8 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     expect(refused).toMatchObject({ ok: false, reason: "rate_limited" });
     expect((refused as { retryAt: number }).retryAt).toBeGreaterThan(Date.now());
     await g.recorder.flush();
-    expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).map((a) => a.outcome)).toEqual(["rate_limited"]);
+    // Refused before the account was even looked up: recorded under the email's keyed hash.
+    expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.emailHash, hashEmail(user.email)))).map((a) => a.outcome)).toEqual(["rate_limited"]);
     release();
     await busy;
     expect(await attempt({ limiters: limiters(), guard: g }, { email: user.email, password: PASSWORD })).toMatchObject({ ok: true });
@@ -199,6 +200,16 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     expect(await knownRefusal(g, other)).toMatchObject({ userId: null });
     expect(await knownRefusal(g, { ...other, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
     expect(await knownRefusal(g, { ...other, addressHash: "free-address" })).toBeNull();
+    // A full verification pool turns away browsers it does not know at once; a known device goes on to its slot.
+    const full = guard({ pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 }) });
+    let release!: () => void;
+    const busy = full.pool.run(false, () => new Promise<void>((r) => (release = r)));
+    const free = { ...other, addressHash: "free-address" };
+    expect(await knownRefusal(full, free)).toMatchObject({ userId: null, until: expect.any(Number) });
+    expect(await knownRefusal(full, { ...free, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
+    release();
+    await busy;
+    expect(await knownRefusal(full, free)).toBeNull();
     // Refusals still reach the history, in one batch.
     await g.recorder.flush();
     const before = (await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).length;

@@ -168,8 +168,9 @@ async function checkPassword(
 
 /**
  * A refusal this process already knows of (lib/auth/refusals.ts): the account is locked and the browser has no device
- * cookie of that account, or the address is over its limits and the browser has no valid device cookie at all (those go
- * on to be checked precisely). Costs no round trip; the route calls it before next-auth does any work.
+ * cookie of that account; or, for a browser with no valid device cookie at all (those go on to be checked precisely),
+ * the address is over its limits or the verification pool would refuse it. Costs no round trip; the route calls it
+ * before next-auth does any work.
  */
 export async function knownRefusal(
   guard: SignInGuard,
@@ -177,11 +178,13 @@ export async function knownRefusal(
 ): Promise<{ until: number; userId: string | null } | null> {
   const lock = guard.memo.accountLocked(at.emailHash);
   const blocked = guard.memo.addressBlocked(at.addressHash);
-  if (!lock && blocked === null) return null;
+  const busy = guard.pool.refusesOthers();
+  if (!lock && blocked === null && !busy) return null;
   const device = await readDeviceToken(at.deviceToken, guard.deviceSecret);
   if (lock && device?.userId !== lock.userId) return lock;
-  if (blocked !== null && !device) return { until: blocked, userId: null };
-  return null;
+  if (device) return null;
+  if (blocked !== null) return { until: blocked, userId: null };
+  return busy ? { until: busy.retryAt, userId: null } : null;
 }
 
 /** The second factors a person has enrolled (confirmed TOTP, registered security keys). */

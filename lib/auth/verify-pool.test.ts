@@ -22,10 +22,12 @@ describe("VerificationPool", () => {
     await expect(pool.run(false, async () => (ran = true))).rejects.toBeInstanceOf(VerificationPoolFullError);
     expect(ran).toBe(false);
     expect(log).toEqual(["a"]);
+    expect(pool.refusesOthers()).toBeInstanceOf(VerificationPoolFullError);
     a.open();
     b.open();
     expect(await Promise.all([running, queued])).toEqual(["a", "b"]);
     expect(log).toEqual(["a", "b"]);
+    expect(pool.refusesOthers()).toBeNull();
   });
 
   it("keeps the reserved slot for a recognised device, which also goes ahead of the queue", async () => {

@@ -51,6 +51,11 @@ export class VerificationPool {
     }
   }
 
+  /** An attempt without a recognised device would be refused now: its callers can answer 429 before any other work. */
+  refusesOthers(): VerificationPoolFullError | null {
+    return !this.canStart(false) && this.others.length >= this.options.queue ? new VerificationPoolFullError(Date.now() + (this.options.retryAfterMs ?? 1000)) : null;
+  }
+
   get stats(): { running: number; waitingDevices: number; waitingOthers: number } {
     return { running: this.running, waitingDevices: this.devices.length, waitingOthers: this.others.length };
   }
