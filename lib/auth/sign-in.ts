@@ -62,8 +62,9 @@ function signInMethod(input: SignInInput): string {
  * The password step shared by sign-in and the security-key options request. Every attempt is
  * counted against the account and the address before anything is checked (so the (N+1)th attempt
  * fails even with the right password), unknown accounts cost the same argon2 work as known ones,
- * and every refusal is recorded. A flood is refused before argon2 runs: first by the in-process
- * burst limit per address, then the shared limits, then the bounded verification pool. A browser
+ * and every refusal is recorded. A flood is refused before argon2 runs: first by what this process
+ * already knows (knownRefusal), then the in-process burst limit per address, the shared limits, and
+ * the bounded verification pool. A browser
  * with a valid device cookie for this account counts against its own limit instead of the
  * account's (a lockout never reaches it) and goes ahead of the queue.
  */
