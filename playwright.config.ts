@@ -39,6 +39,9 @@ export default defineConfig({
       LOG_LEVEL: "warn",
       // Every browser test signs up from 127.0.0.1: the per-address sign-up limit is exercised by the integration tests.
       SIGNUP_LIMIT_PER_ADDRESS: "1000",
+      // Workers sign in from new browsers (no device cookie) all at once: the flood defences have their own tests.
+      LOGIN_BURST_PER_ADDRESS: "1000",
+      LOGIN_VERIFY_QUEUE: "100",
     },
   },
 });

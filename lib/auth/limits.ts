@@ -47,25 +47,23 @@ export type SignInGuard = {
   recorder: RefusalRecorder;
 };
 
-/** Slots: one per core (argon2id keeps a core busy for its ~230 ms), one of them kept for recognised devices; as many may wait. */
-export function verificationPoolFor(cores = availableParallelism()): VerificationPool {
+/** Slots: one per core (argon2id keeps a core busy for its ~230 ms), one of them kept for recognised devices; as many may wait unless configured. */
+export function verificationPoolFor(cores = availableParallelism(), queue?: number | null): VerificationPool {
   const slots = Math.max(2, cores);
-  return new VerificationPool({ slots, reservedForDevices: 1, queue: slots });
+  return new VerificationPool({ slots, reservedForDevices: 1, queue: queue ?? slots });
 }
 
 // On globalThis: Next may load this module more than once, and the cores are the process's, not the module's.
 const holder = globalThis as typeof globalThis & { __rampartVerificationPool?: VerificationPool };
 /** The process's pool, also for callers that pass no guard (scripts, some tests): bounded all the same. */
-export function defaultVerificationPool(): VerificationPool {
-  return (holder.__rampartVerificationPool ??= verificationPoolFor());
+export function defaultVerificationPool(config?: Config): VerificationPool {
+  return (holder.__rampartVerificationPool ??= verificationPoolFor(availableParallelism(), config?.auth.loginVerifyQueue));
 }
-
-export const SIGN_IN_BURST = { limit: 10, windowMs: 10_000 } as const;
 
 export function createSignInGuard(db: Database, deviceSecret: string, config: Config = getConfig()): SignInGuard {
   return {
-    pool: defaultVerificationPool(),
-    burstPerAddress: createMemoryRateLimiter({ name: "signin-burst", ...SIGN_IN_BURST }),
+    pool: defaultVerificationPool(config),
+    burstPerAddress: createMemoryRateLimiter({ name: "signin-burst", limit: config.auth.loginBurstPerAddress, windowMs: 10_000 }),
     perDevice: createRateLimiter(config.rateLimit, db, { name: "signin-device", limit: config.auth.loginLimitPerAccount, windowMs: config.auth.loginLimitWindowSeconds * 1000 }),
     refusalAuditPerAccount: createMemoryRateLimiter({ name: "signin-refusal-audit", limit: 1, windowMs: 60_000 }),
     deviceSecret,
