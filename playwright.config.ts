@@ -40,6 +40,9 @@ export default defineConfig({
       // Every browser test signs up from 127.0.0.1: the per-address sign-up limit is exercised by the integration tests.
       SIGNUP_LIMIT_PER_ADDRESS: "1000",
       RAMPART_VAN_BASE_URL: `http://127.0.0.1:${e2eVanPort}/v4`,
+      // Workers sign in from new browsers (no device cookie) all at once: the flood defences have their own tests.
+      LOGIN_BURST_PER_ADDRESS: "1000",
+      LOGIN_VERIFY_QUEUE: "100",
     },
   },
 });

@@ -95,7 +95,7 @@ async function seed(handle: DatabaseHandle, contacts: number, events: number, sa
     const rows: Array<ChainedEvent & { hash: string }> = [];
     for (let seq = from; seq < Math.min(events + 1, from + EVENT_BATCH); seq++) {
       const e: ChainedEvent = {
-        id: randomUUID(), orgId, seq, actorKind: "member", actorId: userId, action: "contact.updated", targetType: "contact", targetId: randomUUID(),
+        id: randomUUID(), orgId, accountShard: 0, seq, actorKind: "member", actorId: userId, action: "contact.updated", targetType: "contact", targetId: randomUUID(),
         metadata: { fields: ["notes"] }, clientAddressHash: null, requestId: null, createdAt: new Date(start + seq * 1000), prevHash,
       };
       prevHash = eventHash(e);

@@ -6,6 +6,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiveExpiredEvents } from "@/lib/audit/retention";
+import { accountShardOf } from "@/lib/audit/chain";
 import { recordAuditEvent } from "@/lib/audit/record";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import { openDatabase, type DatabaseHandle } from "@/lib/db/client";
@@ -54,7 +55,7 @@ describe("npm run audit:verify", () => {
     const run = verify();
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain(`${orgId}: ok (8 events, 1 archives)`);
-    expect(run.stdout).toContain("account events: ok (1 events, 0 archives)");
+    expect(run.stdout).toContain(`account events, shard ${accountShardOf(actor.id)}: ok (1 events, 0 archives)`);
     expect(run.stdout).toContain("All 2 chains verify (9 events).");
     expect(run.status).toBe(0);
   });

@@ -7,9 +7,9 @@ import { createBlobStore } from "@/lib/storage";
 import { runCli } from "./lib/cli";
 import { isUuid } from "@/lib/validation/ids";
 
-const usage = `Usage: npm run audit:verify [-- --org <organisation id> | --account] [--links-only] [--json]
+const usage = `Usage: npm run audit:verify [-- --org <organisation id> | --account (every account chain)] [--links-only] [--json]
 
-Walks the audit log's hash chains (each organisation's and the account chain), archives first, then
+Walks the audit log's hash chains (each organisation's and the account chains), archives first, then
 the events still in the database, and reports the first broken link of each. Exit code 1 when any
 chain is broken. --links-only checks archives by their recorded links without decrypting them.
 The embedded database refuses while the app is running (stop it first).`;

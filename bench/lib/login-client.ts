@@ -20,6 +20,8 @@ export type LoginAttempt = {
   sessionCookie?: string;
   /** next-auth's error code from the answer (invalid, rate_limited:…), if any. */
   error?: string;
+  /** The device cookie pair the answer set (a successful sign-in leaves one), for the next sign-in from this browser. */
+  deviceCookie?: string;
   failure?: string;
 };
 
@@ -95,11 +97,16 @@ export async function postCredentials(
   csrf: CsrfPair,
   credentials: { email: string; password: string },
   timeoutMs = 30_000,
+  deviceCookie?: string,
 ): Promise<Omit<LoginAttempt, "startedAt" | "ms" | "postMs">> {
   const body = new URLSearchParams({ csrfToken: csrf.token, email: credentials.email, password: credentials.password, json: "true" }).toString();
   const res = await send(assertLoopback(origin, localAddress), "/api/auth/callback/credentials", localAddress, timeoutMs, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(body)), cookie: csrf.cookie },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": String(Buffer.byteLength(body)),
+      cookie: deviceCookie ? `${csrf.cookie}; ${deviceCookie}` : csrf.cookie,
+    },
     body,
   });
   const session = res.setCookies.find((c) => /^(__Host-)?rampart-session=[^;]+/.test(cookiePair(c)) && !/max-age=0|expires=thu, 01 jan 1970/i.test(c));
@@ -111,18 +118,25 @@ export async function postCredentials(
   } catch {
     error = undefined;
   }
-  return { status: res.status, signedIn, sessionCookie: session && cookiePair(session), error };
+  const device = res.setCookies.map(cookiePair).find((c) => /^(__Host-)?rampart-device=[^;]+/.test(c));
+  return { status: res.status, signedIn, sessionCookie: session && cookiePair(session), error, deviceCookie: device };
 }
 
-/** One complete sign-in as a browser does it (fresh CSRF pair each time), timed. */
-export async function login(origin: string, localAddress: string, credentials: { email: string; password: string }, timeoutMs = 30_000): Promise<LoginAttempt> {
+/** One complete sign-in as a browser does it (fresh CSRF pair each time, the device cookie if it has one), timed. */
+export async function login(
+  origin: string,
+  localAddress: string,
+  credentials: { email: string; password: string },
+  timeoutMs = 30_000,
+  deviceCookie?: string,
+): Promise<LoginAttempt> {
   const startedAt = Date.now();
   const t0 = performance.now();
   let t1 = t0;
   try {
     const csrf = await fetchCsrf(origin, localAddress, timeoutMs);
     t1 = performance.now();
-    const result = await postCredentials(origin, localAddress, csrf, credentials, timeoutMs);
+    const result = await postCredentials(origin, localAddress, csrf, credentials, timeoutMs, deviceCookie);
     const end = performance.now();
     return { startedAt, ms: end - t0, postMs: end - t1, ...result };
   } catch (err) {

@@ -4,7 +4,7 @@ import { closeAgents, fetchCsrf, percentile, postCredentials, type CsrfPair } fr
 
 /**
  * The attacker of the login bench, as its own process: `tsx bench/lib/login-flood.ts '<json plan>'`
- * posts wrong passwords for random addresses at a fixed rate for a fixed time, spread over the given
+ * posts wrong passwords for random accounts (or the one in the plan) at a fixed rate for a fixed time, spread over the given
  * loopback source addresses, never more than `maxInFlight` at once (ticks that find the cap reached
  * are skipped and counted). When the time is up it waits `drainMs` for answers, then abandons the
  * rest. Prints "started" as the first request goes out, and one JSON line of FloodStats at the end.
@@ -17,6 +17,8 @@ const planSchema = z.object({
   maxInFlight: z.number().int().min(1).max(512),
   timeoutMs: z.number().int().min(1000).max(60_000),
   drainMs: z.number().int().min(0).max(60_000),
+  /** Guess at this one account (the real person's) instead of random unknown ones. */
+  email: z.email().optional(),
 });
 export type FloodPlan = z.infer<typeof planSchema>;
 
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     try {
       const csrf = await csrfFor(address);
-      const email = `flood-${randomBytes(6).toString("hex")}@flood.test`;
+      const email = plan.email ?? `flood-${randomBytes(6).toString("hex")}@flood.test`;
       const { status } = await postCredentials(plan.origin, address, csrf, { email, password: `wrong-${randomBytes(8).toString("hex")}` }, plan.timeoutMs);
       byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
       if (status === 429) firstRefusedAt ??= Date.now();

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { timestamp, type AnyPgColumn } from "drizzle-orm/pg-core";
 
-export { boolean, integer, bigint, jsonb, pgEnum, pgTable, primaryKey, text, uuid, index } from "drizzle-orm/pg-core";
+export { boolean, integer, bigint, jsonb, pgEnum, pgTable, primaryKey, smallint, text, uuid, index } from "drizzle-orm/pg-core";
 
 /** Every timestamp is stored with its time zone. */
 export const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });

@@ -6,7 +6,7 @@ import type { Database, Queryable } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { NotFoundError } from "@/lib/errors";
 import type { BlobStore } from "@/lib/storage/blob-store";
-import { archiveLine, type SealedEvent } from "./chain";
+import { archiveLine, type ChainKey, type SealedEvent } from "./chain";
 import { recordAuditEvent, type AuditActor } from "./record";
 import { withAuditSystemScope } from "./scope";
 import { isUuid, uuidSchema } from "@/lib/validation/ids";
@@ -53,6 +53,8 @@ const headerSchema = z.object({
   format: z.literal(ARCHIVE_FORMAT),
   archiveId: uuidSchema,
   orgId: uuidSchema.nullable(),
+  // Archives written before account events were sharded carry none: they belong to shard 0.
+  accountShard: z.number().int().min(0).default(0),
   firstSeq: z.number().int().positive(),
   lastSeq: z.number().int().positive(),
   prevHash: z.string(),
@@ -62,6 +64,7 @@ const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const lineSchema = z.object({
   id: uuidSchema,
   orgId: uuidSchema.nullable(),
+  accountShard: z.number().int().min(0).default(0),
   seq: z.number().int().positive(),
   actorKind: z.enum(["member", "staff", "system", "api_token", "anonymous"]),
   actorId: uuidSchema.nullable(),
@@ -82,11 +85,15 @@ export function archiveBlobKey(at: ArchiveLocation): string {
 }
 
 /** The plaintext of an archive: a header line naming the run and its links, then one JSON line per event. */
-export function archivePlaintext(archive: Pick<AuditArchive, "id" | "orgId" | "firstSeq" | "lastSeq" | "prevHash" | "headHash">, events: SealedEvent[]): Uint8Array {
+export function archivePlaintext(
+  archive: Pick<AuditArchive, "id" | "orgId" | "accountShard" | "firstSeq" | "lastSeq" | "prevHash" | "headHash">,
+  events: SealedEvent[],
+): Uint8Array {
   const header = {
     format: ARCHIVE_FORMAT,
     archiveId: archive.id,
     orgId: archive.orgId,
+    accountShard: archive.accountShard,
     firstSeq: archive.firstSeq,
     lastSeq: archive.lastSeq,
     prevHash: archive.prevHash,
@@ -135,11 +142,11 @@ export async function openArchive(
 }
 
 /** Recorded archives of one chain, oldest first. */
-export async function listArchives(q: Queryable, orgId: string | null): Promise<AuditArchive[]> {
+export async function listArchives(q: Queryable, chain: ChainKey): Promise<AuditArchive[]> {
   return q
     .select()
     .from(auditArchives)
-    .where(orgId === null ? isNull(auditArchives.orgId) : eq(auditArchives.orgId, orgId))
+    .where(chain.orgId === null ? and(isNull(auditArchives.orgId), eq(auditArchives.accountShard, chain.accountShard)) : eq(auditArchives.orgId, chain.orgId))
     .orderBy(auditArchives.firstSeq);
 }
 

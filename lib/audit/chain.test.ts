@@ -4,6 +4,7 @@ import { GENESIS_HASH, archiveLine, canonicalContent, canonicalJson, eventHash, 
 const base: ChainedEvent = {
   id: "7d9f0f0e-5b7c-4a43-9d59-0b9b3f0a1c2d",
   orgId: null,
+  accountShard: 3,
   seq: 1,
   actorKind: "member",
   actorId: "11111111-1111-4111-8111-111111111111",

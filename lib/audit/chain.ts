@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import type { AuditEventRow } from "@/db/schema/audit";
+import { ACCOUNT_SHARDS, type AuditEventRow } from "@/db/schema/audit";
 
 /** The link before the first event of every chain. */
 export const GENESIS_HASH = "0".repeat(64);
-/** Chain id of the account-level chain (events without an organisation). */
-export const ACCOUNT_CHAIN_ID = "00000000-0000-0000-0000-000000000000";
+
+/** A chain: an organisation's (shard 0), or one of the account chains (orgId null). */
+export type ChainKey = { orgId: string | null; accountShard: number };
 const FORMAT = "rampart.audit.v1";
 
 /** Everything an event's hash covers: all stored fields except the hash itself. */
@@ -58,8 +59,22 @@ export function eventHash(e: ChainedEvent): string {
   return createHash("sha256").update(`${e.prevHash}\n${canonicalContent(e)}\n${e.seq}\n${e.createdAt.toISOString()}`, "utf8").digest("hex");
 }
 
-export function chainIdOf(orgId: string | null): string {
-  return orgId ?? ACCOUNT_CHAIN_ID;
+/** The head row's id (audit_chain_heads.chain_id): the organisation, or the UUID ending in the shard number. */
+export function chainIdOf(chain: ChainKey): string {
+  return chain.orgId ?? `00000000-0000-0000-0000-${chain.accountShard.toString(16).padStart(12, "0")}`;
+}
+
+/**
+ * Which account chain an event joins: the person it is about (the target when that is a person, else the actor), so
+ * one person's events stay in order in one chain while different people's appends rarely wait for each other (1 in
+ * 16); events about nobody (an unknown account's failed sign-in) spread by their own id. Never 0, the closed chain.
+ */
+export function accountShardOf(subjectId: string): number {
+  return (parseInt(subjectId.replace(/-/g, "").slice(-8), 16) % ACCOUNT_SHARDS) + 1;
+}
+
+export function chainName(chain: ChainKey): string {
+  return chain.orgId ?? (chain.accountShard === 0 ? "account events (before sharding)" : `account events, shard ${chain.accountShard}`);
 }
 
 /** One JSON line of an archive file: every hashed field plus the hash. */

@@ -5,7 +5,7 @@ import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testi
 import { loadAccountActivityFeed, loadActivityFeed, visibleMemberNames } from "./activity";
 import { ActivityQueryError, listAccountActivity, listActivity, type ActivityPage, type ActivityQuery, type FeedViewer } from "./feed";
 import { recordAuditEvent, type AuditEventInput } from "./record";
-import { seedCast, type Cast } from "./test-helpers";
+import { chainPlaces, seedCast, type Cast } from "./test-helpers";
 
 describe.each(testBackends())("activity feed (%s)", (backend) => {
   let t: TestDatabase;
@@ -112,6 +112,29 @@ describe.each(testBackends())("activity feed (%s)", (backend) => {
     ]);
   });
 
+  it("pages a person's account events newest first across account chains, with no duplicates or gaps", async () => {
+    const person = crypto.randomUUID();
+    // Staff acting on other people's accounts: each event joins the chain of the person it is about, not the actor's.
+    for (let i = 0; i < 9; i++) {
+      await record({ actor: { kind: "staff", id: person }, action: "user.disabled", target: { type: "user", id: crypto.randomUUID() }, metadata: { reason: "security_incident" } });
+      await record({ actor: { kind: "member", id: person }, action: "auth.sign_out" });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ActivityPage = await listAccountActivity(t.db, person, { limit: 4, before: cursor });
+      seen.push(...page.events.map((e) => e.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const all = (await listAccountActivity(t.db, person, { limit: 50 })).events;
+    expect(all).toHaveLength(18);
+    expect(seen).toEqual(all.map((e) => e.id));
+    const times = all.map((e) => e.createdAt.getTime());
+    expect(times).toEqual([...times].sort((x, y) => y - x));
+    expect(all.map((e) => e.action).slice(0, 2)).toEqual(["auth.sign_out", "user.disabled"]);
+    await expect(listAccountActivity(t.db, person, { before: "12" })).rejects.toThrow(ActivityQueryError);
+  });
+
   it("pages by keyset with no duplicates or gaps while events keep arriving", async () => {
     const orgId = c.orgB;
     for (let i = 0; i < 60; i++) await record({ orgId, actor: { kind: "member", id: c.rival }, action: "contact.updated" });
@@ -142,7 +165,8 @@ describe.each(testBackends())("activity feed (%s)", (backend) => {
     const orgId = c.orgB;
     const times: Date[] = [];
     for (let i = 0; i < 5; i++) {
-      times.push((await record({ orgId, actor: { kind: "member", id: c.rival }, action: "org.settings_changed", metadata: { keys: [`k${i}`] } })).createdAt);
+      const { id } = await record({ orgId, actor: { kind: "member", id: c.rival }, action: "org.settings_changed", metadata: { keys: [`k${i}`] } });
+      times.push((await chainPlaces(t, [id]))[0]!.createdAt);
       await new Promise((r) => setTimeout(r, 5));
     }
     const inRange = async (q: ActivityQuery) =>

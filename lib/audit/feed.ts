@@ -87,6 +87,22 @@ export function decodeCursor(cursor: string): number {
   return Number(cursor);
 }
 
+/**
+ * Account events live in several chains (one person's mostly in one, but not all: what someone does to another person's
+ * account joins that person's chain), so their pages go by time, then id: the cursor is "<epoch ms>.<event id>".
+ */
+const accountCursorSchema = z.string().regex(/^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/);
+
+function encodeAccountCursor(e: { createdAt: Date; id: string }): string {
+  return `${e.createdAt.getTime()}.${e.id}`;
+}
+
+function accountKeyset(cursor: string, op: "<" | ">"): SQL {
+  if (!accountCursorSchema.safeParse(cursor).success) throw new ActivityQueryError("malformed cursor");
+  const [ms, id] = cursor.split(".") as [string, string];
+  return sql`(${auditEvents.createdAt}, ${auditEvents.id}) ${sql.raw(op)} (${new Date(Number(ms)).toISOString()}::timestamptz, ${id}::uuid)`;
+}
+
 function actionFilter(actions: ActivityQuery["actions"]): AuditAction[] | null {
   if (!actions) return null;
   if (typeof actions === "string") {
@@ -104,15 +120,16 @@ function pageSize(limit: number | undefined): number {
 }
 
 /**
- * One page, newest first, by keyset on seq (never OFFSET). Dates become seq bounds through the time index, because
- * time never runs backwards along a chain; the scan then stays on the (org_id, seq) index however far back a page is.
+ * One page, newest first, by keyset (never OFFSET): an organisation's on seq, account events on (time, id) as they span chains. Dates become
+ * seq bounds through the time index, because time never runs backwards along a chain; the scan then stays on the (org_id, seq) index.
  */
 async function page(tx: Transaction, orgId: string | null, visibility: SQL | undefined, query: ActivityQuery): Promise<ActivityPage> {
   const limit = pageSize(query.limit);
-  const chain = orgId === null ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
+  const account = orgId === null;
+  const chain = account ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
   const conditions: (SQL | undefined)[] = [chain, visibility];
-  if (query.before) conditions.push(lt(auditEvents.seq, decodeCursor(query.before)));
-  if (query.after) conditions.push(gt(auditEvents.seq, decodeCursor(query.after)));
+  if (query.before) conditions.push(account ? accountKeyset(query.before, "<") : lt(auditEvents.seq, decodeCursor(query.before)));
+  if (query.after) conditions.push(account ? accountKeyset(query.after, ">") : gt(auditEvents.seq, decodeCursor(query.after)));
   if (query.actorId) {
     if (!isUuid(query.actorId)) throw new ActivityQueryError("actorId is not a UUID");
     conditions.push(eq(auditEvents.actorId, query.actorId.toLowerCase()));
@@ -129,6 +146,10 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
   ] as const) {
     if (!date) continue;
     if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new ActivityQueryError(`${op} is not a date`);
+    if (account) {
+      conditions.push(op === "from" ? gte(auditEvents.createdAt, date) : lt(auditEvents.createdAt, date));
+      continue;
+    }
     // The first event at or after the date; every event before it in the chain is older, every one from it on is not.
     const firstAtOrAfter = sql`(SELECT e.seq FROM audit_events e WHERE ${orgId === null ? sql`e.org_id IS NULL` : sql`e.org_id = ${orgId}`}
       AND e.created_at >= ${date.toISOString()}::timestamptz ORDER BY e.created_at, e.seq LIMIT 1)`;
@@ -139,17 +160,18 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
     .select(feedEventColumns)
     .from(auditEvents)
     .where(and(...conditions))
-    .orderBy(desc(auditEvents.seq))
+    .orderBy(...(account ? [desc(auditEvents.createdAt), desc(auditEvents.id)] : [desc(auditEvents.seq)]))
     .limit(limit + 1);
   const more = rows.length > limit;
+  const cursorOf = (r: (typeof rows)[number]) => (account ? encodeAccountCursor(r) : encodeCursor(r.seq));
   const events = rows
     .slice(0, limit)
     .filter((r) => isAuditAction(r.action))
-    .map((r) => ({ ...r, action: r.action as AuditAction, cursor: encodeCursor(r.seq) }));
+    .map((r) => ({ ...r, action: r.action as AuditAction, cursor: cursorOf(r) }));
   const last = rows[Math.min(rows.length, limit) - 1];
   return {
     events,
-    nextCursor: !query.after && more && last ? encodeCursor(last.seq) : null,
+    nextCursor: !query.after && more && last ? cursorOf(last) : null,
     truncated: !!query.after && more,
   };
 }

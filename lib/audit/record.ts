@@ -3,11 +3,11 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import type { AuditActorKind } from "@/db/schema/audit";
-import { resultRows, type Queryable, type Transaction } from "@/lib/db/client";
+import { ACCOUNT_SHARDS, type AuditActorKind } from "@/db/schema/audit";
+import type { Queryable, Transaction } from "@/lib/db/client";
 import { enterTenant } from "@/lib/db/tenant";
 import { auditActionDefinitions, isAuditAction, type AuditAction, type AuditMetadataInput, type AuditTargetType, auditTargetTypes } from "./actions";
-import { GENESIS_HASH, canonicalContent, chainIdOf, type ChainedEvent } from "./chain";
+import { accountShardOf, canonicalContent, type ChainedEvent } from "./chain";
 import { AuditMetadataError, assertSafeMetadata } from "./metadata";
 import { isUuid } from "@/lib/validation/ids";
 
@@ -31,12 +31,15 @@ type AuditEventFields = {
   /** From `hashClientAddress` (lib/keys); never the address itself. */
   clientAddressHash?: string | null;
   requestId?: string | null;
+  /** Account events only, for the retention job's record in the chain it archived; otherwise chosen by accountShardOf. */
+  accountShard?: number;
 };
 
 /** One event as callers pass it; metadata is typed by the action and required when the action has required fields. */
 export type AuditEventInput<A extends AuditAction = AuditAction> = A extends AuditAction ? AuditEventFields & { action: A } & MetadataField<A> : never;
 
-export type RecordedAuditEvent = { id: string; orgId: string | null; seq: number; hash: string; createdAt: Date };
+/** The event as queued: its place in the chain (seq, hash, time) is given when the transaction commits. */
+export type RecordedAuditEvent = { id: string; orgId: string | null; accountShard: number };
 
 export class AuditEventError extends Error {
   constructor(reason: string) {
@@ -87,9 +90,19 @@ export function prepareAuditEvent(input: AuditEventInput): PreparedEvent {
   // Request ids arrive in a client header: an odd one is dropped rather than stored or allowed to fail the change.
   const reqId = input.requestId && requestId.safeParse(input.requestId).success ? input.requestId : null;
 
+  const id = randomUUID();
+  let accountShard = 0;
+  if (orgId === null) {
+    if (input.accountShard !== undefined) {
+      if (!Number.isInteger(input.accountShard) || input.accountShard < 0 || input.accountShard > ACCOUNT_SHARDS) throw new AuditEventError("no such account chain");
+      accountShard = input.accountShard;
+    } else accountShard = accountShardOf(target?.type === "user" && isUuid(target.id) ? target.id : (actorId ?? id));
+  } else if (input.accountShard !== undefined && input.accountShard !== 0) throw new AuditEventError("organisation events have no account shard");
+
   return {
-    id: randomUUID(),
+    id,
     orgId: orgId?.toLowerCase() ?? null,
+    accountShard,
     actorKind: actor.kind,
     actorId,
     action: input.action,
@@ -103,7 +116,7 @@ export function prepareAuditEvent(input: AuditEventInput): PreparedEvent {
 
 /**
  * Appends one event to its chain inside `q`'s transaction, so the event commits or rolls back with the change it
- * records. Organisation events need that organisation's tenant context (withTenant); account events need none.
+ * records (it takes its place in the chain as that transaction commits). Organisation events need that organisation's tenant context (withTenant); account events need none.
  * Given the database rather than a transaction, it opens one of its own (entering the organisation if there is one).
  */
 export async function recordAuditEvent<A extends AuditAction>(q: Queryable, input: AuditEventInput<A>): Promise<RecordedAuditEvent> {
@@ -115,46 +128,14 @@ export async function recordAuditEvent<A extends AuditAction>(q: Queryable, inpu
   });
 }
 
-type AppendedRow = { seq: string | number; hash: string; created_ms: string | number };
-
 /**
- * One statement while holding the chain's head row (FOR UPDATE: writers to one chain queue here, until commit): the
- * next seq, the time (never before the previous event's, so seq order is time order, which the feed and retention
- * rely on), the hash over the previous link, and the event itself. The hash formula is chain.ts's eventHash.
+ * Queues the event through the database's audit_append (migration 0020), which checks the context now; the event
+ * joins its chain (seq, time, hash over the previous link: chain.ts eventHash) as the transaction commits, which keeps
+ * the chain's head locked for the commit alone.
  */
 async function appendToChain(tx: Transaction, event: PreparedEvent): Promise<RecordedAuditEvent> {
-  const chainId = chainIdOf(event.orgId);
-  const content = canonicalContent(event);
-  const append = async () =>
-    resultRows<AppendedRow>(
-      await tx.execute(sql`
-        WITH head AS (
-          SELECT seq, hash, last_at FROM audit_chain_heads WHERE chain_id = ${chainId} FOR UPDATE
-        ), next AS (
-          SELECT head.seq + 1 AS seq, head.hash AS prev_hash, at.created_at,
-            encode(sha256(convert_to(head.hash || E'\n' || ${content}::text || E'\n' || (head.seq + 1)::text || E'\n'
-              || to_char(at.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'UTF8')), 'hex') AS hash
-          FROM head, LATERAL (SELECT greatest(date_trunc('milliseconds', clock_timestamp()), head.last_at) AS created_at) at
-        ), moved AS (
-          UPDATE audit_chain_heads h SET seq = next.seq, hash = next.hash, last_at = next.created_at FROM next WHERE h.chain_id = ${chainId}
-        ), appended AS (
-          INSERT INTO audit_events (id, org_id, seq, actor_kind, actor_id, action, target_type, target_id, metadata,
-            client_address_hash, request_id, created_at, prev_hash, hash)
-          SELECT ${event.id}::uuid, ${event.orgId}::uuid, next.seq, ${event.actorKind}::audit_actor_kind, ${event.actorId}::uuid,
-            ${event.action}::text, ${event.targetType}::text, ${event.targetId}::text, ${JSON.stringify(event.metadata)}::jsonb,
-            ${event.clientAddressHash}::text, ${event.requestId}::text, next.created_at, next.prev_hash, next.hash
-          FROM next
-        )
-        -- Read back from the CTE, not RETURNING: the appender may not be allowed to read the event (another person's account event).
-        SELECT seq, hash, (extract(epoch FROM created_at) * 1000)::float8 AS created_ms FROM next`),
-    );
-  let [row] = await append();
-  if (!row) {
-    // The chain's first event: create its head, then append (a concurrent first writer may have created it already).
-    await tx.execute(sql`INSERT INTO audit_chain_heads (chain_id, org_id, seq, hash, last_at)
-      VALUES (${chainId}, ${event.orgId}, 0, ${GENESIS_HASH}, 'epoch') ON CONFLICT (chain_id) DO NOTHING`);
-    [row] = await append();
-  }
-  if (!row) throw new AuditEventError("the chain head could not be locked");
-  return { id: event.id, orgId: event.orgId, seq: Number(row.seq), hash: row.hash, createdAt: new Date(Number(row.created_ms)) };
+  await tx.execute(sql`SELECT audit_append(${event.id}::uuid, ${event.orgId}::uuid, ${event.accountShard}::smallint,
+    ${event.actorKind}::audit_actor_kind, ${event.actorId}::uuid, ${event.action}::text, ${event.targetType}::text, ${event.targetId}::text,
+    ${JSON.stringify(event.metadata)}::jsonb, ${event.clientAddressHash}::text, ${event.requestId}::text, ${canonicalContent(event)}::text)`);
+  return { id: event.id, orgId: event.orgId, accountShard: event.accountShard };
 }

@@ -10,7 +10,7 @@ import { createLocalBlobStore } from "@/lib/storage/local";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { ArchiveUnreadableError, archivePlaintext, listArchives, parseArchive, readArchive, readBlob, type ArchiveSealer } from "./archive";
-import { GENESIS_HASH } from "./chain";
+import { GENESIS_HASH, accountShardOf } from "./chain";
 import { recordAuditEvent } from "./record";
 import { AUDIT_RETENTION_DAYS, archiveExpiredEvents, auditRetentionDays } from "./retention";
 import { withAuditSystemScope } from "./scope";
@@ -18,7 +18,7 @@ import { createOrgKeyArchiveSealer } from "./sealers";
 import { createTestArchiveSealer } from "./test-sealer";
 import { shredOrganizationKeys } from "@/lib/crypto/shred";
 import { useTestMasterKeys } from "@/lib/crypto/test-support";
-import { dbError, newOrg } from "./test-helpers";
+import { chainPlaces, dbError, newOrg } from "./test-helpers";
 import { verifyAuditChains } from "./verify";
 
 const DAY = 86_400_000;
@@ -61,11 +61,16 @@ describe.each(cases)("retention into encrypted archives ($backend, $sealerKind)"
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const record = (orgId: string | null, n: number) =>
-    Promise.all(
-      Array.from({ length: n }, () =>
-        recordAuditEvent(t.db, orgId ? { orgId, actor: { kind: "member", id: actorId }, action: "contact.updated" } : { actor: { kind: "member", id: actorId }, action: "auth.sign_out" }),
-      ),
+  const record = async (orgId: string | null, n: number) =>
+    chainPlaces(
+      t,
+      (
+        await Promise.all(
+          Array.from({ length: n }, () =>
+            recordAuditEvent(t.db, orgId ? { orgId, actor: { kind: "member", id: actorId }, action: "contact.updated" } : { actor: { kind: "member", id: actorId }, action: "auth.sign_out" }),
+          ),
+        )
+      ).map((e) => e.id),
     );
   const hotSeqs = (orgId: string) =>
     withTenant(t.db, { orgId }, async (tx) => (await tx.select({ seq: auditEvents.seq }).from(auditEvents).orderBy(auditEvents.seq)).map((r) => r.seq));
@@ -135,11 +140,22 @@ describe.each(cases)("retention into encrypted archives ($backend, $sealerKind)"
     expect(report.chains[0]!.events).toBe((await hotSeqs(orgId)).at(-1));
   });
 
-  it("archives the account chain too, in the system scope", async () => {
+  it("archives an account chain too, in the system scope", async () => {
     await record(null, 6);
-    const run = await archiveExpiredEvents(t.db, blobs, sealer, { orgId: null, now: new Date(Date.now() + 30 * DAY) });
+    const accountShard = accountShardOf(actorId);
+    const run = await archiveExpiredEvents(t.db, blobs, sealer, { orgId: null, accountShard, now: new Date(Date.now() + 30 * DAY) });
     expect(run.events).toBe(6);
-    expect((await verifyAuditChains(t.db, { orgId: null, archives: { blobs, sealer } })).chains[0]).toMatchObject({ ok: true, events: 7, archives: 1 });
+    const report = await verifyAuditChains(t.db, { orgId: null, archives: { blobs, sealer } });
+    expect(report.chains.find((ch) => ch.accountShard === accountShard)).toMatchObject({ ok: true, events: 7, archives: 1 });
+    expect(report.ok).toBe(true);
+  });
+
+  it("still archives and verifies the single account chain from before sharding (shard 0)", async () => {
+    for (let i = 0; i < 3; i++) await recordAuditEvent(t.db, { actor: { kind: "member", id: actorId }, action: "auth.sign_out", accountShard: 0 });
+    const run = await archiveExpiredEvents(t.db, blobs, sealer, { orgId: null, accountShard: 0, now: new Date(Date.now() + 30 * DAY) });
+    expect(run.events).toBe(3);
+    const report = await verifyAuditChains(t.db, { orgId: null, archives: { blobs, sealer } });
+    expect(report.chains.find((ch) => ch.accountShard === 0)).toMatchObject({ ok: true, events: 4, archives: 1 });
   });
 
   it("never loses or duplicates an event when two runs race", async () => {
@@ -279,7 +295,7 @@ describe.each(cases)("retention into encrypted archives ($backend, $sealerKind)"
       const stamp = { firstAt: new Date(), lastAt: new Date(), blobKey: "audit/y", byteSize: 0 };
       expect(await dbError(withAuditSystemScope(t.db, (tx) => tx.insert(auditArchives).values({ ...row, ...stamp })))).toMatch(/row-level security/);
       expect(await hotSeqs(orgId)).toEqual([1, 2]);
-      expect(await listArchives(t.db, orgId)).toEqual([]);
+      expect(await listArchives(t.db, { orgId, accountShard: 0 })).toEqual([]);
     });
   });
 });

@@ -8,7 +8,7 @@ import type { Database, Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { archivePlaintext, listArchives, type ArchiveSealer } from "./archive";
-import { GENESIS_HASH, chainIdOf, type SealedEvent } from "./chain";
+import { GENESIS_HASH, chainIdOf, chainName, type ChainKey, type SealedEvent } from "./chain";
 import { recordAuditEvent } from "./record";
 import { withAuditSystemScope } from "./scope";
 import { uuidSchema } from "@/lib/validation/ids";
@@ -31,6 +31,7 @@ export function auditRetentionDays(settings: Record<string, unknown> | null | un
 
 export type ArchiveRun = {
   orgId: string | null;
+  accountShard: number;
   retentionDays: number;
   cutoff: Date;
   archives: AuditArchive[];
@@ -39,16 +40,18 @@ export type ArchiveRun = {
 };
 
 export type ArchiveOptions = {
-  /** The organisation whose chain to archive; null for the account chain. */
+  /** The organisation whose chain to archive; null for an account chain. */
   orgId: string | null;
+  /** Which account chain (orgId null): 1–16, or 0 for the one from before sharding. */
+  accountShard?: number;
   now?: Date;
   /** Only for the account chain (organisations use their setting). */
   retentionDays?: number;
   maxEventsPerArchive?: number;
 };
 
-function inChain(orgId: string | null) {
-  return orgId === null ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
+function inChain(chain: ChainKey) {
+  return chain.orgId === null ? and(isNull(auditEvents.orgId), eq(auditEvents.accountShard, chain.accountShard)) : eq(auditEvents.orgId, chain.orgId);
 }
 
 /** Runs `fn` in the transaction that may read and archive this chain: the organisation's tenant, or the system scope. */
@@ -60,11 +63,12 @@ function inChainContext<T>(db: Database, orgId: string | null, fn: (tx: Transact
  * Moves the events older than the hot window into encrypted archives: for each run of up to `maxEventsPerArchive`
  * events, has the sealer encrypt the JSON-lines file into the blob store, then, in one transaction, records the archive,
  * removes exactly those events through the database's purge function, and logs `audit.archived` in the same chain.
- * The scheduled job calls this per organisation (and once with orgId null). Two runs at once never lose or duplicate
+ * The scheduled job calls this per chain (each organisation, each account chain). Two runs at once never lose or duplicate
  * an event: the second fails on the archive record, removes the file it wrote and throws.
  */
 export async function archiveExpiredEvents(db: Database, blobs: BlobStore, sealer: ArchiveSealer, opts: ArchiveOptions): Promise<ArchiveRun> {
   const orgId = opts.orgId === null ? null : uuidSchema.parse(opts.orgId).toLowerCase();
+  const chain: ChainKey = { orgId, accountShard: orgId === null ? (opts.accountShard ?? 0) : 0 };
   const now = opts.now ?? new Date();
   const perArchive = opts.maxEventsPerArchive ?? MAX_EVENTS_PER_ARCHIVE;
   const { retentionDays, headSeq } = await inChainContext(db, orgId, async (tx) => {
@@ -72,7 +76,7 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
     const [head] = await tx
       .select({ seq: auditChainHeads.seq })
       .from(auditChainHeads)
-      .where(eq(auditChainHeads.chainId, chainIdOf(orgId)));
+      .where(eq(auditChainHeads.chainId, chainIdOf(chain)));
     if (orgId === null) {
       const days = opts.retentionDays === undefined ? AUDIT_RETENTION_DAYS.default : auditRetentionDaysSchema.parse(opts.retentionDays);
       return { retentionDays: days, headSeq: head?.seq ?? 0 };
@@ -82,15 +86,15 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
     return { retentionDays: auditRetentionDays(org.settings), headSeq: head?.seq ?? 0 };
   });
   const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
-  const run: ArchiveRun = { orgId, retentionDays, cutoff, archives: [], events: 0 };
+  const run: ArchiveRun = { ...chain, retentionDays, cutoff, archives: [], events: 0 };
 
   for (;;) {
     const batch = await inChainContext(db, orgId, async (tx) => {
-      const previous = (await listArchives(tx, orgId)).at(-1);
+      const previous = (await listArchives(tx, chain)).at(-1);
       const events: SealedEvent[] = await tx
         .select()
         .from(auditEvents)
-        .where(and(inChain(orgId), lt(auditEvents.createdAt, cutoff), lte(auditEvents.seq, headSeq)))
+        .where(and(inChain(chain), lt(auditEvents.createdAt, cutoff), lte(auditEvents.seq, headSeq)))
         .orderBy(asc(auditEvents.seq))
         .limit(perArchive);
       return { previous, events };
@@ -101,13 +105,13 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
     const expectedFirst = (batch.previous?.lastSeq ?? 0) + 1;
     const expectedPrev = batch.previous?.headHash ?? GENESIS_HASH;
     if (first.seq !== expectedFirst || first.prevHash !== expectedPrev || last.seq - first.seq + 1 !== batch.events.length) {
-      throw new Error(`Audit chain ${orgId ?? "account"} does not continue its last archive at event ${first.seq}; run audit:verify`);
+      throw new Error(`Audit chain ${chainName(chain)} does not continue its last archive at event ${first.seq}; run audit:verify`);
     }
 
     const id = randomUUID();
     const range = {
       id,
-      orgId,
+      ...chain,
       firstSeq: first.seq,
       lastSeq: last.seq,
       prevHash: first.prevHash,
@@ -125,7 +129,7 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
           .returning();
         await tx.execute(sql`SELECT audit_purge_archived(${id}::uuid)`);
         await recordAuditEvent(tx, {
-          orgId,
+          ...chain,
           actor: { kind: "system" },
           action: "audit.archived",
           target: { type: "audit_archive", id },
@@ -145,20 +149,22 @@ export async function archiveExpiredEvents(db: Database, blobs: BlobStore, seale
   return run;
 }
 
-export type RetentionSweep = { runs: ArchiveRun[]; failures: { orgId: string | null; error: string }[] };
+export type RetentionSweep = { runs: ArchiveRun[]; failures: (ChainKey & { error: string })[] };
 
 /**
- * The scheduled sweep: archives every chain that has events (each organisation by its own window, the account chain
+ * The scheduled sweep: archives every chain that has events (each organisation by its own window, the account chains
  * by the default). One chain's failure, such as a shredded organisation whose keys are gone, does not stop the others.
  */
 export async function archiveAllExpiredEvents(db: Database, blobs: BlobStore, sealer: ArchiveSealer, opts: { now?: Date } = {}): Promise<RetentionSweep> {
-  const chains = await withAuditSystemScope(db, async (tx) => (await tx.select({ orgId: auditChainHeads.orgId }).from(auditChainHeads)).map((r) => r.orgId));
+  const chains: ChainKey[] = await withAuditSystemScope(db, (tx) =>
+    tx.select({ orgId: auditChainHeads.orgId, accountShard: auditChainHeads.accountShard }).from(auditChainHeads),
+  );
   const sweep: RetentionSweep = { runs: [], failures: [] };
-  for (const orgId of chains) {
+  for (const chain of chains) {
     try {
-      sweep.runs.push(await archiveExpiredEvents(db, blobs, sealer, { orgId, now: opts.now }));
+      sweep.runs.push(await archiveExpiredEvents(db, blobs, sealer, { ...chain, now: opts.now }));
     } catch (err) {
-      sweep.failures.push({ orgId, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) });
+      sweep.failures.push({ ...chain, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) });
     }
   }
   return sweep;

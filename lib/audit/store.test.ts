@@ -1,12 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { auditArchives, auditChainHeads, auditEvents } from "@/db/schema/audit";
 import { resultRows } from "@/lib/db/client";
 import { withPerson, withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
-import { recordAuditEvent } from "./record";
+import { accountShardOf } from "./chain";
+import { AuditEventError, prepareAuditEvent, recordAuditEvent } from "./record";
 import { withAuditSystemScope } from "./scope";
-import { asOwner, dbError, newOrg, seedCast, type Cast } from "./test-helpers";
+import { asOwner, chainPlaces, dbError, newOrg, seedCast, type Cast } from "./test-helpers";
 import { verifyAuditChains } from "./verify";
 
 describe.each(testBackends())("audit event store (%s)", (backend) => {
@@ -24,9 +26,10 @@ describe.each(testBackends())("audit event store (%s)", (backend) => {
 
   it("records an event in the caller's transaction: it commits with the change", async () => {
     const recorded = await withTenant(t.db, { orgId: c.orgA }, (tx) => recordAuditEvent(tx, roleChange(c.orgA)));
-    expect(recorded.seq).toBe(1);
+    const [place] = await chainPlaces(t, [recorded.id]);
+    expect(place!.seq).toBe(1);
     const rows = await withTenant(t.db, { orgId: c.orgA }, (tx) => tx.select().from(auditEvents));
-    expect(rows).toEqual([expect.objectContaining({ id: recorded.id, seq: 1, action: "member.role_changed", actorId: c.owner, targetId: c.admin, hash: recorded.hash })]);
+    expect(rows).toEqual([expect.objectContaining({ id: recorded.id, seq: 1, action: "member.role_changed", actorId: c.owner, targetId: c.admin, hash: place!.hash })]);
   });
 
   it("rolls back with the change it records, leaving no gap in the chain", async () => {
@@ -37,7 +40,7 @@ describe.each(testBackends())("audit event store (%s)", (backend) => {
       }),
     ).rejects.toThrow("the change failed");
     const next = await recordAuditEvent(t.db, roleChange(c.orgA));
-    expect(next.seq).toBe(2);
+    expect((await chainPlaces(t, [next.id]))[0]!.seq).toBe(2);
     expect((await verifyAuditChains(t.db, { orgId: c.orgA })).ok).toBe(true);
   });
 
@@ -182,5 +185,87 @@ describe.each(testBackends())("audit event store (%s)", (backend) => {
     const report = await verifyAuditChains(t.db);
     expect(report.chains.find((ch) => ch.orgId === orgId)).toMatchObject({ ok: true, events: 8 * perWriter });
     expect(report.chains.find((ch) => ch.orgId === null)).toMatchObject({ ok: true });
+  });
+
+  describe("account chains", () => {
+    /** Two people whose account events join different chains. */
+    function twoPeople(): [string, string] {
+      for (;;) {
+        const [p, q] = [randomUUID(), randomUUID()];
+        if (accountShardOf(p) !== accountShardOf(q)) return [p, q];
+      }
+    }
+    const signOut = (id: string) => ({ actor: { kind: "member", id }, action: "auth.sign_out" }) as const;
+
+    it("puts an account event in the chain of the person it is about, and never in the closed chain 0", () => {
+      const [p, q] = twoPeople();
+      expect(prepareAuditEvent(signOut(p)).accountShard).toBe(accountShardOf(p));
+      // Done by q to p's account: p's chain, so p's own history stays in one chain.
+      const toP = prepareAuditEvent({ actor: { kind: "staff", id: q }, action: "user.disabled", target: { type: "user", id: p }, metadata: { reason: "security_incident" } });
+      expect(toP.accountShard).toBe(accountShardOf(p));
+      const anonymous = Array.from({ length: 64 }, () => prepareAuditEvent({ actor: { kind: "anonymous" }, action: "cron.refused", metadata: { job: "unknown", reason: "wrong_secret" } }).accountShard);
+      expect(Math.min(...anonymous)).toBeGreaterThanOrEqual(1);
+      expect(Math.max(...anonymous)).toBeLessThanOrEqual(16);
+      expect(new Set(anonymous).size).toBeGreaterThan(4);
+      expect(() => prepareAuditEvent({ ...roleChange(c.orgA), accountShard: 2 })).toThrow(AuditEventError);
+      expect(() => prepareAuditEvent({ ...signOut(p), accountShard: 17 })).toThrow(AuditEventError);
+      expect(prepareAuditEvent(roleChange(c.orgA)).accountShard).toBe(0);
+    });
+
+    it("lets two people's account events append at once, and both chains verify", async () => {
+      const [p, q] = twoPeople();
+      const each = backend === "pglite" ? 10 : 20;
+      await Promise.all([p, q].flatMap((id) => Array.from({ length: each }, () => recordAuditEvent(t.db, signOut(id)))));
+      const report = await verifyAuditChains(t.db, { orgId: null });
+      expect(report.ok).toBe(true);
+      for (const id of [p, q]) expect(report.chains.find((ch) => ch.accountShard === accountShardOf(id))!.events).toBeGreaterThanOrEqual(each);
+      expect(report.chains.every((ch) => ch.orgId === null)).toBe(true);
+    });
+
+    if (backend !== "pglite") {
+      // PGlite has one connection, so only a server shows two transactions overlapping.
+      it("does not make one person's append wait for another's uncommitted one", async () => {
+        const [p, q] = twoPeople();
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let appended!: () => void;
+        const pAppended = new Promise<void>((r) => (appended = r));
+        const first = t.db.transaction(async (tx) => {
+          // Chain now rather than at commit, so p's chain head stays locked while this transaction stays open.
+          await tx.execute(sql`SET CONSTRAINTS audit_pending_chain IMMEDIATE`);
+          await recordAuditEvent(tx, signOut(p));
+          appended();
+          await held;
+        });
+        await pAppended;
+        const other = await recordAuditEvent(t.db, signOut(q));
+        release();
+        await first;
+        expect(await chainPlaces(t, [other.id])).toEqual([expect.objectContaining({ id: other.id })]);
+        expect((await verifyAuditChains(t.db, { orgId: null })).ok).toBe(true);
+      });
+    }
+
+    it("finds an event edited in an account chain, and names that chain only", async () => {
+      const [p] = twoPeople();
+      const ids = [];
+      for (let i = 0; i < 3; i++) ids.push((await recordAuditEvent(t.db, signOut(p))).id);
+      await asOwner(t, `UPDATE audit_events SET action = 'auth.sign_in.succeeded' WHERE id = '${ids[1]}'`, { bypassTriggers: true });
+      const report = await verifyAuditChains(t.db, { orgId: null });
+      expect(report.ok).toBe(false);
+      const broken = report.chains.filter((ch) => !ch.ok);
+      expect(broken).toHaveLength(1);
+      expect(broken[0]).toMatchObject({ orgId: null, accountShard: accountShardOf(p), firstBroken: { eventId: ids[1], problem: "hash_mismatch" } });
+      // Put back, so the other tests see every chain whole.
+      await asOwner(t, `UPDATE audit_events SET action = 'auth.sign_out' WHERE id = '${ids[1]}'`, { bypassTriggers: true });
+      expect((await verifyAuditChains(t.db, { orgId: null })).ok).toBe(true);
+    });
+
+    it("moves chain heads only through audit_append: the app role cannot set one", async () => {
+      expect(await dbError(withAuditSystemScope(t.db, (tx) => tx.execute(sql`UPDATE audit_chain_heads SET seq = 0`)))).toMatch(/permission denied/);
+      expect(
+        await dbError(withAuditSystemScope(t.db, (tx) => tx.insert(auditChainHeads).values({ chainId: randomUUID(), orgId: null, seq: 0, hash: "0".repeat(64), lastAt: new Date() }))),
+      ).toMatch(/permission denied/);
+    });
   });
 });

@@ -79,3 +79,16 @@ export async function dbError(promise: Promise<unknown>): Promise<string> {
   }
   throw new Error("expected the database to refuse");
 }
+
+export type ChainPlace = { id: string; seq: number; hash: string; createdAt: Date };
+
+/** Where recorded events stand in their chains (they take their place as their transaction commits), in the order of `ids`. */
+export async function chainPlaces(t: TestDatabase, ids: string[]): Promise<ChainPlace[]> {
+  if (ids.length === 0) return [];
+  const rows = await asOwner<{ id: string; seq: string | number; hash: string; created_at: string | Date }>(
+    t,
+    `SELECT id, seq, hash, created_at FROM audit_events WHERE id IN (${ids.map((id) => `'${id.replace(/[^0-9a-f-]/gi, "")}'`).join(",")})`,
+  );
+  const byId = new Map(rows.map((r) => [r.id, { id: r.id, seq: Number(r.seq), hash: r.hash, createdAt: new Date(r.created_at) }]));
+  return ids.map((id) => byId.get(id)!);
+}

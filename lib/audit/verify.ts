@@ -4,7 +4,7 @@ import { auditChainHeads, auditEvents, type AuditArchive } from "@/db/schema/aud
 import { resultRows, type Database, type Transaction } from "@/lib/db/client";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import { ArchiveUnreadableError, listArchives, openArchive, type ArchiveSealer } from "./archive";
-import { GENESIS_HASH, eventHash, type SealedEvent } from "./chain";
+import { GENESIS_HASH, chainName, eventHash, type ChainKey, type SealedEvent } from "./chain";
 import { withAuditSystemScope } from "./scope";
 
 export type ChainProblem =
@@ -20,6 +20,8 @@ export type BrokenLink = { seq: number; eventId?: string; archiveId?: string; pr
 
 export type ChainReport = {
   orgId: string | null;
+  /** Which account chain, when orgId is null (0: the single account chain from before sharding). */
+  accountShard: number;
   ok: boolean;
   /** Events checked, hot and archived. */
   events: number;
@@ -32,7 +34,7 @@ export type ChainReport = {
 export type VerifyReport = { ok: boolean; chains: ChainReport[] };
 
 export type VerifyOptions = {
-  /** One chain: an organisation, or null for the account chain. All chains when absent. */
+  /** One organisation's chain, or null for every account chain. All chains when absent. */
   orgId?: string | null;
   /** To open archives and check every archived event; without it archives are checked by their recorded links. */
   archives?: { blobs: BlobStore; sealer: ArchiveSealer };
@@ -79,7 +81,7 @@ async function walkArchive(walk: Walk, a: AuditArchive, opts: VerifyOptions): Pr
     throw new Broken({ ...at, problem: err.reason === "missing" ? "archive_missing" : "archive_unreadable", detail: err.message });
   }
   for (const e of events) {
-    if (e.orgId !== a.orgId) throw new Broken({ ...at, seq: e.seq, problem: "archive_mismatch", detail: `archive ${a.id} holds an event of another chain` });
+    if (e.orgId !== a.orgId || (e.accountShard ?? 0) !== a.accountShard) throw new Broken({ ...at, seq: e.seq, problem: "archive_mismatch", detail: `archive ${a.id} holds an event of another chain` });
     checkEvent(walk, e, { archiveId: a.id });
   }
   if (walk.expectedSeq !== a.lastSeq + 1 || walk.prevHash !== a.headHash) {
@@ -88,8 +90,8 @@ async function walkArchive(walk: Walk, a: AuditArchive, opts: VerifyOptions): Pr
   return true;
 }
 
-async function walkHot(tx: Transaction, orgId: string | null, walk: Walk, batch: number): Promise<void> {
-  const inChain = orgId === null ? isNull(auditEvents.orgId) : eq(auditEvents.orgId, orgId);
+async function walkHot(tx: Transaction, chain: ChainKey, walk: Walk, batch: number): Promise<void> {
+  const inChain = chain.orgId === null ? and(isNull(auditEvents.orgId), eq(auditEvents.accountShard, chain.accountShard)) : eq(auditEvents.orgId, chain.orgId);
   let after = 0;
   for (;;) {
     const rows = await tx.select().from(auditEvents).where(and(inChain, gt(auditEvents.seq, after))).orderBy(asc(auditEvents.seq)).limit(batch);
@@ -100,7 +102,9 @@ async function walkHot(tx: Transaction, orgId: string | null, walk: Walk, batch:
   const [head] = await tx
     .select()
     .from(auditChainHeads)
-    .where(orgId === null ? isNull(auditChainHeads.orgId) : eq(auditChainHeads.orgId, orgId));
+    .where(
+      chain.orgId === null ? and(isNull(auditChainHeads.orgId), eq(auditChainHeads.accountShard, chain.accountShard)) : eq(auditChainHeads.orgId, chain.orgId),
+    );
   const lastSeq = walk.expectedSeq - 1;
   if ((head?.seq ?? 0) !== lastSeq || (head?.hash ?? GENESIS_HASH) !== walk.prevHash) {
     throw new Broken({ seq: head?.seq ?? lastSeq, problem: "head_mismatch", detail: `the chain head is at event ${head?.seq ?? 0} but the events end at ${lastSeq}` });
@@ -114,9 +118,9 @@ const MAX_ATTEMPTS = 3;
  * the archive list again, the hot events and the head. If a retention run recorded new archives in between, those
  * are opened too and the snapshot is taken again.
  */
-async function verifyChain(db: Database, orgId: string | null, opts: VerifyOptions): Promise<ChainReport> {
+async function verifyChain(db: Database, chain: ChainKey, opts: VerifyOptions): Promise<ChainReport> {
   const walk: Walk = { expectedSeq: 1, prevHash: GENESIS_HASH, events: 0 };
-  const report: ChainReport = { orgId, ok: true, events: 0, archives: 0, archivesNotOpened: 0 };
+  const report: ChainReport = { ...chain, ok: true, events: 0, archives: 0, archivesNotOpened: 0 };
   const checked: string[] = [];
   const checkArchives = async (archives: AuditArchive[], open: VerifyOptions) => {
     if (archives.slice(0, checked.length).some((a, i) => a.id !== checked[i])) {
@@ -130,19 +134,19 @@ async function verifyChain(db: Database, orgId: string | null, opts: VerifyOptio
   };
   try {
     for (let attempt = 1; ; attempt++) {
-      await checkArchives(await withAuditSystemScope(db, (tx) => listArchives(tx, orgId)), opts);
+      await checkArchives(await withAuditSystemScope(db, (tx) => listArchives(tx, chain)), opts);
       const hot: Walk = { ...walk };
       const done = await withAuditSystemScope(
         db,
         async (tx) => {
-          const archives = await listArchives(tx, orgId);
+          const archives = await listArchives(tx, chain);
           if (archives.length !== checked.length) {
             if (attempt < MAX_ATTEMPTS) return false;
             // Retention keeps racing us: check the newest archives by their recorded links only.
             await checkArchives(archives, { ...opts, archives: undefined });
             Object.assign(hot, walk);
           }
-          await walkHot(tx, orgId, hot, opts.batchSize ?? 5000);
+          await walkHot(tx, chain, hot, opts.batchSize ?? 5000);
           return true;
         },
         { isolationLevel: "repeatable read", accessMode: "read only" },
@@ -166,25 +170,27 @@ async function verifyChain(db: Database, orgId: string | null, opts: VerifyOptio
  * Reads every chain through the audit system scope; changes nothing.
  */
 export async function verifyAuditChains(db: Database, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  const chains =
-    opts.orgId !== undefined
-      ? [opts.orgId]
+  const chains: ChainKey[] =
+    opts.orgId !== undefined && opts.orgId !== null
+      ? [{ orgId: opts.orgId, accountShard: 0 }]
       : await withAuditSystemScope(db, async (tx) =>
-          resultRows<{ org_id: string | null }>(
+          resultRows<{ org_id: string | null; account_shard: number }>(
             await tx.execute(sql`
-              SELECT org_id FROM audit_chain_heads
-              UNION SELECT org_id FROM audit_archives
-              UNION SELECT DISTINCT org_id FROM audit_events
-              ORDER BY org_id NULLS FIRST`),
-          ).map((r) => r.org_id),
+              SELECT org_id, account_shard FROM audit_chain_heads
+              UNION SELECT org_id, account_shard FROM audit_archives
+              UNION SELECT DISTINCT org_id, account_shard FROM audit_events
+              ORDER BY org_id NULLS FIRST, account_shard`),
+          )
+            .map((r) => ({ orgId: r.org_id, accountShard: Number(r.account_shard) }))
+            .filter((c) => opts.orgId === undefined || c.orgId === null),
         );
   const reports: ChainReport[] = [];
-  for (const orgId of chains) reports.push(await verifyChain(db, orgId, opts));
+  for (const chain of chains) reports.push(await verifyChain(db, chain, opts));
   return { ok: reports.every((r) => r.ok), chains: reports };
 }
 
 export function describeBrokenLink(chain: ChainReport): string {
-  const name = chain.orgId ?? "account events";
+  const name = chainName(chain);
   if (chain.ok) return `${name}: ok (${chain.events} events, ${chain.archives} archives)`;
   const b = chain.firstBroken!;
   return `${name}: BROKEN at event ${b.seq}${b.eventId ? ` (${b.eventId})` : ""}${b.archiveId ? ` in archive ${b.archiveId}` : ""}: ${b.problem}: ${b.detail}`;

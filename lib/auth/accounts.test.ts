@@ -199,7 +199,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     expect(mails).toHaveLength(1);
     const token = linkToken(mails[0], "reset-password");
 
-    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true });
+    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: user.id });
     const after = (await userByEmail(user.email))!;
     expect(await verifyPassword(after.passwordHash!, NEW_PASSWORD)).toBe(true);
     expect(await verifyPassword(after.passwordHash!, PASSWORD)).toBe(false);
@@ -217,7 +217,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     expect(weak).toMatchObject({ ok: false, reason: "weak", message: expect.stringMatching(/too easy to guess/) });
     const [row] = await t.db.select().from(emailTokens).where(and(eq(emailTokens.userId, user.id), eq(emailTokens.purpose, "reset_password")));
     expect(row!.usedAt).toBeNull();
-    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true });
+    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: expect.any(String) });
   });
 
   it("refuses an expired reset link", async () => {

@@ -133,9 +133,13 @@ export async function requestPasswordReset(
 }
 
 export type PasswordChangeResult = { ok: true } | { ok: false; reason: "invalid_link" | "weak" | "wrong_password"; message: string };
+export type PasswordResetResult = { ok: true; userId: string } | Extract<PasswordChangeResult, { ok: false }>;
 
-/** Sets a new password from a reset link, proves the email, and signs out every session. */
-export async function resetPassword(db: Database, token: string, newPassword: string): Promise<PasswordChangeResult> {
+/**
+ * Sets a new password from a reset link, proves the email, and signs out every session. The caller gives the browser
+ * a device cookie for the account (the link proved the mailbox), so a lockout from a flood of guesses never outlasts a reset.
+ */
+export async function resetPassword(db: Database, token: string, newPassword: string): Promise<PasswordResetResult> {
   const userId = await peekLink(db, token, "reset_password");
   if (!userId) return { ok: false, reason: "invalid_link", message: "This reset link has expired or was already used. Ask for a new one." };
   const [user] = await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, userId));
@@ -149,7 +153,7 @@ export async function resetPassword(db: Database, token: string, newPassword: st
     const count = await revokeSessions(tx, { userId }, "password_reset");
     await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "auth.password.reset" });
     await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "session.revoked_all", metadata: { reason: "password_reset", count } });
-    return { ok: true } as const;
+    return { ok: true, userId } as const;
   });
 }
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import { signInAttempts } from "@/db/schema";
 import type { Database } from "@/lib/db";
 
@@ -17,6 +17,36 @@ export function listSignInHistory(db: Database, userId: string, limit = 20) {
     .where(eq(signInAttempts.userId, userId))
     .orderBy(desc(signInAttempts.createdAt))
     .limit(limit);
+}
+
+export type AttackSummary = { since: Date; wrongPasswords: number; refused: number; addresses: number };
+
+/**
+ * Failed guesses at a person's account over the last day: wrong passwords, attempts refused by the limits (a lockout
+ * or a flood), and from how many client addresses (keyed hashes, counted, never shown). Null when there were none.
+ */
+export async function signInAttackSummary(db: Database, userId: string, hours = 24): Promise<AttackSummary | null> {
+  const since = new Date(Date.now() - hours * 3600_000);
+  const [row] = await db
+    .select({
+      wrongPasswords: sql<number>`count(*) filter (where ${signInAttempts.outcome} = 'wrong_password')`.mapWith(Number),
+      refused: sql<number>`count(*) filter (where ${signInAttempts.outcome} = 'rate_limited')`.mapWith(Number),
+      addresses: sql<number>`count(distinct ${signInAttempts.clientAddressHash})`.mapWith(Number),
+    })
+    .from(signInAttempts)
+    .where(and(eq(signInAttempts.userId, userId), gte(signInAttempts.createdAt, since), inArray(signInAttempts.outcome, ["wrong_password", "rate_limited"])));
+  if (!row || row.wrongPasswords + row.refused === 0) return null;
+  return { since, ...row };
+}
+
+/** The summary as the person reads it on /settings/security. */
+export function describeAttack(a: AttackSummary): string {
+  const count = (n: number, one: string, many: string) => `${n.toLocaleString("en-GB")} ${n === 1 ? one : many}`;
+  const parts = [
+    a.wrongPasswords > 0 ? count(a.wrongPasswords, "wrong password", "wrong passwords") : null,
+    a.refused > 0 ? count(a.refused, "refused attempt", "refused attempts") : null,
+  ].filter(Boolean);
+  return `In the last 24 hours: ${parts.join(" and ")} from ${count(a.addresses, "address", "addresses")}.`;
 }
 
 export const outcomeLabels: Record<string, string> = {

@@ -9,8 +9,10 @@ import { loadSecrets } from "@/lib/keys";
 import { createOutboxMailer } from "@/lib/mail";
 import { createPostgresRateLimiter, type RateLimiter } from "@/lib/ratelimit";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
-import type { AuthLimiters } from "./limits";
-import { buildAuthOptions } from "./next-auth";
+import { createSignInGuard, type AuthLimiters } from "./limits";
+import { deviceCookieName, signDeviceToken, verifyDeviceToken } from "./device-cookie";
+import { hashEmail } from "./email";
+import { buildAuthOptions, refuseKnownFlood } from "./next-auth";
 import { hashPassword } from "./password";
 import type { Services } from "@/lib/services";
 import { verifySessionToken } from "./session-token";
@@ -70,6 +72,7 @@ describe("next-auth wiring (pglite)", () => {
     runtime = {
       db: t.db,
       limiters,
+      signInGuard: createSignInGuard(t.db, loadSecrets().authSecret),
       policy: { maxAgeSeconds: 24 * 3600, idleTimeoutSeconds: 7200 },
       mailer: createOutboxMailer(outbox, "Rampart <no-reply@rampart.test>"),
       appUrl: "http://rampart.test",
@@ -111,6 +114,40 @@ describe("next-auth wiring (pglite)", () => {
     expect(await t.db.select().from(sessions).where(eq(sessions.userId, user.id))).toHaveLength(0);
     // The same person from another address is let in.
     expect(await authorize({ email: user.email, password: PASSWORD }, req("203.0.113.10"))).toMatchObject({ id: user.id });
+  });
+
+  it("hands the route a device cookie for the browser that signed in, and reads it back from the cookie header", async () => {
+    const user = await newUser();
+    let token: string | undefined;
+    const hooked = buildAuthOptions({ onDeviceToken: (issued) => (token = issued) });
+    const signIn = (hooked.providers[0] as unknown as { options: { authorize: Authorize } }).options.authorize;
+    await signIn({ email: user.email, password: PASSWORD }, req("192.0.2.40"));
+    expect(await verifyDeviceToken(token, runtime.secret, user.id)).toMatchObject({ userId: user.id });
+    // With that cookie the browser is known: a fresh one is issued again, and the per-device limit is what counts.
+    const withCookie = { headers: { ...req("192.0.2.41").headers, cookie: `other=1; ${deviceCookieName(false)}=${token}` } };
+    const before = token;
+    expect(await signIn({ email: user.email, password: PASSWORD }, withCookie)).toMatchObject({ id: user.id });
+    expect(token).not.toBe(before);
+  });
+
+  it("answers 429 before next-auth runs once the account is locked, and lets the account's own device through", async () => {
+    const user = await newUser();
+    const post = (cookie?: string) =>
+      new Request("http://rampart.test/api/auth/callback/credentials", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": "198.51.100.99", ...(cookie ? { cookie } : {}) },
+        body: new URLSearchParams({ email: user.email, password: "a guess", csrfToken: "x" }).toString(),
+      });
+    expect(await refuseKnownFlood(post())).toBeNull();
+    runtime.signInGuard.memo.lockAccount(hashEmail(user.email), user.id, Date.now() + 60_000);
+    const refused = await refuseKnownFlood(post());
+    expect(refused?.status).toBe(429);
+    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await refused!.json()) as { url: string }).url).toMatch(/\/login\?error=rate_limited%3A\d+$/);
+    const token = await signDeviceToken(user.id, runtime.secret);
+    expect(await refuseKnownFlood(post(`${deviceCookieName(false)}=${token}`))).toBeNull();
+    await runtime.signInGuard.recorder.flush();
+    expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).map((a) => a.outcome)).toEqual(["rate_limited"]);
   });
 
   it("asks for the second factor instead of signing in when TOTP is on, and accepts the code", async () => {

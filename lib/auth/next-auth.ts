@@ -3,15 +3,20 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getConfig } from "@/lib/config";
-import { lastForwardedHop } from "@/lib/http/client-address";
-import { loadSecrets } from "@/lib/keys";
+import { clientAddress, lastForwardedHop } from "@/lib/http/client-address";
+import { hashClientAddress, loadSecrets } from "@/lib/keys";
+import { metrics } from "@/lib/metrics";
 import { resendVerification } from "./accounts";
 import { authCookieNames } from "./cookies";
+import { deviceCookieName } from "./device-cookie";
+import { readCookie } from "@/lib/http/cookies";
 import { signInCredentialsSchema } from "./fields";
 import { getServices } from "@/lib/services";
 import { signSessionToken, verifySessionToken } from "./session-token";
 import { revokeSessions } from "./sessions";
-import { signInWithPassword, type SignInResult } from "./sign-in";
+import { describeDevice } from "./device";
+import { hashEmail, normalizeAccountEmail } from "./email";
+import { knownRefusal, signInWithPassword, type SignInResult } from "./sign-in";
 import { loadSessionClaims } from "./token-claims";
 import { recordAuditEvent } from "@/lib/audit";
 
@@ -36,9 +41,10 @@ export function signInErrorCode(result: Extract<SignInResult, { ok: false }>): s
 /**
  * next-auth with one credentials provider. The session cookie is a short JWS (jose, HS256) naming
  * the person and the session row; middleware verifies it on the Edge, the guard checks the row.
- * Sign-in failures surface as error codes the login page turns into calm messages.
+ * Sign-in failures surface as error codes the login page turns into calm messages. A successful sign-in hands the
+ * browser's new device cookie to `hooks.onDeviceToken` (the route sets it on the answer).
  */
-export function buildAuthOptions(): NextAuthOptions {
+export function buildAuthOptions(hooks: { onDeviceToken?: (token: string) => void } = {}): NextAuthOptions {
   const config = getConfig();
   const secret = loadSecrets().authSecret;
   const names = authCookieNames(config.secureCookies);
@@ -83,12 +89,19 @@ export function buildAuthOptions(): NextAuthOptions {
             {
               db: runtime.db,
               limiters: runtime.limiters,
+              guard: runtime.signInGuard,
               policy: runtime.policy,
               onEmailUnverified: (userId) => resendVerification(runtime, userId),
             },
-            { ...parsed.data, clientAddress: lastForwardedHop(header(req.headers, "x-forwarded-for")), userAgent: header(req.headers, "user-agent") },
+            {
+              ...parsed.data,
+              clientAddress: lastForwardedHop(header(req.headers, "x-forwarded-for")),
+              userAgent: header(req.headers, "user-agent"),
+              deviceToken: readCookie(header(req.headers, "cookie"), deviceCookieName(config.secureCookies)),
+            },
           );
           if (!result.ok) throw new Error(signInErrorCode(result));
+          if (result.deviceToken) hooks.onDeviceToken?.(result.deviceToken);
           // The token lists the person's campaigns so middleware can answer 404 without a database.
           const claims = await loadSessionClaims(runtime.db, result.userId, result.sessionId);
           return { id: result.userId, sid: result.sessionId, orgs: claims.orgs, staff: claims.staff };
@@ -122,4 +135,31 @@ export function buildAuthOptions(): NextAuthOptions {
       debug: () => undefined,
     },
   };
+}
+
+/**
+ * A credentials sign-in that this process already refuses (lib/auth/sign-in.ts knownRefusal) is answered 429 before
+ * next-auth parses anything: a flood from a blocked address, or at a locked account, costs almost nothing per guess.
+ * The refusal still reaches the sign-in history. Null when the request goes on to next-auth as usual.
+ */
+export async function refuseKnownFlood(request: Request): Promise<Response | null> {
+  const form = await request
+    .clone()
+    .formData()
+    .catch(() => null);
+  const email = form?.get("email");
+  if (typeof email !== "string" || email.length === 0 || email.length > 320) return null;
+  const config = getConfig();
+  const runtime = await getServices();
+  const emailHash = hashEmail(normalizeAccountEmail(email));
+  const clientAddressHash = hashClientAddress(clientAddress(request.headers));
+  const deviceToken = readCookie(request.headers.get("cookie"), deviceCookieName(config.secureCookies));
+  const known = await knownRefusal(runtime.signInGuard, { emailHash, addressHash: clientAddressHash ?? "unknown", deviceToken });
+  if (!known) return null;
+  const userAgent = request.headers.get("user-agent");
+  runtime.signInGuard.recorder.add({ userId: known.userId, emailHash, method: "password", clientAddressHash, deviceSummary: describeDevice(userAgent) });
+  metrics().signIns.inc({ outcome: "rate_limited" });
+  const url = `${config.appUrl}/login?error=${encodeURIComponent(`rate_limited:${known.until}`)}`;
+  const retryAfter = Math.max(1, Math.ceil((known.until - Date.now()) / 1000));
+  return Response.json({ url }, { status: 429, headers: { "retry-after": String(retryAfter), "cache-control": "no-store" } });
 }

@@ -7,12 +7,14 @@ import { hashClientAddress } from "@/lib/keys";
 import { recordAuditEvent } from "@/lib/audit";
 import { metrics } from "@/lib/metrics";
 import { describeDevice } from "./device";
+import { readDeviceToken, signDeviceToken, verifyDeviceToken, type DeviceClaims } from "./device-cookie";
 import { hashEmail, normalizeAccountEmail } from "./email";
-import type { AuthLimiters } from "./limits";
+import { defaultVerificationPool, type AuthLimiters, type SignInGuard } from "./limits";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { checkSecondFactor, type SecondFactorProof } from "./second-factor";
 import { createSession, type SessionPolicy } from "./sessions";
 import { hasTotp } from "./totp";
+import { VerificationPoolFullError } from "./verify-pool";
 import { beginSecurityKeyAuthentication, hasSecurityKeys, type RelyingParty } from "./webauthn";
 
 export type SignInInput = {
@@ -24,13 +26,15 @@ export type SignInInput = {
   webauthnResponse?: string;
   clientAddress?: string | null;
   userAgent?: string | null;
+  /** The device cookie from an earlier sign-in in this browser, if it sent one. */
+  deviceToken?: string | null;
 };
 
 export type SignInFailure = "invalid" | "second_factor_required" | "second_factor_failed" | "rate_limited" | "unverified" | "disabled";
 /** The second factors a person can have; recovery codes come with either. */
 export type SecondFactorKind = "totp" | "webauthn";
 export type SignInResult =
-  | { ok: true; userId: string; sessionId: string; secondFactor: string | null }
+  | { ok: true; userId: string; sessionId: string; secondFactor: string | null; /** A fresh device cookie for this browser. */ deviceToken?: string }
   | { ok: false; reason: SignInFailure; retryAt?: number; userId?: string; factors?: SecondFactorKind[] };
 
 type Deps = {
@@ -40,9 +44,12 @@ type Deps = {
   onEmailUnverified?: (userId: string) => Promise<void>;
   /** The WebAuthn relying party; the configured public URL unless a test says otherwise. */
   rp?: RelyingParty;
+  /** The flood defences (services.ts always passes them); without, only the process's verification pool applies. */
+  guard?: SignInGuard;
 };
 
 type PasswordFailure = { ok: false; reason: "invalid" | "rate_limited" | "unverified" | "disabled"; retryAt?: number };
+type PasswordSuccess = { ok: true; user: User; record: Recorder; device: DeviceClaims | null };
 type Recorder = (outcome: SignInOutcome, userId: string | null) => Promise<unknown>;
 
 function signInMethod(input: SignInInput): string {
@@ -55,7 +62,11 @@ function signInMethod(input: SignInInput): string {
  * The password step shared by sign-in and the security-key options request. Every attempt is
  * counted against the account and the address before anything is checked (so the (N+1)th attempt
  * fails even with the right password), unknown accounts cost the same argon2 work as known ones,
- * and every refusal is recorded.
+ * and every refusal is recorded. A flood is refused before argon2 runs: first by what this process
+ * already knows (knownRefusal), then the in-process burst limit per address, the shared limits, and
+ * the bounded verification pool. A browser
+ * with a valid device cookie for this account counts against its own limit instead of the
+ * account's (a lockout never reaches it) and goes ahead of the queue.
  */
 const auditReasons = {
   wrong_password: "invalid_credentials",
@@ -69,20 +80,25 @@ const auditReasons = {
 
 async function checkPassword(
   deps: Omit<Deps, "policy">,
-  input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent">,
+  input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent" | "deviceToken">,
   method: string,
-): Promise<{ ok: true; user: User; record: Recorder } | PasswordFailure> {
-  const { db, limiters } = deps;
+): Promise<PasswordSuccess | PasswordFailure> {
+  const { db, limiters, guard } = deps;
   const email = normalizeAccountEmail(input.email);
   const emailHash = hashEmail(email);
   const addressHash = hashClientAddress(input.clientAddress) ?? "unknown";
 
   const record: Recorder = async (outcome, userId) => {
     const clientAddressHash = hashClientAddress(input.clientAddress);
-    await db.insert(signInAttempts).values({ userId, emailHash, outcome, method, clientAddressHash, deviceSummary: describeDevice(input.userAgent) });
+    const row = { userId, emailHash, method, clientAddressHash, deviceSummary: describeDevice(input.userAgent) };
+    // Refusals are what a flood is made of: written in batches, one insert a second.
+    if (outcome === "rate_limited" && guard) guard.recorder.add(row);
+    else await db.insert(signInAttempts).values({ ...row, outcome });
     metrics().signIns.inc({ outcome });
     // Known accounts also get the attempt in their own activity (the audit chain for account events).
     if (!userId) return;
+    // A flood at one account is shown by its sign-in history; the audit chain gets a sample of the refusals.
+    if (outcome === "rate_limited" && guard && !(await guard.refusalAuditPerAccount.limit(userId)).success) return;
     const actor = { kind: "member" as const, id: userId };
     if (outcome === "succeeded") {
       const secondFactor = method.split("+")[1] as "totp" | "webauthn" | "recovery_code" | undefined;
@@ -92,20 +108,50 @@ async function checkPassword(
     }
   };
 
-  const [perAccount, perAddress] = await Promise.all([limiters.signInPerAccount.limit(emailHash), limiters.signInPerAddress.limit(addressHash)]);
+  if (guard) {
+    const known = await knownRefusal(guard, { emailHash, addressHash, deviceToken: input.deviceToken });
+    if (known) {
+      await record("rate_limited", known.userId);
+      return { ok: false, reason: "rate_limited", retryAt: known.until };
+    }
+  }
   const [user] = await db.select().from(users).where(eq(users.email, email));
-  if (!perAccount.success || !perAddress.success) {
+  const refuse = async (retryAt: number): Promise<PasswordFailure> => {
     await record("rate_limited", user?.id ?? null);
-    const retryAt = Math.max(perAccount.success ? 0 : perAccount.reset, perAddress.success ? 0 : perAddress.reset);
     return { ok: false, reason: "rate_limited", retryAt };
+  };
+  const device = guard && user ? await verifyDeviceToken(input.deviceToken, guard.deviceSecret, user.id) : null;
+  // A recognised device is held to its own limit below instead (a person signing in again and again is no burst).
+  if (guard && !device) {
+    const burst = await guard.burstPerAddress.limit(addressHash);
+    if (!burst.success) {
+      guard.memo.blockAddress(addressHash, burst.reset);
+      return refuse(burst.reset);
+    }
+  }
+  const [perAccount, perAddress] = await Promise.all([
+    device && guard ? guard.perDevice.limit(device.deviceId) : limiters.signInPerAccount.limit(emailHash),
+    limiters.signInPerAddress.limit(addressHash),
+  ]);
+  if (!perAccount.success || !perAddress.success) {
+    if (!perAddress.success) guard?.memo.blockAddress(addressHash, perAddress.reset);
+    if (!perAccount.success && !device) guard?.memo.lockAccount(emailHash, user?.id ?? null, perAccount.reset);
+    return refuse(Math.max(perAccount.success ? 0 : perAccount.reset, perAddress.success ? 0 : perAddress.reset));
   }
 
+  let verified: boolean;
+  try {
+    const hash = user?.passwordHash ?? (await dummyPasswordHash());
+    verified = await (guard?.pool ?? defaultVerificationPool()).run(device !== null, () => verifyPassword(hash, input.password));
+  } catch (err) {
+    if (err instanceof VerificationPoolFullError) return refuse(err.retryAt);
+    throw err;
+  }
   if (!user?.passwordHash) {
-    await verifyPassword(await dummyPasswordHash(), input.password);
     await record("unknown_account", null);
     return { ok: false, reason: "invalid" };
   }
-  if (!(await verifyPassword(user.passwordHash, input.password))) {
+  if (!verified) {
     await record("wrong_password", user.id);
     return { ok: false, reason: "invalid" };
   }
@@ -118,7 +164,28 @@ async function checkPassword(
     await deps.onEmailUnverified?.(user.id);
     return { ok: false, reason: "unverified" };
   }
-  return { ok: true, user, record };
+  return { ok: true, user, record, device };
+}
+
+/**
+ * A refusal this process already knows of (lib/auth/refusals.ts): the account is locked and the browser has no device
+ * cookie of that account; or, for a browser with no valid device cookie at all (those go on to be checked precisely),
+ * the address is over its limits or the verification pool would refuse it. Costs no round trip; the route calls it
+ * before next-auth does any work.
+ */
+export async function knownRefusal(
+  guard: SignInGuard,
+  at: { emailHash: string; addressHash: string; deviceToken?: string | null },
+): Promise<{ until: number; userId: string | null } | null> {
+  const lock = guard.memo.accountLocked(at.emailHash);
+  const blocked = guard.memo.addressBlocked(at.addressHash);
+  const busy = guard.pool.refusesOthers();
+  if (!lock && blocked === null && !busy) return null;
+  const device = await readDeviceToken(at.deviceToken, guard.deviceSecret);
+  if (lock && device?.userId !== lock.userId) return lock;
+  if (device) return null;
+  if (blocked !== null) return { until: blocked, userId: null };
+  return busy ? { until: busy.retryAt, userId: null } : null;
 }
 
 /** The second factors a person has enrolled (confirmed TOTP, registered security keys). */
@@ -181,7 +248,8 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
     policy: deps.policy,
   });
   await record("succeeded", user.id);
-  return { ok: true, userId: user.id, sessionId: session.id, secondFactor };
+  const deviceToken = deps.guard ? await signDeviceToken(user.id, deps.guard.deviceSecret) : undefined;
+  return { ok: true, userId: user.id, sessionId: session.id, secondFactor, deviceToken };
 }
 
 export type SecurityKeySignInStart = { ok: true; options: PublicKeyCredentialRequestOptionsJSON } | PasswordFailure;
@@ -194,7 +262,7 @@ export type SecurityKeySignInStart = { ok: true; options: PublicKeyCredentialReq
  */
 export async function beginSecurityKeySignIn(
   deps: Deps,
-  input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent">,
+  input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent" | "deviceToken">,
 ): Promise<SecurityKeySignInStart> {
   const checked = await checkPassword(deps, input, "password+webauthn");
   if (!checked.ok) return checked;

@@ -5,6 +5,7 @@ import { eq, getTableColumns, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { verifyAuditChains } from "@/lib/audit/verify";
+import { chainName } from "@/lib/audit/chain";
 import { decryptStream } from "@/lib/crypto/pgp/stream";
 import { sealedTables } from "@/lib/crypto/sealed-tables";
 import { openDatabase, resultRows, type Database, type DatabaseHandle } from "@/lib/db/client";
@@ -214,7 +215,7 @@ export async function verifyRestored(db: Database, manifest: BackupManifest, shr
   for (const t of manifest.tables) if (counts.get(t.name) !== t.rows) problems.push(`${t.name} has ${counts.get(t.name)} rows, the manifest says ${t.rows}`);
 
   const audit = await verifyAuditChains(db);
-  for (const chain of audit.chains) if (!chain.ok) problems.push(`audit chain ${chain.orgId ?? "account"} is broken: ${chain.firstBroken?.detail}`);
+  for (const chain of audit.chains) if (!chain.ok) problems.push(`audit chain ${chainName(chain)} is broken: ${chain.firstBroken?.detail}`);
   const heads = await db.transaction(async (tx) => {
     await enterOwnerScope(tx);
     return resultRows<{ chain_id: string; seq: number | string; hash: string }>(await tx.execute(sql`select chain_id, seq, hash from audit_chain_heads`));

@@ -71,6 +71,8 @@ const variables = {
   LOGIN_LIMIT_PER_ACCOUNT: { schema: z.coerce.number().int().min(1).max(1000), expected: "must be a whole number of sign-in attempts per account per window (1-1000)" },
   LOGIN_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-in attempts per client address per window" },
   SIGNUP_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-ups per client address per hour" },
+  LOGIN_BURST_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-in attempts per client address per 10 seconds" },
+  LOGIN_VERIFY_QUEUE: { schema: z.coerce.number().int().min(0).max(10000), expected: "must be the number of sign-ins that may wait for a password check (0-10000)" },
   LOGIN_LIMIT_WINDOW_SECONDS: { schema: z.coerce.number().int().min(10).max(86400), expected: "must be the rate-limit window in seconds (10-86400)" },
   API_LIMIT_PER_TOKEN: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per token per minute" },
   API_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per client address per minute" },
@@ -149,6 +151,10 @@ export type Config = {
     loginLimitPerAccount: number;
     loginLimitPerAddress: number;
     loginLimitWindowSeconds: number;
+    /** In-process burst limit per address (10 s), in front of the shared limits. */
+    loginBurstPerAddress: number;
+    /** Sign-ins without a device cookie that may wait for a password-check slot; null: one per core. */
+    loginVerifyQueue: number | null;
     signupLimitPerAddress: number;
   };
   /** /api/v1 requests per minute, per token and per client address. */
@@ -247,6 +253,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       loginLimitPerAccount: v.LOGIN_LIMIT_PER_ACCOUNT ?? 10,
       loginLimitPerAddress: v.LOGIN_LIMIT_PER_ADDRESS ?? 100,
       loginLimitWindowSeconds: v.LOGIN_LIMIT_WINDOW_SECONDS ?? 900,
+      loginBurstPerAddress: v.LOGIN_BURST_PER_ADDRESS ?? 10,
+      loginVerifyQueue: v.LOGIN_VERIFY_QUEUE ?? null,
       signupLimitPerAddress: v.SIGNUP_LIMIT_PER_ADDRESS ?? 10,
     },
     apiLimits: { perToken: v.API_LIMIT_PER_TOKEN ?? 600, perAddress: v.API_LIMIT_PER_ADDRESS ?? 1200 },

@@ -47,7 +47,7 @@ describe.each(testBackends())("policy notices (%s)", (backend) => {
     expect(await markPoliciesRead(t.db, member)).toBe(concerning.length);
     expect(await unreadPolicyVersions(t.db, member)).toEqual([]);
     expect(await markPoliciesRead(t.db, member)).toBe(0);
-    const events = await asOwner<{ action: string; metadata: Record<string, string> }>(t, `SELECT action, metadata FROM audit_events WHERE actor_id = '${member}' ORDER BY seq`);
+    const events = await asOwner<{ action: string; metadata: Record<string, string> }>(t, `SELECT action, metadata FROM audit_events WHERE actor_id = '${member}' ORDER BY created_at, seq`);
     expect(events.map((e) => `${e.action} ${e.metadata.document} ${e.metadata.version}`)).toEqual(concerning.map((v) => `policy.read ${v.document} ${v.version}`));
   });
 

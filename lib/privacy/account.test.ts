@@ -15,7 +15,7 @@ describe.each(testBackends())("deleting one's own account (%s)", (backend) => {
   let synced: string[] = [];
   const count = async (query: ReturnType<typeof sql>) => Number((await asDatabaseOwner(t.db, (q) => q<{ n: number | string }>(query)))[0]?.n ?? 0);
   const events = (action: string) =>
-    asDatabaseOwner(t.db, (q) => q<{ org_id: string | null; actor_id: string; metadata: Record<string, unknown> }>(sql`select org_id::text, actor_id::text, metadata from audit_events where action = ${action} order by seq`));
+    asDatabaseOwner(t.db, (q) => q<{ org_id: string | null; actor_id: string; metadata: Record<string, unknown> }>(sql`select org_id::text, actor_id::text, metadata from audit_events where action = ${action} order by created_at, seq`));
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);

@@ -25,7 +25,7 @@ describe.each(testBackends())("a person's synced contacts: export and real delet
   const events = (orgId: string | null) =>
     asDatabaseOwner(t.db, (q) =>
       q<{ action: string; actor_id: string; metadata: Record<string, unknown> }>(
-        orgId ? sql`select action, actor_id::text, metadata from audit_events where org_id = ${orgId}::uuid order by seq` : sql`select action, actor_id::text, metadata from audit_events where org_id is null order by seq`,
+        orgId ? sql`select action, actor_id::text, metadata from audit_events where org_id = ${orgId}::uuid order by seq` : sql`select action, actor_id::text, metadata from audit_events where org_id is null order by created_at, seq`,
       ),
     );
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testBackends, type TestBackend, type TestDatabase } from "@/lib/testing/databases";
 import { createRateLimiter, pruneRateLimitHits } from "./index";
 import type { RateLimiter, RateLimiterOptions } from "./limiter";
+import { createMemoryRateLimiter } from "./memory";
 import { createPostgresRateLimiter } from "./postgres";
 import { closeRedisClients } from "./redis";
 import { createRedisRateLimiter } from "./upstash";
@@ -28,6 +29,7 @@ afterAll(async () => {
 });
 
 const subjects: Subject[] = [
+  { label: "in-process burst limiter", open: async () => ({ make: (o: RateLimiterOptions) => createMemoryRateLimiter(o) }) },
   ...testBackends().map((backend) => ({
     label: `rate_limit_take on ${backend}`,
     open: async () => {
@@ -130,6 +132,16 @@ describe.each(subjects)("rate limiter contract: $label", (subject) => {
   it("rejects an empty key", async () => {
     const limiter = opened.make({ name: named("empty"), limit: 1, windowMs: 1_000 });
     await expect(limiter.limit("")).rejects.toThrow(/non-empty/);
+  });
+});
+
+describe("in-process burst limiter", () => {
+  it("forgets the oldest keys past its bound, so a flood of new keys cannot grow it without end", async () => {
+    const limiter = createMemoryRateLimiter({ name: named("bounded"), limit: 1, windowMs: 60_000 }, 3);
+    expect((await limiter.limit("first")).success).toBe(true);
+    expect((await limiter.limit("first")).success).toBe(false);
+    for (const k of ["b", "c", "d"]) await limiter.limit(k);
+    expect((await limiter.limit("first")).success).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@ import { createRedisRateLimiter, createUpstashRestRateLimiter } from "./upstash"
 
 export type { RateLimiter, RateLimiterOptions, RateLimitResult } from "./limiter";
 export { createPostgresRateLimiter, pruneRateLimitHits } from "./postgres";
+export { createMemoryRateLimiter } from "./memory";
 export { createRedisRateLimiter, createUpstashRestRateLimiter } from "./upstash";
 export { closeRedisClients } from "./redis";
 

@@ -180,6 +180,7 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     runtime = {
       db: t.db,
       limiters: {} as Services["limiters"],
+      signInGuard: {} as Services["signInGuard"],
       policy: { maxAgeSeconds: 24 * 3600, idleTimeoutSeconds: 7200 },
       mailer: createOutboxMailer(outbox, "Rampart <no-reply@walls.test>"),
       appUrl: "http://walls.test",

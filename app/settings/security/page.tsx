@@ -2,7 +2,7 @@ import { ActionButton } from "@/app/_components/action-button";
 import { ActionForm } from "@/app/_components/forms";
 import { Card, PageHeading, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import { requireSession } from "@/lib/auth/current";
-import { listSignInHistory, outcomeLabels } from "@/lib/auth/history";
+import { describeAttack, listSignInHistory, outcomeLabels, signInAttackSummary } from "@/lib/auth/history";
 import { remainingRecoveryCodes } from "@/lib/auth/recovery-codes";
 import { getServices } from "@/lib/services";
 import { listActiveSessions } from "@/lib/auth/sessions";
@@ -36,9 +36,10 @@ export default async function SecuritySettingsPage() {
   const current = await requireSession("/settings/security");
   const { db } = await getServices();
   const userId = current.user.id;
-  const [sessions, history, totpOn, recoveryLeft, securityKeys, accountFeed, apiCampaigns] = await Promise.all([
+  const [sessions, history, attack, totpOn, recoveryLeft, securityKeys, accountFeed, apiCampaigns] = await Promise.all([
     listActiveSessions(db, userId),
     listSignInHistory(db, userId),
+    signInAttackSummary(db, userId),
     hasTotp(db, userId),
     remainingRecoveryCodes(db, userId),
     listSecurityKeys(db, userId),
@@ -161,6 +162,12 @@ export default async function SecuritySettingsPage() {
 
       <Card>
         <h2 className="mb-4 text-lg font-semibold">Sign-in history</h2>
+        {attack && (
+          <p className="mb-4 text-sm" role="status" data-testid="sign-in-attack">
+            {describeAttack(attack)} Browsers you have signed in with before still get in; if these were not you, your password held, and
+            a longer one keeps it that way.
+          </p>
+        )}
         {history.length === 0 ? (
           <p className="text-sm">No sign-in attempts yet.</p>
         ) : (

@@ -1,13 +1,23 @@
 import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
-import { buildAuthOptions } from "@/lib/auth/next-auth";
+import { deviceCookieHeader } from "@/lib/auth/device-cookie";
+import { buildAuthOptions, refuseKnownFlood } from "@/lib/auth/next-auth";
+import { getConfig } from "@/lib/config";
 import { publicRoute } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
 /** Public by nature (sign-in itself); next-auth adds its own double-submit CSRF token on top of the Origin check. */
 const handler = publicRoute<{ nextauth: string[] }>(async (req, { params }) => {
-  const response: Response = await NextAuth(req as NextRequest, { params: Promise.resolve(params) }, buildAuthOptions());
+  if (req.method === "POST" && params.nextauth.join("/") === "callback/credentials") {
+    const refused = await refuseKnownFlood(req);
+    if (refused) return refused;
+  }
+  let deviceToken: string | undefined;
+  const options = buildAuthOptions({ onDeviceToken: (token) => (deviceToken = token) });
+  const response: Response = await NextAuth(req as NextRequest, { params: Promise.resolve(params) }, options);
+  // A successful sign-in leaves this browser a device cookie (lib/auth/device-cookie.ts).
+  if (deviceToken) response.headers.append("set-cookie", deviceCookieHeader(deviceToken, getConfig().secureCookies));
   return markRateLimited(response);
 });
 

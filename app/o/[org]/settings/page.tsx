@@ -14,7 +14,7 @@ export default async function OrgSettingsPage({ params }: { params: Promise<{ or
   const access = await requireOrgAccess(org, "org:settings");
   const { rotation, archives } = await access.run(async (tx) => ({
     rotation: await keyRotationProgressIn(tx, access.org.id),
-    archives: await listArchives(tx, access.org.id),
+    archives: await listArchives(tx, { orgId: access.org.id, accountShard: 0 }),
   }));
   const running = rotation.state === "queued" || rotation.state === "running";
   return (

@@ -2,7 +2,10 @@ import { resendVerification } from "@/lib/auth/accounts";
 import { signInCredentialsSchema } from "@/lib/auth/fields";
 import { getServices } from "@/lib/services";
 import { beginSecurityKeySignIn } from "@/lib/auth/sign-in";
+import { deviceCookieName } from "@/lib/auth/device-cookie";
+import { getConfig } from "@/lib/config";
 import { clientAddress } from "@/lib/http/client-address";
+import { readCookie } from "@/lib/http/cookies";
 import { problemResponse } from "@/lib/http/problem";
 import { parseJsonBody, publicRoute } from "@/lib/http/route";
 
@@ -17,8 +20,13 @@ export const POST = publicRoute(async (request, { requestId }) => {
   const input = await parseJsonBody(request, signInCredentialsSchema);
   const runtime = await getServices();
   const result = await beginSecurityKeySignIn(
-    { db: runtime.db, limiters: runtime.limiters, policy: runtime.policy, onEmailUnverified: (userId) => resendVerification(runtime, userId) },
-    { ...input, clientAddress: clientAddress(request.headers), userAgent: request.headers.get("user-agent") },
+    { db: runtime.db, limiters: runtime.limiters, guard: runtime.signInGuard, policy: runtime.policy, onEmailUnverified: (userId) => resendVerification(runtime, userId) },
+    {
+      ...input,
+      clientAddress: clientAddress(request.headers),
+      userAgent: request.headers.get("user-agent"),
+      deviceToken: readCookie(request.headers.get("cookie"), deviceCookieName(getConfig().secureCookies)),
+    },
   );
   if (result.ok) return Response.json({ options: result.options }, { headers: { "cache-control": "no-store" } });
   if (result.reason === "rate_limited") {

@@ -1,0 +1,83 @@
+import "server-only";
+import { signInAttempts } from "@/db/schema";
+import type { Database } from "@/lib/db";
+
+type Until = { until: number; userId: string | null };
+
+/**
+ * What this process already knows is refused until a given time: an address over its limits, an account locked by its
+ * limit. The next attempt from there is turned away without a round trip (the limiters would only say no again).
+ */
+export class RefusalMemo {
+  private readonly addresses = new Map<string, number>();
+  private readonly accounts = new Map<string, Until>();
+
+  constructor(private readonly maxKeys = 50_000) {}
+
+  blockAddress(addressHash: string, until: number): void {
+    remember(this.addresses, addressHash, until, this.maxKeys);
+  }
+
+  lockAccount(emailHash: string, userId: string | null, until: number): void {
+    remember(this.accounts, emailHash, { until, userId }, this.maxKeys);
+  }
+
+  /** When the address is refused, until when; else null. */
+  addressBlocked(addressHash: string, now = Date.now()): number | null {
+    const until = this.addresses.get(addressHash);
+    if (until === undefined) return null;
+    if (until > now) return until;
+    this.addresses.delete(addressHash);
+    return null;
+  }
+
+  accountLocked(emailHash: string, now = Date.now()): Until | null {
+    const lock = this.accounts.get(emailHash);
+    if (!lock) return null;
+    if (lock.until > now) return lock;
+    this.accounts.delete(emailHash);
+    return null;
+  }
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V, maxKeys: number): void {
+  map.delete(key);
+  if (map.size >= maxKeys) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
+export type RefusedAttempt = Omit<typeof signInAttempts.$inferInsert, "id" | "outcome">;
+
+/**
+ * Writes refused sign-in attempts to the sign-in history in batches, at most one insert per interval: a flood of
+ * guesses costs one statement a second instead of one per guess, and each attempt still gets its row (with its time).
+ */
+export class RefusalRecorder {
+  private buffer: RefusedAttempt[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Database,
+    private readonly intervalMs = 1000,
+    private readonly maxBuffered = 5000,
+  ) {}
+
+  add(attempt: RefusedAttempt): void {
+    if (this.buffer.length >= this.maxBuffered) return; // beyond this a flood is counted by the metrics alone
+    this.buffer.push({ ...attempt, createdAt: attempt.createdAt ?? new Date() });
+    this.timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
+  }
+
+  /** Writes what is buffered now (tests and shutdown call it; the timer otherwise). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const rows = this.buffer;
+    this.buffer = [];
+    this.flushing = this.flushing.then(async () => {
+      if (rows.length > 0) await this.db.insert(signInAttempts).values(rows.map((r) => ({ ...r, outcome: "rate_limited" as const })));
+    });
+    return this.flushing;
+  }
+}

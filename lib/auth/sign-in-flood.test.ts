@@ -1,0 +1,229 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes, randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEvents, signInAttempts, users } from "@/db/schema";
+import { withAuditSystemScope } from "@/lib/audit/scope";
+import { createOutboxMailer, type MailMessage } from "@/lib/mail";
+import { createMemoryRateLimiter, createPostgresRateLimiter, type RateLimiter } from "@/lib/ratelimit";
+import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
+import { requestPasswordReset, resetPassword } from "./accounts";
+import { signDeviceToken } from "./device-cookie";
+import { hashEmail } from "./email";
+import { describeAttack, signInAttackSummary } from "./history";
+import type { AuthLimiters, SignInGuard } from "./limits";
+import { hashPassword } from "./password";
+import type { SessionPolicy } from "./sessions";
+import { RefusalMemo, RefusalRecorder } from "./refusals";
+import { knownRefusal, signInWithPassword, type SignInInput } from "./sign-in";
+import { VerificationPool } from "./verify-pool";
+
+const PASSWORD = "lantern orchard cobalt meadow";
+const NEW_PASSWORD = "quartz heron tangerine ferry";
+const SECRET = "device-secret-for-the-flood-tests-0123456789abcdef";
+const policy: SessionPolicy = { maxAgeSeconds: 24 * 3600, idleTimeoutSeconds: 7200 };
+const run = randomBytes(4).toString("hex");
+
+describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
+  let t: TestDatabase;
+  let hash: string;
+  let n = 0;
+  let outbox: string;
+  // An hour's window: a test never straddles two windows, where the sliding weight would let one more attempt in.
+  const limiter = (limit: number): RateLimiter => createPostgresRateLimiter(t.db, { name: `f${run}-${backend}-${++n}`, limit, windowMs: 3_600_000 });
+  function limiters(perAccount = 100): AuthLimiters {
+    return {
+      signInPerAccount: limiter(perAccount),
+      signInPerAddress: limiter(1000),
+      signUpPerAddress: limiter(100),
+      resetPerAccount: limiter(100),
+      resetPerAddress: limiter(100),
+      secondFactorPerAccount: limiter(100),
+    };
+  }
+  function guard(over: Partial<SignInGuard> = {}): SignInGuard {
+    return {
+      pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 2 }),
+      burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 1000, windowMs: 10_000 }),
+      perDevice: limiter(100),
+      refusalAuditPerAccount: createMemoryRateLimiter({ name: "refusal-audit", limit: 1, windowMs: 60_000 }),
+      deviceSecret: SECRET,
+      memo: new RefusalMemo(),
+      recorder: new RefusalRecorder(t.db),
+      ...over,
+    };
+  }
+  async function newUser() {
+    const email = `flood-${++n}-${run}@example.org`;
+    const [user] = await t.db.insert(users).values({ email, name: `Person ${n}`, passwordHash: hash, emailVerifiedAt: new Date() }).returning();
+    return { id: user!.id, email };
+  }
+  const attempt = (deps: { limiters: AuthLimiters; guard?: SignInGuard }, input: SignInInput) =>
+    signInWithPassword({ db: t.db, policy, ...deps }, { clientAddress: "198.51.100.20", userAgent: "Mozilla/5.0 Firefox/131.0", ...input });
+  /** Locks the account: its per-account limit (2) spent on wrong guesses from other addresses. */
+  async function locked(deps: { limiters: AuthLimiters; guard?: SignInGuard }, email: string) {
+    for (let i = 0; i < 2; i++) await attempt(deps, { email, password: "a wrong guess", clientAddress: `203.0.113.${i + 1}` });
+    expect(await attempt(deps, { email, password: PASSWORD })).toMatchObject({ ok: false, reason: "rate_limited" });
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase(backend);
+    hash = await hashPassword(PASSWORD);
+    outbox = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-flood-outbox-"));
+  });
+  afterAll(async () => {
+    await t?.drop();
+    fs.rmSync(outbox, { recursive: true, force: true });
+  });
+
+  it("answers 429 at once when the verification pool and its queue are full, even to the right password", async () => {
+    const user = await newUser();
+    const g = guard({ pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 }) });
+    let release!: () => void;
+    const busy = g.pool.run(false, () => new Promise<void>((r) => (release = r)));
+    const refused = await attempt({ limiters: limiters(), guard: g }, { email: user.email, password: PASSWORD });
+    expect(refused).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect((refused as { retryAt: number }).retryAt).toBeGreaterThan(Date.now());
+    await g.recorder.flush();
+    // Refused before the account was even looked up: recorded under the email's keyed hash.
+    expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.emailHash, hashEmail(user.email)))).map((a) => a.outcome)).toEqual(["rate_limited"]);
+    release();
+    await busy;
+    expect(await attempt({ limiters: limiters(), guard: g }, { email: user.email, password: PASSWORD })).toMatchObject({ ok: true });
+  });
+
+  it("gives a successful sign-in a device cookie that gets that browser past its own account's lockout", async () => {
+    const user = await newUser();
+    const deps = { limiters: limiters(2), guard: guard() };
+    const first = await attempt(deps, { email: user.email, password: PASSWORD });
+    expect(first).toMatchObject({ ok: true, deviceToken: expect.any(String) });
+    const deviceToken = (first as { deviceToken: string }).deviceToken;
+    await locked(deps, user.email);
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken })).toMatchObject({ ok: true, userId: user.id });
+    // Still the password that decides: the device cookie is no key.
+    expect(await attempt(deps, { email: user.email, password: "a wrong guess", deviceToken })).toMatchObject({ ok: false, reason: "invalid" });
+  });
+
+  it("refuses a device cookie of another account, an expired one, a forged one, and one without the guard's secret", async () => {
+    const [user, other] = [await newUser(), await newUser()];
+    const deps = { limiters: limiters(2), guard: guard() };
+    await locked(deps, user.email);
+    for (const deviceToken of [
+      await signDeviceToken(other.id, SECRET),
+      await signDeviceToken(user.id, SECRET, -60),
+      await signDeviceToken(user.id, "another-secret-0123456789abcdef0123456789"),
+      `${(await signDeviceToken(user.id, SECRET)).slice(0, -4)}AAAA`,
+    ]) {
+      expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken })).toMatchObject({ ok: false, reason: "rate_limited" });
+    }
+    // The other account's own cookie works for the other account only.
+    expect(await attempt(deps, { email: other.email, password: PASSWORD, deviceToken: await signDeviceToken(other.id, SECRET) })).toMatchObject({ ok: true });
+  });
+
+  it("limits a recognised device on its own, so a stolen device cookie still guesses slowly", async () => {
+    const user = await newUser();
+    const deps = { limiters: limiters(2), guard: guard({ perDevice: limiter(3) }) };
+    const deviceToken = await signDeviceToken(user.id, SECRET);
+    for (let i = 0; i < 3; i++) expect(await attempt(deps, { email: user.email, password: "a wrong guess", deviceToken })).toMatchObject({ reason: "invalid" });
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken })).toMatchObject({ ok: false, reason: "rate_limited" });
+  });
+
+  it("lets a recognised device through a pool the flood has filled, on the slot kept for devices", async () => {
+    const user = await newUser();
+    const g = guard({ pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 }) });
+    let release!: () => void;
+    const flood = g.pool.run(false, () => new Promise<void>((r) => (release = r)));
+    const deps = { limiters: limiters(), guard: g };
+    expect(await attempt(deps, { email: user.email, password: PASSWORD })).toMatchObject({ reason: "rate_limited" });
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken: await signDeviceToken(user.id, SECRET) })).toMatchObject({ ok: true });
+    release();
+    await flood;
+  });
+
+  it("refuses a burst from one address before the shared limits, and only that address", async () => {
+    const user = await newUser();
+    const deps = { limiters: limiters(), guard: guard({ burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 3, windowMs: 60_000 }) }) };
+    for (let i = 0; i < 3; i++) await attempt(deps, { email: `nobody-${i}@example.org`, password: "guess", clientAddress: "192.0.2.66" });
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.66" })).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.67" })).toMatchObject({ ok: true });
+    // The person's own browser, known by its device cookie, is held to its device limit instead.
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.66", deviceToken: await signDeviceToken(user.id, SECRET) })).toMatchObject({ ok: true });
+  });
+
+  it("lets the person recover by password reset while the account is locked: the reset gives that browser a device cookie", async () => {
+    const user = await newUser();
+    const deps = { limiters: limiters(2), guard: guard() };
+    await locked(deps, user.email);
+    const mailer = createOutboxMailer(outbox, "Rampart <no-reply@rampart.test>");
+    expect(await requestPasswordReset({ db: t.db, mailer, appUrl: "http://rampart.test", limiters: limiters() }, user.email, null)).toEqual({ ok: true });
+    const mail = fs
+      .readdirSync(outbox)
+      .map((f) => JSON.parse(fs.readFileSync(path.join(outbox, f), "utf8")) as MailMessage)
+      .find((m) => m.to === user.email);
+    const token = /token=([A-Za-z0-9_-]+)/.exec(mail!.text)![1]!;
+    const reset = await resetPassword(t.db, token, NEW_PASSWORD);
+    expect(reset).toEqual({ ok: true, userId: user.id });
+    // What the reset action sets in the browser (app/(public)/actions.ts).
+    const deviceToken = await signDeviceToken(reset.ok ? reset.userId : "", SECRET);
+    expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD, deviceToken })).toMatchObject({ ok: true });
+    expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD })).toMatchObject({ ok: false, reason: "rate_limited" });
+  });
+
+  it("shows the owner the attack in the sign-in history, and samples the refusals into the audit chain", async () => {
+    const user = await newUser();
+    const deps = { limiters: limiters(2), guard: guard() };
+    for (let i = 0; i < 12; i++) await attempt(deps, { email: user.email, password: `guess ${i}`, clientAddress: `203.0.113.${10 + (i % 4)}` });
+    await deps.guard.recorder.flush();
+    const summary = await signInAttackSummary(t.db, user.id);
+    expect(summary).toMatchObject({ wrongPasswords: 2, refused: 10, addresses: 4 });
+    expect(describeAttack(summary!)).toBe("In the last 24 hours: 2 wrong passwords and 10 refused attempts from 4 addresses.");
+    expect(await signInAttackSummary(t.db, (await newUser()).id)).toBeNull();
+    const audited = await withAuditSystemScope(t.db, (tx) =>
+      tx.select({ reason: auditEvents.metadata }).from(auditEvents).where(and(eq(auditEvents.actorId, user.id), eq(auditEvents.action, "auth.sign_in.failed"))),
+    );
+    expect(audited.map((a) => a.reason)).toEqual([{ reason: "invalid_credentials" }, { reason: "invalid_credentials" }, { reason: "rate_limited" }]);
+  });
+
+  it("turns away what it already refused without asking the limiters, except that account's own device", async () => {
+    const user = await newUser();
+    const g = guard();
+    const deps = { limiters: limiters(2), guard: g };
+    await locked(deps, user.email);
+    const at = { emailHash: hashEmail(user.email), addressHash: "any-address" };
+    expect(await knownRefusal(g, at)).toMatchObject({ userId: user.id });
+    expect(await knownRefusal(g, { ...at, deviceToken: await signDeviceToken((await newUser()).id, SECRET) })).toMatchObject({ userId: user.id });
+    expect(await knownRefusal(g, { ...at, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
+    // A blocked address: refused unless the browser has a valid device cookie, which then goes on to the precise checks.
+    g.memo.blockAddress("blocked-address", Date.now() + 60_000);
+    const other = { emailHash: hashEmail("someone@example.org"), addressHash: "blocked-address" };
+    expect(await knownRefusal(g, other)).toMatchObject({ userId: null });
+    expect(await knownRefusal(g, { ...other, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
+    expect(await knownRefusal(g, { ...other, addressHash: "free-address" })).toBeNull();
+    // A full verification pool turns away browsers it does not know at once; a known device goes on to its slot.
+    const full = guard({ pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 }) });
+    let release!: () => void;
+    const busy = full.pool.run(false, () => new Promise<void>((r) => (release = r)));
+    const free = { ...other, addressHash: "free-address" };
+    expect(await knownRefusal(full, free)).toMatchObject({ userId: null, until: expect.any(Number) });
+    expect(await knownRefusal(full, { ...free, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
+    release();
+    await busy;
+    expect(await knownRefusal(full, free)).toBeNull();
+    // Refusals still reach the history, in one batch.
+    await g.recorder.flush();
+    const before = (await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).length;
+    for (let i = 0; i < 5; i++) await attempt(deps, { email: user.email, password: PASSWORD });
+    await g.recorder.flush();
+    expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).length).toBe(before + 5);
+  });
+
+  it("answers an unknown account as a known one when a device cookie is sent for it", async () => {
+    const deps = { limiters: limiters(), guard: guard() };
+    expect(await attempt(deps, { email: `nobody-${randomUUID()}@example.org`, password: PASSWORD, deviceToken: await signDeviceToken(randomUUID(), SECRET) })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
+  });
+});
