@@ -57,7 +57,9 @@ test("admin connects VAN, a volunteer's completed report arrives there with the 
   await mapping.getByLabel("Reached them").selectOption({ label: "Volunteer prospect" });
   await mapping.getByLabel("Contact type").selectOption({ label: "Walk" });
   await mapping.getByRole("button", { name: "Save mapping" }).click();
-  await expect(mapping.getByText("Mapping saved.", { exact: false })).toBeVisible();
+  // The page notice says so, and the form is drawn again from what was stored.
+  await expect(admin.getByText("Mapping saved.", { exact: false }).first()).toBeVisible();
+  await expect(admin.getByTestId("mapping-form-van").getByLabel("Reached them")).toHaveValue("code:4501");
   await noSeriousAxeViolations(admin);
   await admin.screenshot({ path: path.join(SHOTS, "integrations-01-connected.png"), fullPage: true });
 
