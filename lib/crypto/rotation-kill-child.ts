@@ -1,33 +1,6 @@
-import type { DatabaseConfig } from "@/lib/config";
-import { openDatabase } from "@/lib/db/client";
-import { runNextJob, type JobHandler } from "@/lib/jobs/runner";
 import { createLocalBlobStore } from "@/lib/storage";
+import { runJobAndDie } from "@/lib/testing/killed-job";
 import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler } from "./rotation";
 
-/**
- * Test helper run as a child process by rotation-kill.test.ts: runs the rotation job and SIGKILLs
- * itself right after the given number of committed steps — a real crash, nothing cleaned up.
- */
-async function main(): Promise<void> {
-  const { database, blobDir, killAfterSteps } = JSON.parse(process.argv[2]!) as { database: DatabaseConfig; blobDir: string; killAfterSteps: number };
-  const handle = await openDatabase(database);
-  const inner = rotateDataKeyHandler(createLocalBlobStore(blobDir), { rowsPerStep: 5 });
-  let steps = 0;
-  const killing: JobHandler = (job, ctx) =>
-    inner(job, {
-      ...ctx,
-      step: async (fn) => {
-        const result = await ctx.step(fn);
-        if (++steps === killAfterSteps) process.kill(process.pid, "SIGKILL");
-        return result;
-      },
-    });
-  await runNextJob(handle.db, { handlers: { [ROTATE_DATA_KEY_JOB]: killing } });
-  process.stdout.write("finished without being killed\n");
-  await handle.close();
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(2);
-});
+/** Run as a child process by rotation-kill.test.ts: the rotation, 5 rows a step, killed after the given steps. */
+void runJobAndDie(ROTATE_DATA_KEY_JOB, ({ blobDir }) => rotateDataKeyHandler(createLocalBlobStore(blobDir), { rowsPerStep: 5 }));

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -14,33 +13,14 @@ import { withRunnerScope } from "@/lib/jobs/queue";
 import { runJobsUntilIdle } from "@/lib/jobs/runner";
 import { createLocalBlobStore } from "@/lib/storage";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
+import { runUntilKilled } from "@/lib/testing/killed-job";
 import { openEncryptedFile, putEncryptedFile } from "./files";
 import { setMasterKeyProvider } from "./keyring";
 import { ROTATE_DATA_KEY_JOB, getKeyRotationProgress, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation } from "./rotation";
 import { createOrganization } from "./test-support";
 import { readAll } from "@/lib/streams";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 const SECRETS = 23;
-
-/** Runs the rotation in a child process that SIGKILLs itself after `steps` committed steps. */
-function runUntilKilled(database: DatabaseConfig, blobDir: string, steps: number): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, "node_modules", ".bin", "tsx"),
-      ["--conditions=react-server", path.join(root, "lib", "crypto", "rotation-kill-child.ts"), JSON.stringify({ database, blobDir, killAfterSteps: steps })],
-      { cwd: root, env: { ...process.env, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.once("error", reject);
-    // tsx runs the script in a node child of its own and relays that child's death as exit code 128 + 9.
-    child.once("exit", (code, signal) =>
-      signal || code === 137 ? resolve(signal ?? "SIGKILL") : reject(new Error(`child exited ${code}: ${output.slice(0, 500)}`)),
-    );
-  });
-}
 
 describe.each(testBackends())("data-key rotation survives a killed process (%s)", (backend) => {
   let dir: string;
@@ -75,7 +55,7 @@ describe.each(testBackends())("data-key rotation survives a killed process (%s)"
     const { jobId } = await startDataKeyRotation(handle.db, orgId);
 
     if (!pg) await handle.close(); // PGlite: one process at a time
-    expect(await runUntilKilled(database, blobDir, 3)).toBe("SIGKILL");
+    expect(await runUntilKilled("lib/crypto/rotation-kill-child.ts", { database, blobDir, killAfterSteps: 3 })).toBe("SIGKILL");
     if (!pg) handle = await openDatabase(database); // the dead child's lock is taken over
 
     const midway = await getKeyRotationProgress(handle.db, orgId);

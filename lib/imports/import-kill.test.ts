@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,31 +14,13 @@ import { runJobsUntilIdle } from "@/lib/jobs/runner";
 import { createLocalBlobStore } from "@/lib/storage";
 import { streamOf } from "@/lib/streams";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
+import { runUntilKilled } from "@/lib/testing/killed-job";
 import { seedWorkspaceFixture } from "@/lib/testing/workspace";
 import { importJobHandlers } from "./jobs";
 import { FIXED_LIMITS } from "./limits";
 import { importProgress, startImport, uploadImportFile } from "./service";
 
-const root = path.resolve(import.meta.dirname, "..", "..");
 const ROWS = 37;
-
-/** Runs the import in a child process that SIGKILLs itself after `steps` committed steps. */
-function runUntilKilled(database: DatabaseConfig, blobDir: string, steps: number): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      path.join(root, "node_modules", ".bin", "tsx"),
-      ["--conditions=react-server", path.join(root, "lib", "imports", "import-kill-child.ts"), JSON.stringify({ database, blobDir, killAfterSteps: steps })],
-      { cwd: root, env: { ...process.env, LOG_LEVEL: "silent" }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code, signal) =>
-      signal || code === 137 ? resolve(signal ?? "SIGKILL") : reject(new Error(`child exited ${code}: ${output.slice(0, 500)}`)),
-    );
-  });
-}
 
 describe.each(testBackends())("an import survives a killed process (%s)", (backend) => {
   let dir: string;
@@ -73,7 +54,7 @@ describe.each(testBackends())("an import survives a killed process (%s)", (backe
     await withTenant(handle.db, admin, (tx) => startImport(tx, admin, id, { mapping: { "0": "name", "1": "email" }, duplicates: "skip", listId: null, tags: [] }));
 
     if (!pg) await handle.close(); // PGlite: one process at a time
-    expect(await runUntilKilled(database, blobDir, 4)).toBe("SIGKILL"); // the "running" step and three batches of 5
+    expect(await runUntilKilled("lib/imports/import-kill-child.ts", { database, blobDir, killAfterSteps: 4 })).toBe("SIGKILL"); // the "running" step and three batches of 5
     if (!pg) handle = await openDatabase(database);
 
     const midway = await withTenant(handle.db, admin, (tx) => importProgress(tx, f.orgA, id));
