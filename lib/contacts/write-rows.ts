@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { contacts, type ContactSource } from "@/db/schema";
 import { blindIndexer } from "@/lib/crypto";
+import { bulkInsert } from "@/lib/db/bulk";
 import type { Transaction } from "@/lib/db/client";
 import { contactInputSchema, type ContactValues } from "./input";
 import { nameTokenizer } from "./name-tokens";
@@ -69,7 +70,7 @@ export async function insertContacts(
       );
     }
     await inFlight;
-    inFlight = tx.insert(contacts).values(rows).execute();
+    inFlight = bulkInsert(tx, contacts, rows);
     // Handled here so a failure while the next chunk is sealed is not reported as unhandled; awaited below all the same.
     inFlight.catch(() => undefined);
   }

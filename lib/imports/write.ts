@@ -1,9 +1,10 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, or, type SQL } from "drizzle-orm";
+import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { contactListMembers, contactLists, contacts, importRows, type DuplicatePolicy, type ImportMapping, type ImportOptions, type ImportRowOutcome } from "@/db/schema";
 import { blindIndexer } from "@/lib/crypto";
-import type { Transaction } from "@/lib/db/client";
+import { bulkInsert, inBytes, inTexts } from "@/lib/db/bulk";
+import { resultRows, type Transaction } from "@/lib/db/client";
 import type { ContactValues } from "@/lib/contacts/input";
 import { sealedContacts } from "@/lib/contacts/sealed";
 import { insertContacts, setContactExternalIds, updateContactFields } from "@/lib/contacts/write-rows";
@@ -110,9 +111,9 @@ export async function writeImportBatch(
   const emails = good.flatMap((g) => (g.email ? [g.email] : []));
   const phones = good.flatMap((g) => (g.phone ? [g.phone] : []));
   const externals = good.flatMap((g) => (g.externalId ? [g.externalId] : []));
-  if (emails.length) conditions.push(inArray(contacts.emailIndex, emails));
-  if (phones.length) conditions.push(inArray(contacts.phoneIndex, phones));
-  if (externals.length) conditions.push(inArray(contacts.externalId, externals));
+  if (emails.length) conditions.push(inBytes(contacts.emailIndex, emails));
+  if (phones.length) conditions.push(inBytes(contacts.phoneIndex, phones));
+  if (externals.length) conditions.push(inTexts(contacts.externalId, externals));
   const existing = conditions.length ? await tx.select().from(contacts).where(and(eq(contacts.orgId, orgId), or(...conditions))) : [];
   const byKey = new Map<string, (typeof existing)[number]>();
   for (const c of existing)
@@ -187,14 +188,18 @@ export async function writeImportBatch(
     }
   }
 
-  const touched = records.flatMap((r) => (r.contactId && r.outcome !== "skipped" ? [r.contactId] : []));
-  const written = touched.length
+  // Created rows were written in this transaction, so their updated_at is its now(); updated rows are read back.
+  const updatedIds = records.flatMap((r) => (r.contactId && r.outcome === "updated" ? [r.contactId] : []));
+  const [{ now }] = resultRows<{ now: string }>(await tx.execute(sql`select now()::text as now`)) as [{ now: string }];
+  const written = updatedIds.length
     ? await tx
         .select({ id: contacts.id, updatedAt: contacts.updatedAt })
         .from(contacts)
-        .where(and(eq(contacts.orgId, orgId), inArray(contacts.id, touched)))
+        .where(and(eq(contacts.orgId, orgId), inArray(contacts.id, updatedIds)))
     : [];
   const writtenAt = new Map(written.map((w) => [w.id, w.updatedAt]));
+  const createdAt = contacts.updatedAt.mapFromDriverValue(now) as Date;
+  const writtenAtOf = (r: RowRecord) => (r.outcome === "created" ? createdAt : r.outcome === "updated" && r.contactId ? (writtenAt.get(r.contactId) ?? null) : null);
 
   const rowsToInsert = [];
   for (const r of records) {
@@ -210,13 +215,13 @@ export async function writeImportBatch(
         before: r.before ?? null,
         tagsAdded: r.tagsAdded ?? [],
         listsAdded: r.listsAdded ?? [],
-        writtenAt: r.contactId && r.outcome !== "skipped" ? (writtenAt.get(r.contactId) ?? null) : null,
+        writtenAt: writtenAtOf(r),
         errorColumn: r.errorColumn ?? null,
         errorReason: r.errorReason ?? null,
       }),
     );
   }
-  for (let i = 0; i < rowsToInsert.length; i += 1000) await tx.insert(importRows).values(rowsToInsert.slice(i, i + 1000));
+  for (let i = 0; i < rowsToInsert.length; i += 1000) await bulkInsert(tx, importRows, rowsToInsert.slice(i, i + 1000));
 
   const counts: BatchCounts = { created: 0, updated: 0, skipped: 0, failed: 0 };
   for (const r of records) counts[r.outcome]++;

@@ -1,5 +1,6 @@
 import "server-only";
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
+import { freshRandomBytes } from "../random";
 import { PgpAuthError, PgpFormatError } from "./errors";
 import { TAG_SEIPD } from "./packets";
 
@@ -63,7 +64,7 @@ export function deriveMessageKeys(sessionKey: Uint8Array, salt: Uint8Array, chun
 
 /** A fresh salt and the header that carries it, with the keys derived from both. */
 export function newSeipdHeader(sessionKey: Uint8Array, chunkSizeByte: number): { header: Buffer; keys: MessageKeys } {
-  const salt = randomBytes(SALT_LENGTH);
+  const salt = freshRandomBytes(SALT_LENGTH);
   const keys = deriveMessageKeys(sessionKey, salt, chunkSizeByte);
   return { header: Buffer.concat([Buffer.from([SEIPD_VERSION, keys.info[2]!, AEAD_GCM, chunkSizeByte]), salt]), keys };
 }
