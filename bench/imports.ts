@@ -2,21 +2,22 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq, sql, type SQL } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { imports } from "@/db/schema";
 import { contactInputSchema } from "@/lib/contacts/input";
 import { normalizeEmail } from "@/lib/crypto";
 import { openEncryptedFile } from "@/lib/crypto/files";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto/keyring";
-import { openDatabase, type Database } from "@/lib/db/client";
+import type { Database } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { importJobHandlers } from "@/lib/imports/jobs";
 import { FIXED_LIMITS, type ImportLimits } from "@/lib/imports/limits";
 import { readSheet } from "@/lib/imports/read";
 import { importProgress, startImport, uploadImportFile } from "@/lib/imports/service";
 import { runJobsUntilIdle } from "@/lib/jobs/runner";
-import { createLocalBlobStore } from "@/lib/storage";
+import { createLocalBlobStore, type BlobStore } from "@/lib/storage";
 import { seedWorkspaceFixture } from "@/lib/testing/workspace";
+import { asOwner, benchBackends, openPgliteBackend, type BenchBackend, type Say } from "./lib/backends";
 import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
 
 /**
@@ -28,9 +29,9 @@ import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harn
  * (b) the memory of a large file (50 MB by default, `--import-mb=N`): RSS growth while it is uploaded through
  *     encryption, checked, and read back row by row as the job reads it (the database writes of (a) excluded);
  *     measured first, on a fresh process, so (a)'s heap does not hide it.
- * PGlite in memory.
+ * (b) on PGlite in memory; (a) on PGlite, and on PostgreSQL too when RAMPART_BENCH_PG_URL / RAMPART_TEST_PG_URL
+ * names a server (bench/lib/backends.ts).
  */
-type Say = (line: string) => void;
 
 const flag = (argv: string[], name: string, fallback: number) => {
   const arg = argv.find((a) => a.startsWith(`--${name}=`));
@@ -54,13 +55,6 @@ function csvStream(rows: number, notes = ""): ReadableStream<Uint8Array> {
     },
   });
 }
-
-/** Statements of the database's owner (the twin table and its inserts): the connecting role, outside row-level security. */
-const asOwner = (db: Database, query: SQL) =>
-  db.transaction(async (tx) => {
-    await tx.execute(sql.raw("SET LOCAL ROLE NONE"));
-    return tx.execute(query);
-  });
 
 /**
  * The baseline: the same rows validated and inserted in clear, 500 to a statement, into a twin table. `values` is
@@ -89,75 +83,100 @@ async function plainInsert(db: Database, orgId: string, rows: number, form: "val
   return performance.now() - t;
 }
 
+type ImportRun = { backend: string; importMs: number; plainMs: number; plainJsonMs: number; uploadMs: number; importRate: number; plainRate: number; plainJsonRate: number; ratio: number };
+
+/** (a) on one backend: upload, import job, then the two plain baselines, in one run. */
+async function importOn(b: BenchBackend, store: BlobStore, rows: number, limits: ImportLimits, say: Say): Promise<ImportRun> {
+  const f = await seedWorkspaceFixture(b.db, "bench-imports");
+  const admin = { orgId: f.orgA, userId: f.admin };
+  say(`(a) ${b.short}: importing ${rows.toLocaleString("en-US")} rows through upload, mapping and the import job`);
+  let t = performance.now();
+  const { id } = await uploadImportFile(b.db, store, admin, { name: "bench.csv", body: csvStream(rows) }, limits);
+  const uploadMs = performance.now() - t;
+  await withTenant(b.db, admin, (tx) => startImport(tx, admin, id, { mapping: { "0": "name", "1": "email", "2": "phone", "3": "notes" }, duplicates: "skip", listId: null, tags: [] }));
+  t = performance.now();
+  await runJobsUntilIdle(b.db, { handlers: importJobHandlers(store) });
+  const importMs = performance.now() - t;
+  const done = await withTenant(b.db, admin, (tx) => importProgress(tx, f.orgA, id));
+  if (done.status !== "succeeded" || done.created !== rows) throw new Error(`the import ended ${done.status} with ${done.created} created`);
+  say(`    upload and check ${fmt(uploadMs / 1000)} s, import job ${fmt(importMs / 1000)} s`);
+  const plainMs = await plainInsert(b.db, f.orgB, rows, "values");
+  const plainJsonMs = await plainInsert(b.db, f.orgB, rows, "json");
+  const importRate = rows / (importMs / 1000);
+  const plainRate = rows / (plainMs / 1000);
+  return { backend: b.short, importMs, plainMs, plainJsonMs, uploadMs, importRate, plainRate, plainJsonRate: rows / (plainJsonMs / 1000), ratio: importRate / plainRate };
+}
+
 async function main(say: Say, argv = process.argv.slice(2)): Promise<HarnessResult> {
   const rows = flag(argv, "imports", 50_000);
   const bigMb = flag(argv, "import-mb", 50);
   setMasterKeyProvider(createLocalMasterKeyProvider([{ id: "bench", key: randomBytes(32) }], "bench"));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-imports-"));
-  const handle = await openDatabase({ kind: "pglite", dataDir: "memory://" });
+  const store = createLocalBlobStore(path.join(dir, "blobs"));
+  const limits: ImportLimits = { maxBytes: (bigMb + 10) * 1024 * 1024, maxRows: 1_000_000, ...FIXED_LIMITS, maxInflatedBytes: 1024 * 1024 * 1024 };
   try {
-    const store = createLocalBlobStore(path.join(dir, "blobs"));
-    const f = await seedWorkspaceFixture(handle.db, "bench-imports");
-    const admin = { orgId: f.orgA, userId: f.admin };
-    const limits: ImportLimits = { maxBytes: (bigMb + 10) * 1024 * 1024, maxRows: 1_000_000, ...FIXED_LIMITS, maxInflatedBytes: 1024 * 1024 * 1024 };
-
-    say(`(b) memory of a ${bigMb} MB file: upload through encryption, check, read back row by row`);
-    const notes = "x".repeat(200);
-    const bigRows = Math.ceil((bigMb * 1024 * 1024) / (row(0, notes).length + 1));
-    global.gc?.();
-    const rss0 = process.memoryUsage().rss;
-    let peak = rss0;
-    let samples = 0;
-    const sampler = setInterval(() => {
-      samples++;
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 50);
-    const big = await uploadImportFile(handle.db, store, admin, { name: "big.csv", body: csvStream(bigRows, notes) }, limits);
-    const [bigRow] = await withTenant(handle.db, admin, (tx) => tx.select({ fileId: imports.uploadFileId, size: imports.fileSize }).from(imports).where(eq(imports.id, big.id)));
-    let read = 0;
-    for await (const r of readSheet(async () => (await openEncryptedFile(handle.db, store, admin, bigRow!.fileId!)).stream, "csv", { encoding: "utf-8", limits, fileSize: bigRow!.size })) read += r.cells.length > 0 ? 1 : 0;
-    clearInterval(sampler);
-    const growthMiB = (peak - rss0) / 2 ** 20;
-    const rssMiB = `${fmt(rss0 / 2 ** 20, 0)} → peak ${fmt(peak / 2 ** 20, 0)} MiB`;
-    say(`    ${fmt(bigRow!.size / 2 ** 20)} MB, ${(read - 1).toLocaleString("en-US")} rows read; RSS ${rssMiB} (${samples} samples)`);
-
-    say(`(a) importing ${rows.toLocaleString("en-US")} rows through upload, mapping and the import job`);
-    let t = performance.now();
-    const { id } = await uploadImportFile(handle.db, store, admin, { name: "bench.csv", body: csvStream(rows) }, limits);
-    const uploadMs = performance.now() - t;
-    await withTenant(handle.db, admin, (tx) => startImport(tx, admin, id, { mapping: { "0": "name", "1": "email", "2": "phone", "3": "notes" }, duplicates: "skip", listId: null, tags: [] }));
-    t = performance.now();
-    await runJobsUntilIdle(handle.db, { handlers: importJobHandlers(store) });
-    const importMs = performance.now() - t;
-    const done = await withTenant(handle.db, admin, (tx) => importProgress(tx, f.orgA, id));
-    if (done.status !== "succeeded" || done.created !== rows) throw new Error(`the import ended ${done.status} with ${done.created} created`);
-    say(`    upload and check ${fmt(uploadMs / 1000)} s, import job ${fmt(importMs / 1000)} s`);
-    const plainMs = await plainInsert(handle.db, f.orgB, rows, "values");
-    const plainJsonMs = await plainInsert(handle.db, f.orgB, rows, "json");
-    const importRate = rows / (importMs / 1000);
-    const plainRate = rows / (plainMs / 1000);
-    const plainJsonRate = rows / (plainJsonMs / 1000);
-    const ratio = importRate / plainRate;
-
+    const memory = await openPgliteBackend();
+    let big: { bytes: number; growthMiB: number; rssMiB: string };
+    try {
+      const f = await seedWorkspaceFixture(memory.db, "bench-imports-memory");
+      big = await memoryOfBigFile(memory.db, store, { orgId: f.orgA, userId: f.admin }, bigMb, limits, say);
+    } finally {
+      await memory.close();
+    }
+    const runs: ImportRun[] = [];
+    for (const open of await benchBackends("rampart_bench_imports", say)) {
+      const b = await open();
+      try {
+        runs.push(await importOn(b, store, rows, limits, say));
+      } finally {
+        await b.close();
+      }
+    }
     const table = markdownTable(
-      ["measure", "import path", "plain bulk insert", "ratio"],
+      ["backend", "measure", "import path", "plain bulk insert", "ratio"],
       [
-        [`${rows.toLocaleString("en-US")} rows, rows/s`, fmt(importRate, 0), fmt(plainRate, 0), `${fmt(ratio, 2)}×`],
-        [`the same, plain insert one JSON parameter per batch`, fmt(importRate, 0), fmt(plainJsonRate, 0), `${fmt(importRate / plainJsonRate, 2)}×`],
-        [`upload + check of the ${rows.toLocaleString("en-US")}-row file`, `${fmt(uploadMs / 1000)} s`, "—", "—"],
-        [`RSS growth, ${fmt(bigRow!.size / 2 ** 20, 0)} MB file (upload, check, read back)`, `${fmt(growthMiB)} MiB (${rssMiB})`, "—", "—"],
+        ...runs.flatMap((r) => [
+          [r.backend, `${rows.toLocaleString("en-US")} rows, rows/s (plain: multi-row VALUES, 500 a statement)`, fmt(r.importRate, 0), fmt(r.plainRate, 0), `**${fmt(r.ratio, 2)}×**`],
+          [r.backend, "the same, plain: one JSON parameter a statement", fmt(r.importRate, 0), fmt(r.plainJsonRate, 0), `${fmt(r.importRate / r.plainJsonRate, 2)}×`],
+          [r.backend, `upload + check of the ${rows.toLocaleString("en-US")}-row file`, `${fmt(r.uploadMs / 1000)} s`, "—", "—"],
+        ]),
+        ["PGlite", `RSS growth, ${fmt(big.bytes / 2 ** 20, 0)} MB file (upload, check, read back)`, `${fmt(big.growthMiB)} MiB (${big.rssMiB})`, "—", "—"],
       ],
     );
+    const ratios = runs.map((r) => `${fmt(r.ratio, 2)}× on ${r.backend} (${fmt(r.importRate, 0)} vs ${fmt(r.plainRate, 0)} rows/s)`).join(", ");
     return {
       name: "imports",
       table,
-      ratio: `ratio: imports ${fmt(ratio, 2)}× the rows/s of a plain bulk insert (${fmt(importRate, 0)} vs ${fmt(plainRate, 0)} rows/s, PGlite); RSS growth ${fmt(growthMiB)} MiB for a ${fmt(bigRow!.size / 2 ** 20, 0)} MB file`,
-      data: { rows, importMs, plainMs, plainJsonMs, uploadMs, importRate, plainRate, plainJsonRate, ratio, bigFileBytes: bigRow!.size, rssGrowthMiB: growthMiB },
+      ratio: `ratio: imports ${ratios} of a plain bulk insert; RSS growth ${fmt(big.growthMiB)} MiB for a ${fmt(big.bytes / 2 ** 20, 0)} MB file`,
+      data: { rows, runs, bigFileBytes: big.bytes, rssGrowthMiB: big.growthMiB },
     };
   } finally {
-    await handle.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** (b) RSS growth while a big file is uploaded through encryption, checked, and read back row by row (no database writes). */
+async function memoryOfBigFile(db: Database, store: BlobStore, admin: { orgId: string; userId: string }, bigMb: number, limits: ImportLimits, say: Say) {
+  say(`(b) memory of a ${bigMb} MB file: upload through encryption, check, read back row by row`);
+  const notes = "x".repeat(200);
+  const bigRows = Math.ceil((bigMb * 1024 * 1024) / (row(0, notes).length + 1));
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  let samples = 0;
+  const sampler = setInterval(() => {
+    samples++;
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 50);
+  const big = await uploadImportFile(db, store, admin, { name: "big.csv", body: csvStream(bigRows, notes) }, limits);
+  const [bigRow] = await withTenant(db, admin, (tx) => tx.select({ fileId: imports.uploadFileId, size: imports.fileSize }).from(imports).where(eq(imports.id, big.id)));
+  let read = 0;
+  for await (const r of readSheet(async () => (await openEncryptedFile(db, store, admin, bigRow!.fileId!)).stream, "csv", { encoding: "utf-8", limits, fileSize: bigRow!.size })) read += r.cells.length > 0 ? 1 : 0;
+  clearInterval(sampler);
+  const growthMiB = (peak - rss0) / 2 ** 20;
+  const rssMiB = `${fmt(rss0 / 2 ** 20, 0)} → peak ${fmt(peak / 2 ** 20, 0)} MiB`;
+  say(`    ${fmt(bigRow!.size / 2 ** 20)} MB, ${(read - 1).toLocaleString("en-US")} rows read; RSS ${rssMiB} (${samples} samples)`);
+  return { bytes: bigRow!.size, growthMiB, rssMiB };
 }
 
 export const importsBench: Harness = { name: "imports", run: (say) => main(say) };
