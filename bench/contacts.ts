@@ -3,6 +3,7 @@ import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { contacts, memberships, organizations, users } from "@/db/schema";
 import { sealedContacts } from "@/lib/contacts/sealed";
 import { contactInputSchema, type ContactValues } from "@/lib/contacts/input";
+import { openContactRows } from "@/lib/contacts/read-models";
 import { insertContacts } from "@/lib/contacts/write-rows";
 import { blindIndexer, normalizeEmail } from "@/lib/crypto";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto/keyring";
@@ -146,15 +147,36 @@ async function withIndexesRebuilt<T>(b: Backend, fn: () => Promise<T>): Promise<
   return { ...out, rebuildMs: performance.now() - t };
 }
 
-/** The contacts page as the list page reads it: newest first by (org_id, created_at, id), then decrypt those rows only. */
+/**
+ * The columns of the plaintext twin, read from contacts: the blind indexes, name tokens and external id (which the
+ * twin has no counterpart for, and no page shows) stay out, so both sides carry the same values.
+ */
+const twinColumns = {
+  id: contacts.id,
+  orgId: contacts.orgId,
+  name: contacts.name,
+  email: contacts.email,
+  phone: contacts.phone,
+  address: contacts.address,
+  notes: contacts.notes,
+  tags: contacts.tags,
+  assignedTo: contacts.assignedTo,
+  syncedBy: contacts.syncedBy,
+  source: contacts.source,
+  createdBy: contacts.createdBy,
+  createdAt: contacts.createdAt,
+  updatedAt: contacts.updatedAt,
+};
+
+/** The contacts page: newest first by (org_id, created_at, id), then decrypt those rows only (notes too). */
 const sealedPage = (tx: Transaction, orgId: string) =>
   tx
-    .select()
+    .select(twinColumns)
     .from(contacts)
     .where(eq(contacts.orgId, orgId))
     .orderBy(desc(contacts.createdAt), desc(contacts.id))
     .limit(PAGE)
-    .then((rows) => sealedContacts.openAll(tx, rows));
+    .then((rows) => openContactRows(tx, rows));
 
 const plainPage = async (tx: Transaction, orgId: string) =>
   resultRows<{ name: string }>(
