@@ -12,7 +12,7 @@ import { openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto/keyring";
 import { hkdfSha256 } from "@/lib/crypto/pgp/seipd";
 import { decryptStream, encryptStream } from "@/lib/crypto/pgp/stream";
-import { migrationsFolder, openDatabase, resultRows, type Database } from "@/lib/db/client";
+import { openDatabase, resultRows, type Database } from "@/lib/db/client";
 import { withSystem, withTenant } from "@/lib/db/tenant";
 import { connectIntegration, sealedIntegrationSecrets } from "@/lib/integrations/secrets";
 import { createLocalBlobStore } from "@/lib/storage";
@@ -182,7 +182,7 @@ function pooledSalts(): () => Buffer {
 export type KeyDerivationResults = Record<"hkdfOnHmac" | "hkdfSync" | "saltPooled" | "saltRandomBytes" | "seal" | "open", number>;
 
 /**
- * Per-call µs of lib/crypto's HKDF on createHmac against node's hkdfSync, of the pooled salts it
+ * Per-call µs of lib/crypto's HKDF (HMAC on one-shot hashes) against node's hkdfSync, of the pooled salts it
  * used to draw against randomBytes, and of a whole field seal and open, so each difference can be
  * read at page level (docs/crypto-packets.md records the decision).
  */
@@ -195,7 +195,7 @@ export async function keyDerivationBench(say: Say): Promise<KeyDerivationResults
   const place = { orgId, table: "contacts", column: "record", rowId: randomUUID() };
   const sealed = sealWithKey(dataKey, place, RECORD);
   const pooled = pooledSalts();
-  say(`fields: HKDF on createHmac against hkdfSync, pooled salts against randomBytes, one field seal and open, best of ${FIELD_ROUNDS} alternating slices…`);
+  say(`fields: HKDF on one-shot-hash HMAC against hkdfSync, pooled salts against randomBytes, one field seal and open, best of ${FIELD_ROUNDS} alternating slices…`);
   return (await bestOf([
     { name: "hkdfOnHmac", fn: () => hkdfSha256(key, salt, info, 36) },
     { name: "hkdfSync", fn: () => hkdfSync("sha256", key, salt, info, 36) },
@@ -215,7 +215,7 @@ export function keyDerivationTable(k: KeyDerivationResults): string {
   return markdownTable(
     ["hand-written against node:crypto", "hand-written µs", "node µs", `difference over ${PAGE_FIELDS} fields, ms`, `share of ${PAGE_FIELDS} opens`, `share of ${PAGE_FIELDS} seals`],
     [
-      ["HKDF-SHA256, 36 bytes: createHmac against hkdfSync", fmt(k.hkdfOnHmac, 2), fmt(k.hkdfSync, 2), page(hkdf), share(hkdf, k.open), share(hkdf, k.seal)],
+      ["HKDF-SHA256, 36 bytes: one-shot-hash HMAC against hkdfSync", fmt(k.hkdfOnHmac, 2), fmt(k.hkdfSync, 2), page(hkdf), share(hkdf, k.open), share(hkdf, k.seal)],
       ["32-byte salt: pooled randomFillSync against randomBytes", fmt(k.saltPooled, 2), fmt(k.saltRandomBytes, 2), page(salt), "none (no salt drawn)", share(salt, k.seal)],
       [`whole field (lib/crypto as built): seal / open`, "", `${fmt(k.seal, 2)} / ${fmt(k.open, 2)}`, `${page(k.seal)} / ${page(k.open)}`, "", ""],
     ],
@@ -394,27 +394,11 @@ async function fileBench(say: Say, db: Database): Promise<{ rows: FileRow[]; flo
 
 type BenchDatabase = { name: string; short: string; db: Database; close(): Promise<void> };
 
-/**
- * PGlite as lib/db opens it; PGlite with a Buffer-based bytea parser (its default parses hex one
- * byte at a time with parseInt, which dominates a page of sealed rows); PostgreSQL when
- * RAMPART_TEST_PG_URL names a server.
- */
+/** PGlite as lib/db opens it (with its Buffer-based bytea codec, lib/db/bytea.ts); PostgreSQL when RAMPART_TEST_PG_URL names a server. */
 async function benchDatabases(say: Say): Promise<BenchDatabase[]> {
   const out: BenchDatabase[] = [];
   const embedded = await openDatabase({ kind: "pglite", dataDir: "memory://" });
   out.push({ name: "PGlite in memory, as lib/db opens it", short: "PGlite", db: embedded.db, close: () => embedded.close() });
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { drizzle } = await import("drizzle-orm/pglite");
-  const { migrate } = await import("drizzle-orm/pglite/migrator");
-  const schema = await import("@/db/schema");
-  const client = await PGlite.create({
-    parsers: { 17: (hex: string) => Buffer.from(hex.slice(2), "hex") },
-    serializers: { 17: (bytes: Uint8Array) => "\\x" + Buffer.from(bytes).toString("hex") },
-  });
-  const fast = drizzle({ client, schema });
-  await migrate(fast, { migrationsFolder });
-  await client.exec("SET ROLE rampart_app");
-  out.push({ name: "PGlite in memory, Buffer bytea parser (proposed)", short: "PGlite with Buffer bytea parser", db: fast as unknown as Database, close: () => client.close() });
   if (process.env.RAMPART_TEST_PG_URL) {
     say("page: PostgreSQL found through RAMPART_TEST_PG_URL");
     const { createTestDatabase } = await import("@/lib/testing/databases");

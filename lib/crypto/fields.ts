@@ -1,5 +1,5 @@
 import "server-only";
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Transaction } from "@/lib/db/client";
 import { activeDataKey, dataKeyVersion, type DataKey } from "./data-keys";
 import { CiphertextFormatError, CiphertextTooLargeError, DecryptionError, WrongPlaceError } from "./errors";
@@ -34,9 +34,7 @@ export function placeName(place: FieldPlace): Buffer {
   if (!isUuid(place.orgId)) throw new TypeError("orgId must be a UUID");
   if (!IDENTIFIER.test(place.table) || !IDENTIFIER.test(place.column)) throw new TypeError("table and column must be SQL identifiers");
   if (place.rowId.length === 0 || place.rowId.length > 200) throw new TypeError("rowId must be 1 to 200 characters");
-  const digest = createHash("sha256")
-    .update(`rampart/field/v1\0${place.orgId.toLowerCase()}\0${place.table}\0${place.column}\0${place.rowId}`)
-    .digest("base64url");
+  const digest = hash("sha256", `rampart/field/v1\0${place.orgId.toLowerCase()}\0${place.table}\0${place.column}\0${place.rowId}`, "base64url");
   return Buffer.from(digest, "latin1");
 }
 
@@ -54,7 +52,7 @@ export function sealedKeyVersion(ciphertext: Uint8Array): number {
   if (ciphertext.length < FIELD_HEADER_LENGTH) throw new CiphertextFormatError("too short");
   if (ciphertext[0] !== MAGIC) throw new CiphertextFormatError("no Rampart header");
   if (ciphertext[1] !== FIELD_FORMAT_VERSION) throw new CiphertextFormatError(`unknown format version ${ciphertext[1]}`);
-  return Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length).readUInt32BE(2);
+  return ((ciphertext[2]! << 24) | (ciphertext[3]! << 16) | (ciphertext[4]! << 8) | ciphertext[5]!) >>> 0;
 }
 
 /** Synchronous core, for callers that already hold the key (batches, rotation). */

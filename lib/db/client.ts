@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { DatabaseConfig } from "@/lib/config";
 import * as schema from "@/db/schema";
+import { pgliteByteaCodec } from "./bytea";
 import { lockDataDirectory } from "./lock";
 
 export type Schema = typeof schema;
@@ -38,14 +39,14 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGlite, types } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const inMemory = dataDir.startsWith("memory://");
   const createdNow = inMemory || !fs.existsSync(path.join(dataDir, "PG_VERSION"));
   const lock = inMemory ? undefined : lockDataDirectory(dataDir);
   try {
-    const client = inMemory ? await PGlite.create() : await PGlite.create(dataDir);
+    const client = await PGlite.create({ ...(inMemory ? {} : { dataDir }), ...pgliteByteaCodec(types) });
     const db = drizzle({ client, schema });
     await migrate(db, { migrationsFolder });
     await client.exec(`SET ROLE ${APP_ROLE}`);

@@ -36,11 +36,11 @@ export function decryptMessage(sessionKey: Uint8Array, message: Uint8Array): { f
   let index = 0;
   let total = 0;
   for (let offset = 0; offset < sealed.length || index === 0; offset += sealedChunk, index++) {
-    const chunk = sealed.subarray(offset, offset + sealedChunk);
-    if (chunk.length < TAG_LENGTH) throw new PgpFormatError("the message is truncated");
-    const opened = openChunk(keys, index, [chunk.subarray(0, chunk.length - TAG_LENGTH)], chunk.subarray(chunk.length - TAG_LENGTH));
-    plain.push(...opened);
-    total += chunk.length - TAG_LENGTH;
+    const stop = Math.min(offset + sealedChunk, sealed.length);
+    if (stop - offset < TAG_LENGTH) throw new PgpFormatError("the message is truncated");
+    const [opened] = openChunk(keys, index, [sealed.subarray(offset, stop - TAG_LENGTH)], sealed.subarray(stop - TAG_LENGTH, stop));
+    plain.push(opened!);
+    total += stop - offset - TAG_LENGTH;
   }
   checkFinalTag(keys, index, total, body.subarray(body.length - TAG_LENGTH));
   return parseLiteral(plain.length === 1 ? plain[0]! : Buffer.concat(plain));

@@ -1,5 +1,5 @@
 import "server-only";
-import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
+import { createCipheriv, createDecipheriv, hash } from "node:crypto";
 import { freshRandomBytes } from "../random";
 import { PgpAuthError, PgpFormatError } from "./errors";
 import { TAG_SEIPD } from "./packets";
@@ -38,26 +38,70 @@ function chunkSizeOf(chunkSizeByte: number): number {
   return 2 ** (chunkSizeByte + 6);
 }
 
+const HMAC_BLOCK = 64;
+const SHA256_LENGTH = 32;
+
 /**
- * HKDF-SHA256 (RFC 5869) for up to 64 output bytes on createHmac. node's hkdfSync costs ~2.5 µs
- * more per call, ~5% of a 500-field page (docs/crypto-packets.md); tested against hkdfSync.
+ * HMAC-SHA256 (RFC 2104) of the concatenated `parts` under a key of at most one block, on node's one-shot
+ * crypto.hash: no Hmac object per call, whose creation and collection cost more than the hashing of a field's
+ * few bytes. Tested against createHmac.
+ */
+export function hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Buffer {
+  if (key.length > HMAC_BLOCK) throw new RangeError("hmacSha256 here takes keys of at most 64 bytes");
+  let length = HMAC_BLOCK;
+  for (const p of parts) length += p.length;
+  const inner = Buffer.allocUnsafe(length);
+  const outer = Buffer.allocUnsafe(HMAC_BLOCK + SHA256_LENGTH);
+  inner.fill(0x36, 0, HMAC_BLOCK);
+  outer.fill(0x5c, 0, HMAC_BLOCK);
+  for (let i = 0; i < key.length; i++) {
+    inner[i]! ^= key[i]!;
+    outer[i]! ^= key[i]!;
+  }
+  let at = HMAC_BLOCK;
+  for (const p of parts) {
+    inner.set(p, at);
+    at += p.length;
+  }
+  hash("sha256", inner, "buffer").copy(outer, HMAC_BLOCK);
+  inner.fill(0);
+  const mac = hash("sha256", outer, "buffer");
+  outer.fill(0);
+  return mac;
+}
+
+/**
+ * HKDF-SHA256 (RFC 5869) for up to 64 output bytes. node's hkdfSync costs ~2.5 µs more per call, ~5% of a
+ * 500-field page (docs/crypto-packets.md); tested against hkdfSync.
  */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer {
-  if (length > 64) throw new RangeError("hkdfSha256 here derives at most 64 bytes");
-  const prk = createHmac("sha256", salt).update(ikm).digest();
-  const t1 = createHmac("sha256", prk).update(info).update(ONE).digest();
-  if (length <= 32) return t1.subarray(0, length);
-  const t2 = createHmac("sha256", prk).update(t1).update(info).update(TWO).digest();
-  return Buffer.concat([t1, t2]).subarray(0, length);
+  if (length > 2 * SHA256_LENGTH) throw new RangeError("hkdfSha256 here derives at most 64 bytes");
+  const prk = hmacSha256(salt, [ikm]);
+  const t1 = hmacSha256(prk, [info, ONE]);
+  if (length <= SHA256_LENGTH) return t1.subarray(0, length);
+  const t2 = hmacSha256(prk, [t1, info, TWO]);
+  const out = Buffer.allocUnsafe(length);
+  t1.copy(out, 0);
+  t2.copy(out, SHA256_LENGTH, 0, length - SHA256_LENGTH);
+  return out;
 }
 const ONE = Buffer.from([1]);
 const TWO = Buffer.from([2]);
+
+const infos = new Map<number, Buffer>();
+/** The packet's header octets used as HKDF info and associated data; one shared, never-written buffer per suite. */
+function packetInfo(cipherId: number, chunkSizeByte: number): Buffer {
+  const id = (cipherId << 8) | chunkSizeByte;
+  let info = infos.get(id);
+  if (!info) infos.set(id, (info = Buffer.from([0xc0 | TAG_SEIPD, SEIPD_VERSION, cipherId, AEAD_GCM, chunkSizeByte])));
+  return info;
+}
 
 /** Message key and IV prefix: HKDF-SHA256 of the session key, salted, with the packet's header as info. */
 export function deriveMessageKeys(sessionKey: Uint8Array, salt: Uint8Array, chunkSizeByte: number): MessageKeys {
   const cipher = cipherFor(sessionKey);
   const chunkSize = chunkSizeOf(chunkSizeByte);
-  const info = Buffer.from([0xc0 | TAG_SEIPD, SEIPD_VERSION, cipher.id, AEAD_GCM, chunkSizeByte]);
+  const info = packetInfo(cipher.id, chunkSizeByte);
   const derived = hkdfSha256(sessionKey, salt, info, sessionKey.length + IV_PREFIX);
   return { algorithm: cipher.algorithm, key: derived.subarray(0, sessionKey.length), iv: derived.subarray(sessionKey.length), info, chunkSize };
 }
@@ -83,18 +127,26 @@ function decipherFor(keys: MessageKeys, index: number) {
   return createDecipheriv(keys.algorithm, keys.key, nonce(keys.iv, index), { authTagLength: TAG_LENGTH });
 }
 
+const TWO_32 = 2 ** 32;
+
+/** Writes a chunk index or a length (a safe integer) as 8 bytes big-endian at `at`. */
+function writeUint64(into: Buffer, value: number, at: number): void {
+  into.writeUInt32BE(Math.floor(value / TWO_32), at);
+  into.writeUInt32BE(value % TWO_32, at + 4);
+}
+
 function nonce(iv: Buffer, index: number): Buffer {
-  const n = Buffer.alloc(12);
+  const n = Buffer.allocUnsafe(12);
   iv.copy(n, 0, 0, IV_PREFIX);
-  n.writeBigUInt64BE(BigInt(index), IV_PREFIX);
+  writeUint64(n, index, IV_PREFIX);
   return n;
 }
 
 /** The final tag's associated data: the header info and the total plaintext length. */
 function finalAdata(keys: MessageKeys, totalPlaintext: number): Buffer {
-  const ad = Buffer.alloc(13);
+  const ad = Buffer.allocUnsafe(13);
   keys.info.copy(ad, 0);
-  ad.writeBigUInt64BE(BigInt(totalPlaintext), 5);
+  writeUint64(ad, totalPlaintext, 5);
   return ad;
 }
 
