@@ -1,3 +1,4 @@
+import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { nameTokenWithKey, namePrefixes, nameWords, queryPrefixes } from "./name-tokens";
 
@@ -14,6 +15,12 @@ describe("name tokens", () => {
   it("looks a query word up by its own first 12 characters", () => {
     expect(queryPrefixes("MAR maria")).toEqual(["mar", "maria"]);
     for (const p of queryPrefixes("María")) expect(namePrefixes("Maria Lopez")).toContain(p);
+  });
+
+  it("keeps its stored format: the first 12 bytes of HMAC-SHA256 of the labelled prefix, as createHmac made them", () => {
+    const key = createHash("sha256").update("pinned key").digest();
+    for (const prefix of ["mar", "zoë", "wolfeschlege"])
+      expect(nameTokenWithKey(key, prefix).equals(createHmac("sha256", key).update(`rampart/name-token/v1\0${prefix}`).digest().subarray(0, 12))).toBe(true);
   });
 
   it("keys the tokens: another key gives other tokens, and no plain text is kept", () => {

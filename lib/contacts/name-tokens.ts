@@ -1,6 +1,6 @@
 import "server-only";
-import { createHmac } from "node:crypto";
 import { blindIndexKey } from "@/lib/crypto/data-keys";
+import { hmacSha256 } from "@/lib/crypto/hmac";
 import type { Transaction } from "@/lib/db/client";
 
 /**
@@ -41,7 +41,7 @@ export function queryPrefixes(query: string): string[] {
 }
 
 export function nameTokenWithKey(key: Uint8Array, prefix: string): Buffer {
-  return createHmac("sha256", key).update(`rampart/name-token/v1\0${prefix}`).digest().subarray(0, TOKEN_BYTES);
+  return hmacSha256(key, [Buffer.from(`rampart/name-token/v1\0${prefix}`, "utf8")]).subarray(0, TOKEN_BYTES);
 }
 
 /** Token functions for one campaign (one key lookup): what to store for a name, what to look up for a query. */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { NormalizationError, blindIndexWithKey, normalizeEmail, normalizePhone } from "./blind-index";
 
@@ -24,6 +24,12 @@ describe("normalisation for blind indexes", () => {
 
   it("refuses what is not a phone number", () => {
     for (const bad of ["", "call me", "+12", "+1234567890123456", "12ab34"]) expect(() => normalizePhone(bad)).toThrow(NormalizationError);
+  });
+
+  it("keeps its stored format: HMAC-SHA256 of the labelled value, byte for byte as createHmac made it", () => {
+    const key = createHash("sha256").update("pinned key").digest();
+    const expected = (kind: string, v: string) => createHmac("sha256", key).update(`rampart/blind-index/v1\0${kind}\0${v}`).digest();
+    for (const [kind, v] of [["email", "zoë.o'brien@example.org"], ["phone", "+442079460958"]] as const) expect(blindIndexWithKey(key, kind, v).equals(expected(kind, v))).toBe(true);
   });
 
   it("is keyed: different keys give unrelated indexes, and no index is a plain hash", () => {

@@ -1,7 +1,7 @@
 import "server-only";
-import { createHmac } from "node:crypto";
 import type { Transaction } from "@/lib/db/client";
 import { blindIndexKey } from "./data-keys";
+import { hmacSha256 } from "./hmac";
 
 /**
  * Blind indexes: HMAC-SHA256 under the organisation's own index key over a normalised value, for
@@ -51,7 +51,7 @@ export function normalizeForIndex(kind: BlindIndexKind, value: string, options?:
 
 /** HMAC of an already normalised value; the kind is bound in so an email never equals a phone number. */
 export function blindIndexWithKey(key: Uint8Array, kind: BlindIndexKind, normalized: string): Buffer {
-  return createHmac("sha256", key).update(`rampart/blind-index/v1\0${kind}\0${normalized}`).digest();
+  return hmacSha256(key, [Buffer.from(`rampart/blind-index/v1\0${kind}\0${normalized}`, "utf8")]);
 }
 
 /** A function computing blind indexes for one organisation (one key lookup for a whole batch). */

@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hkdfSha256, hmacSha256 } from "./seipd";
+import { hmacSha256 } from "../hmac";
+import { hkdfSha256 } from "./seipd";
 
 describe("HKDF-SHA256 on hmacSha256", () => {
   it.each([

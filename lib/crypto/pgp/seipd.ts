@@ -1,5 +1,6 @@
 import "server-only";
-import { createCipheriv, createDecipheriv, hash } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { SHA256_LENGTH, hmacSha256 } from "../hmac";
 import { freshRandomBytes } from "../random";
 import { PgpAuthError, PgpFormatError } from "./errors";
 import { TAG_SEIPD } from "./packets";
@@ -38,37 +39,6 @@ function chunkSizeOf(chunkSizeByte: number): number {
   return 2 ** (chunkSizeByte + 6);
 }
 
-const HMAC_BLOCK = 64;
-const SHA256_LENGTH = 32;
-
-/**
- * HMAC-SHA256 (RFC 2104) of the concatenated `parts` under a key of at most one block, on node's one-shot
- * crypto.hash: no Hmac object per call, whose creation and collection cost more than the hashing of a field's
- * few bytes. Tested against createHmac.
- */
-export function hmacSha256(key: Uint8Array, parts: readonly Uint8Array[]): Buffer {
-  if (key.length > HMAC_BLOCK) throw new RangeError("hmacSha256 here takes keys of at most 64 bytes");
-  let length = HMAC_BLOCK;
-  for (const p of parts) length += p.length;
-  const inner = Buffer.allocUnsafe(length);
-  const outer = Buffer.allocUnsafe(HMAC_BLOCK + SHA256_LENGTH);
-  inner.fill(0x36, 0, HMAC_BLOCK);
-  outer.fill(0x5c, 0, HMAC_BLOCK);
-  for (let i = 0; i < key.length; i++) {
-    inner[i]! ^= key[i]!;
-    outer[i]! ^= key[i]!;
-  }
-  let at = HMAC_BLOCK;
-  for (const p of parts) {
-    inner.set(p, at);
-    at += p.length;
-  }
-  hash("sha256", inner, "buffer").copy(outer, HMAC_BLOCK);
-  inner.fill(0);
-  const mac = hash("sha256", outer, "buffer");
-  outer.fill(0);
-  return mac;
-}
 
 /**
  * HKDF-SHA256 (RFC 5869) for up to 64 output bytes. node's hkdfSync costs ~2.5 µs more per call, ~5% of a
