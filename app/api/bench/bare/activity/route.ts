@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { memberships, organizations, users } from "@/db/schema";
 import type { Role } from "@/db/schema/organizations";
 import { loadActivityFeedIn } from "@/lib/audit";
@@ -9,8 +9,9 @@ import { feedQueryFrom } from "@/lib/tenancy/feed";
 /**
  * The baseline of bench/http-stack.ts: the same read as `/api/o/[org]/activity` (the feed page and the names in it)
  * with no middleware (middleware.ts excludes /api/bench/bare), no session, no guard and no tenant transaction: the
- * read runs in a plain transaction as the connecting role. `?org=<slug>&as=<email>` names the viewer, looked up once
- * per process. It answers only when the bench started the server with RAMPART_BENCH=1.
+ * read runs in a plain transaction that leaves the app role every connection works as (`SET LOCAL ROLE NONE`, one
+ * statement), so no row-level security applies. `?org=<slug>&as=<email>` names the viewer, looked up once per
+ * process. It answers only when the bench started the server with RAMPART_BENCH=1.
  */
 export const dynamic = "force-dynamic";
 
@@ -40,6 +41,9 @@ export async function GET(request: Request): Promise<Response> {
   const found = await viewer;
   if (!found) return new Response("Not Found", { status: 404 });
   const { db } = await getServices();
-  const page = await db.transaction((tx) => loadActivityFeedIn(tx, found, feedQueryFrom(request.url)));
+  const page = await db.transaction(async (tx) => {
+    await tx.execute(sql.raw("SET LOCAL ROLE NONE"));
+    return loadActivityFeedIn(tx, found, feedQueryFrom(request.url));
+  });
   return Response.json(page, { headers: { "cache-control": "no-store" } });
 }
