@@ -1,10 +1,9 @@
 import "server-only";
-import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
-import { memberships, organizations, supportAccessGrants } from "@/db/schema";
+import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
-import { enterTenant, withPerson, withTenant } from "@/lib/db/tenant";
-import { isSlug } from "@/lib/validation/ids";
+import { enterPerson, withTenant } from "@/lib/db/tenant";
+import { isSlug, uuidSchema } from "@/lib/validation/ids";
 import { can, type AccessRole, type Permission } from "./permissions";
 import { orgSettingsSchema, type OrgSettings } from "./settings";
 import { wallEnabled } from "./walls";
@@ -30,65 +29,68 @@ const anyOf = (needed: Needed): readonly Permission[] => (typeof needed === "str
 /** Who this person is in this campaign, before any permission is asked: resolved once per request. */
 export type ResolvedAccess = { ok: true; access: OrgAccess; needsSecondFactor: boolean } | AccessRefusal;
 
+type StandingRow = {
+  id: string;
+  suspended: boolean;
+  member_role: AccessRole | null;
+  member_disabled: boolean | null;
+  grant_id: string | null;
+  row_id: string | null;
+  slug: string | null;
+  name: string | null;
+  settings: unknown;
+};
+
 /**
  * Wall 2, the guard chain after the session: organisation from the URL (not suspended) → the person's
- * membership row (or a live support grant for staff) → the campaign's settings through wall 3, all in one
- * transaction. Anything short of access reads as "not found", so slugs cannot be enumerated.
+ * membership row (or a live support grant for staff) → the campaign's settings through wall 3, in one
+ * transaction of two statements (the person's settings, then one read). The campaign row is read under the
+ * person's RLS (`organizations_visible`: an active member, or staff under a live grant the campaign allows,
+ * of a campaign not suspended, a person not disabled), so wall 3 checks them again in the same read.
+ * Anything short of access reads as "not found", so slugs cannot be enumerated.
  */
 export async function resolveOrgMembership(db: Database, viewer: Viewer, slug: string): Promise<ResolvedAccess> {
   if (!isSlug(slug)) return { ok: false, reason: "not_found" };
   const guardOn = wallEnabled("guard");
-  const found = await withPerson(db, viewer.id, async (tx) => {
-    const [org] = resultRows<{ id: string; suspended: boolean }>(await tx.execute(sql`select id, suspended from org_lookup_by_slug(${slug})`));
-    if (!org) return null;
-    const [member] = await tx
-      .select({ role: memberships.role, disabledAt: memberships.disabledAt })
-      .from(memberships)
-      .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, viewer.id)));
-    let grantId: string | undefined;
-    if (!member && viewer.isStaff) {
-      const [grant] = await tx
-        .select({ id: supportAccessGrants.id })
-        .from(supportAccessGrants)
-        .where(
-          and(
-            eq(supportAccessGrants.orgId, org.id),
-            eq(supportAccessGrants.staffUserId, viewer.id),
-            isNull(supportAccessGrants.revokedAt),
-            gt(supportAccessGrants.expiresAt, new Date()),
-            // Only a grant that has begun and spans at most 24 h, whoever dated it.
-            lte(supportAccessGrants.createdAt, new Date()),
-            lte(supportAccessGrants.expiresAt, sql`${supportAccessGrants.createdAt} + interval '24 hours'`),
-          ),
-        );
-      grantId = grant?.id;
-    }
-    const role: AccessRole | null = guardOn ? (member && !member.disabledAt ? member.role : grantId ? "support" : null) : "owner";
-    if (!role) return { org, role, grantId, orgRow: undefined };
-    // The same transaction now acts in the campaign: wall 3 decides whether the settings row is visible to this person.
-    await enterTenant(tx, { orgId: org.id, userId: viewer.id });
-    const [orgRow] = await tx
-      .select({ id: organizations.id, slug: organizations.slug, name: organizations.name, settings: organizations.settings })
-      .from(organizations)
-      .where(eq(organizations.id, org.id));
-    return { org, role, grantId, orgRow };
+  const userId = uuidSchema.parse(viewer.id);
+  const now = new Date().toISOString();
+  // Only a grant that has begun and spans at most 24 h, whoever dated it; asked only for staff.
+  const grant = viewer.isStaff
+    ? sql`(select g.id from support_access_grants g
+          where g.org_id = l.id and g.staff_user_id = ${userId} and g.revoked_at is null
+            and g.expires_at > ${now}::timestamptz and g.created_at <= ${now}::timestamptz
+            and g.expires_at <= g.created_at + interval '24 hours'
+          limit 1)`
+    : sql`null::uuid`;
+  const [found] = await db.transaction(async (tx) => {
+    await enterPerson(tx, userId, { tenantWall: true });
+    return resultRows<StandingRow>(
+      await tx.execute(sql`select l.id, l.suspended, m.role as member_role, m.disabled_at is not null as member_disabled, ${grant} as grant_id,
+          o.id as row_id, o.slug, o.name, o.settings
+        from org_lookup_by_slug(${slug}) l
+        left join memberships m on m.org_id = l.id and m.user_id = ${userId}
+        left join organizations o on o.id = l.id`),
+    );
   });
-  if (!found || !found.role) return { ok: false, reason: "not_found" };
-  const { role } = found;
-  if (guardOn && found.org.suspended) return role === "support" ? { ok: false, reason: "not_found" } : { ok: false, reason: "suspended", org: { slug } };
+  if (!found) return { ok: false, reason: "not_found" };
+  // A membership row, even a disabled one, means no grant is asked for (as staff who are members act as members).
+  const grantId = found.member_role === null ? (found.grant_id ?? undefined) : undefined;
+  const role: AccessRole | null = guardOn ? (found.member_role && !found.member_disabled ? found.member_role : grantId ? "support" : null) : "owner";
+  if (!role) return { ok: false, reason: "not_found" };
+  if (guardOn && found.suspended) return role === "support" ? { ok: false, reason: "not_found" } : { ok: false, reason: "suspended", org: { slug } };
   // Wall 3 disagrees with what the guard found (e.g. support refused by the campaign's setting): not found.
-  if (!found.orgRow) return { ok: false, reason: "not_found" };
-  const settings = orgSettingsSchema.parse(found.orgRow.settings ?? {});
+  if (!found.row_id || found.slug === null || found.name === null) return { ok: false, reason: "not_found" };
+  const settings = orgSettingsSchema.parse(found.settings ?? {});
   if (guardOn && role === "support" && settings.supportAccess === "refused") return { ok: false, reason: "not_found" };
-  const orgId = found.org.id;
+  const orgId = found.row_id;
   return {
     ok: true,
     needsSecondFactor: guardOn && role !== "support" && requiresSecondFactor(settings, role),
     access: {
-      org: { ...found.orgRow, settings },
+      org: { id: found.row_id, slug: found.slug, name: found.name, settings },
       role,
       userId: viewer.id,
-      grantId: found.grantId,
+      grantId,
       can: (p) => can(role, p),
       run: <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(db, { orgId, userId: viewer.id }, fn),
     },
