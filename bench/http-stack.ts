@@ -44,8 +44,8 @@ type Measured = { label: string; bare: LoadStats; stack: LoadStats; items: numbe
 
 async function measure(say: (line: string) => void, root: string, label: string, cpuProfDir?: string): Promise<Measured> {
   const overrides: Record<string, string> = { RAMPART_DEMO: "1", RAMPART_BACKGROUND: "off", AUTH_SECRET: randomBytes(32).toString("base64url") };
-  if (cpuProfDir) overrides.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.resolve(cpuProfDir, label)}`;
-  const server = await startProductionServer(say, root, overrides);
+  const nodeArgs = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProfDir, label)}`] : [];
+  const server = await startProductionServer(say, root, overrides, nodeArgs);
   say(`${label}: server up at ${server.origin} in ${server.startSeconds} s (${root})`);
   try {
     const signedIn = await login(server.origin, "127.0.0.1", { email: MEMBER, password: DEMO_PASSWORD });
