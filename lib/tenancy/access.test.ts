@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { memberships, organizations, supportAccessGrants, users } from "@/db/schema";
+import { memberships, organizations, sessions, supportAccessGrants, users } from "@/db/schema";
+import { createSession, type SessionPolicy } from "@/lib/auth/sessions";
 import { withSystem } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
-import { resolveOrgAccess, resolveOrgMembership, type Viewer } from "./access";
+import { resolveOrgAccess, resolveOrgMembership, resolveSessionInCampaign, type Viewer } from "./access";
 
 /**
  * The guard's standing in a campaign is one read (campaign, membership or grant, and the campaign row under the
@@ -89,5 +90,65 @@ describe.each(testBackends())("resolveOrgMembership in one read (%s)", (backend)
   it("a revoked grant gives nothing", async () => {
     await system((tx) => tx.update(supportAccessGrants).set({ revokedAt: new Date() }).where(eq(supportAccessGrants.staffUserId, people.staff!)));
     expect(await resolveOrgMembership(t.db, viewer("staff", true), org.slug)).toEqual({ ok: false, reason: "not_found" });
+  });
+
+  describe("the session row read with the standing (route handlers)", () => {
+    const policy: SessionPolicy = { maxAgeSeconds: 24 * 3600, idleTimeoutSeconds: 30 * 60 };
+    const open = async (name: string, now = new Date()) => ({ sub: people[name]!, sid: (await createSession(t.db, { userId: people[name]!, policy, now })).id });
+    const stateOf = async (sid: string) =>
+      (await withSystem(t.db, (tx) => tx.select({ revokedReason: sessions.revokedReason }).from(sessions).where(eq(sessions.id, sid))))[0]?.revokedReason ?? null;
+
+    it("a live session of a member: the person and their role, as resolveOrgMembership finds it", async () => {
+      const token = await open("owner");
+      const { session, resolved } = await resolveSessionInCampaign(t.db, token, org.slug, policy);
+      expect(session?.user).toMatchObject({ id: people.owner, isStaff: false });
+      expect(resolved.ok && { role: resolved.access.role, org: resolved.access.org.id, userId: resolved.access.userId }).toEqual({ role: "owner", org: org.id, userId: people.owner });
+      const staff = await resolveSessionInCampaign(t.db, await open("staffMember"), org.slug, policy);
+      expect(staff.session?.user.isStaff).toBe(true);
+      expect(staff.resolved).toEqual({ ok: false, reason: "not_found" });
+    });
+
+    it("a valid session without access to the campaign: the session stands, the campaign is not found", async () => {
+      for (const [name, slug] of [["removed", org.slug], ["outsider", org.slug], ["owner", "no-such-campaign"], ["owner", "Not A Slug"]] as const) {
+        const { session, resolved } = await resolveSessionInCampaign(t.db, await open(name), slug, policy);
+        expect(session?.user.id, `${name} ${slug}`).toBe(people[name]);
+        expect(resolved, `${name} ${slug}`).toEqual({ ok: false, reason: "not_found" });
+      }
+    });
+
+    it("an expired or idle session is no session and is closed on the spot; a revoked one stays refused", async () => {
+      const expired = await open("owner", new Date(Date.now() - 25 * 3600_000));
+      expect((await resolveSessionInCampaign(t.db, expired, org.slug, policy)).session).toBeNull();
+      expect(await stateOf(expired.sid)).toBe("expired");
+      const idle = await open("owner");
+      await withSystem(t.db, (tx) => tx.update(sessions).set({ lastSeenAt: new Date(Date.now() - 31 * 60_000) }).where(eq(sessions.id, idle.sid)));
+      expect((await resolveSessionInCampaign(t.db, idle, org.slug, policy)).session).toBeNull();
+      expect(await stateOf(idle.sid)).toBe("idle");
+      const revoked = await open("owner");
+      await withSystem(t.db, (tx) => tx.update(sessions).set({ revokedAt: new Date(), revokedReason: "signed_out" }).where(eq(sessions.id, revoked.sid)));
+      const answer = await resolveSessionInCampaign(t.db, revoked, org.slug, policy);
+      expect(answer).toEqual({ session: null, resolved: { ok: false, reason: "not_found" } });
+    });
+
+    it("a disabled person, another person's session id, and malformed ids are no session", async () => {
+      expect((await resolveSessionInCampaign(t.db, await open("disabledPerson"), org.slug, policy)).session).toBeNull();
+      const owners = await open("owner");
+      expect((await resolveSessionInCampaign(t.db, { sub: people.volunteer!, sid: owners.sid }, org.slug, policy)).session).toBeNull();
+      expect(await stateOf(owners.sid)).toBeNull();
+      expect((await resolveSessionInCampaign(t.db, { sub: "not-a-uuid", sid: owners.sid }, org.slug, policy)).session).toBeNull();
+      expect((await resolveSessionInCampaign(t.db, { sub: people.owner!, sid: "x" }, org.slug, policy)).session).toBeNull();
+    });
+
+    it("a suspended campaign is 'suspended' to a member with a live session", async () => {
+      const token = await open("volunteer");
+      await system((tx) => tx.update(organizations).set({ suspendedAt: new Date() }).where(eq(organizations.id, org.id)));
+      try {
+        const { session, resolved } = await resolveSessionInCampaign(t.db, token, org.slug, policy);
+        expect(session?.user.id).toBe(people.volunteer);
+        expect(resolved).toEqual({ ok: false, reason: "suspended", org: { slug: org.slug } });
+      } finally {
+        await system((tx) => tx.update(organizations).set({ suspendedAt: null }).where(eq(organizations.id, org.id)));
+      }
+    });
   });
 });

@@ -1,5 +1,7 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { sessions, users } from "@/db/schema";
+import { acceptSessionRow, isSessionId, sessionRowFields, type SessionPolicy, type ValidSession } from "@/lib/auth/sessions";
 import type { Database, Transaction } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
 import { enterPerson, withTenant } from "@/lib/db/tenant";
@@ -42,36 +44,76 @@ type StandingRow = {
 };
 
 /**
+ * The standing read: campaign by slug (not suspended), the person's membership row, a live support grant when
+ * `staff` holds (only one that has begun and spans at most 24 h, whoever dated it), and the campaign row, which
+ * the caller reads under the person's RLS (`organizations_visible`: an active member, or staff under a live grant
+ * the campaign allows, of a campaign not suspended, a person not disabled), so wall 3 checks them in the same read.
+ */
+function standingSql(userId: string, staff: SQL, slug: string): SQL {
+  const now = new Date().toISOString();
+  return sql`select l.id, l.suspended, m.role as member_role, m.disabled_at is not null as member_disabled,
+      case when ${staff} then (select g.id from support_access_grants g
+        where g.org_id = l.id and g.staff_user_id = ${userId} and g.revoked_at is null
+          and g.expires_at > ${now}::timestamptz and g.created_at <= ${now}::timestamptz
+          and g.expires_at <= g.created_at + interval '24 hours'
+        limit 1) end as grant_id,
+      o.id as row_id, o.slug, o.name, o.settings
+    from org_lookup_by_slug(${slug}) l
+    left join memberships m on m.org_id = l.id and m.user_id = ${userId}
+    left join organizations o on o.id = l.id`;
+}
+
+/** A transaction as this person with no campaign: the role follows wall 3's test switch, as the campaign row's read is wall 3's check. */
+function asPerson<T>(db: Database, userId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await enterPerson(tx, userId, { tenantWall: true });
+    return fn(tx);
+  });
+}
+
+/**
  * Wall 2, the guard chain after the session: organisation from the URL (not suspended) → the person's
  * membership row (or a live support grant for staff) → the campaign's settings through wall 3, in one
- * transaction of two statements (the person's settings, then one read). The campaign row is read under the
- * person's RLS (`organizations_visible`: an active member, or staff under a live grant the campaign allows,
- * of a campaign not suspended, a person not disabled), so wall 3 checks them again in the same read.
+ * transaction of two statements (the person's settings, then the standing read above).
  * Anything short of access reads as "not found", so slugs cannot be enumerated.
  */
 export async function resolveOrgMembership(db: Database, viewer: Viewer, slug: string): Promise<ResolvedAccess> {
   if (!isSlug(slug)) return { ok: false, reason: "not_found" };
-  const guardOn = wallEnabled("guard");
   const userId = uuidSchema.parse(viewer.id);
-  const now = new Date().toISOString();
-  // Only a grant that has begun and spans at most 24 h, whoever dated it; asked only for staff.
-  const grant = viewer.isStaff
-    ? sql`(select g.id from support_access_grants g
-          where g.org_id = l.id and g.staff_user_id = ${userId} and g.revoked_at is null
-            and g.expires_at > ${now}::timestamptz and g.created_at <= ${now}::timestamptz
-            and g.expires_at <= g.created_at + interval '24 hours'
-          limit 1)`
-    : sql`null::uuid`;
-  const [found] = await db.transaction(async (tx) => {
-    await enterPerson(tx, userId, { tenantWall: true });
-    return resultRows<StandingRow>(
-      await tx.execute(sql`select l.id, l.suspended, m.role as member_role, m.disabled_at is not null as member_disabled, ${grant} as grant_id,
-          o.id as row_id, o.slug, o.name, o.settings
-        from org_lookup_by_slug(${slug}) l
-        left join memberships m on m.org_id = l.id and m.user_id = ${userId}
-        left join organizations o on o.id = l.id`),
-    );
-  });
+  const [found] = await asPerson(db, userId, async (tx) => resultRows<StandingRow>(await tx.execute(standingSql(userId, viewer.isStaff ? sql`true` : sql`false`, slug))));
+  return standingFrom(db, userId, slug, found);
+}
+
+/**
+ * For a route handler: the session row behind a verified token and the person's standing in one campaign, in one
+ * read (the session checks are validateSession's, applied to the row by acceptSessionRow). No valid session:
+ * `session` is null and the standing is not looked at; a session whose person is not the token's is no session.
+ */
+export async function resolveSessionInCampaign(
+  db: Database,
+  token: { sub: string; sid: string },
+  slug: string,
+  policy: SessionPolicy,
+): Promise<{ session: ValidSession | null; resolved: ResolvedAccess }> {
+  const refused = { ok: false, reason: "not_found" } as const;
+  const userId = uuidSchema.safeParse(token.sub);
+  if (!userId.success || !isSessionId(token.sid)) return { session: null, resolved: refused };
+  const standing = isSlug(slug) ? sql`(select row_to_json(st) from (${standingSql(userId.data, sql`${users.isStaff}`, slug)}) st)` : sql`null::json`;
+  const [row] = await asPerson(db, userId.data, (tx) =>
+    tx
+      .select({ ...sessionRowFields, standing: sql<StandingRow | null>`${standing}` })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.id, token.sid), eq(sessions.userId, userId.data))),
+  );
+  const session = row ? await acceptSessionRow(db, row, policy) : null;
+  if (!session || !row) return { session: null, resolved: refused };
+  return { session, resolved: row.standing ? standingFrom(db, userId.data, slug, row.standing) : refused };
+}
+
+/** The guard's decision on a standing row (absent: no such campaign). */
+function standingFrom(db: Database, userId: string, slug: string, found: StandingRow | undefined): ResolvedAccess {
+  const guardOn = wallEnabled("guard");
   if (!found) return { ok: false, reason: "not_found" };
   // A membership row, even a disabled one, means no grant is asked for (as staff who are members act as members).
   const grantId = found.member_role === null ? (found.grant_id ?? undefined) : undefined;
@@ -87,12 +129,12 @@ export async function resolveOrgMembership(db: Database, viewer: Viewer, slug: s
     ok: true,
     needsSecondFactor: guardOn && role !== "support" && requiresSecondFactor(settings, role),
     access: {
-      org: { id: found.row_id, slug: found.slug, name: found.name, settings },
+      org: { id: orgId, slug: found.slug, name: found.name, settings },
       role,
-      userId: viewer.id,
+      userId,
       grantId,
       can: (p) => can(role, p),
-      run: <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(db, { orgId, userId: viewer.id }, fn),
+      run: <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(db, { orgId, userId }, fn),
     },
   };
 }

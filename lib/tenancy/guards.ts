@@ -4,7 +4,7 @@ import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
-import { getCurrentSession, requireSession } from "@/lib/auth/current";
+import { getSessionClaims, requireSession } from "@/lib/auth/current";
 import { enrolledSecondFactors } from "@/lib/auth/sign-in";
 import { getServices } from "@/lib/services";
 import type { ValidSession } from "@/lib/auth/sessions";
@@ -12,7 +12,7 @@ import type { Transaction } from "@/lib/db";
 import { sessionAction, type FormState } from "@/lib/http/action";
 import { problemResponse } from "@/lib/http/problem";
 import { publicRoute, HttpError } from "@/lib/http/route";
-import { authorize, resolveOrgMembership, type AccessDecision, type Needed, type OrgAccess, type Viewer } from "./access";
+import { authorize, resolveOrgMembership, resolveSessionInCampaign, type AccessDecision, type Needed, type OrgAccess, type Viewer } from "./access";
 
 const resourceOf = (needed: Needed) => (typeof needed === "string" ? needed : needed[0]!).split(":")[0]!.replace(/[^a-z_]/g, "_");
 
@@ -116,9 +116,14 @@ export function orgRoute<P extends z.ZodType = z.ZodObject<Record<string, never>
   options: { params?: P } = {},
 ) {
   return publicRoute<{ org: string } & Record<string, string>>(async (request, { params, requestId }) => {
-    const session = await getCurrentSession();
+    // The session row and the standing in the campaign in one read; the checks are those of getCurrentSession and decide.
+    const claims = await getSessionClaims();
+    if (!claims) return problemResponse({ status: 401, title: "Sign in required", requestId });
+    const { db, policy } = await getServices();
+    const { session, resolved } = await resolveSessionInCampaign(db, claims, params.org, policy);
     if (!session) return problemResponse({ status: 401, title: "Sign in required", requestId });
-    const decision = await decide(session, params.org, permission);
+    const userId = session.user.id;
+    const decision = await authorize(resolved, { hasSecondFactor: () => hasSecondFactor(userId) }, permission);
     if (!decision.ok) {
       if (decision.reason === "suspended") throw new HttpError(403, "This campaign is suspended");
       if (decision.reason === "second_factor_required") throw new HttpError(403, "This campaign requires two-step verification");
