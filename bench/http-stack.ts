@@ -3,6 +3,7 @@ import path from "node:path";
 import type { LoadStats } from "./load";
 import { fmt, markdownTable, runLoad, type Harness } from "./lib/harness";
 import { closeAgents, login } from "./lib/login-client";
+import { buildIfNeeded } from "../scripts/lib/build";
 import { startProductionServer } from "./lib/server";
 
 /**
@@ -100,6 +101,8 @@ export const httpStack: Harness = {
     const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
     const before = arg("before");
     const cpuProf = arg("cpu-prof");
+    // Both builds first, so the two measurements follow each other closely.
+    for (const root of before ? [path.resolve(before), process.cwd()] : [process.cwd()]) buildIfNeeded(say, root);
     const runs: Measured[] = [];
     if (before) runs.push(await measure(say, path.resolve(before), "before", cpuProf));
     runs.push(await measure(say, process.cwd(), before ? "after" : "this checkout", cpuProf));
