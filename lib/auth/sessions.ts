@@ -53,7 +53,7 @@ export async function validateSession(db: Database, sessionId: string, policy: S
 }
 
 /** validateSession's checks on a row already read (the guard reads it with the campaign standing): the same rules, the same closing and touching. */
-export async function acceptSessionRow(db: Database, row: SessionRow, policy: SessionPolicy, now = new Date()): Promise<ValidSession | null> {
+export async function acceptSessionRow(db: Queryable, row: SessionRow, policy: SessionPolicy, now = new Date()): Promise<ValidSession | null> {
   if (row.session.revokedAt) return null;
   if (row.user.disabledAt) return null;
   const sessionId = row.session.id;

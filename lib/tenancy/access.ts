@@ -4,7 +4,7 @@ import { sessions, users } from "@/db/schema";
 import { acceptSessionRow, isSessionId, sessionRowFields, type SessionPolicy, type ValidSession } from "@/lib/auth/sessions";
 import type { Database, Transaction } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
-import { enterPerson, withTenant } from "@/lib/db/tenant";
+import { enterPerson, enterTenant, withTenant } from "@/lib/db/tenant";
 import { isSlug, uuidSchema } from "@/lib/validation/ids";
 import { can, type AccessRole, type Permission } from "./permissions";
 import { orgSettingsSchema, type OrgSettings } from "./settings";
@@ -81,7 +81,21 @@ export async function resolveOrgMembership(db: Database, viewer: Viewer, slug: s
   if (!isSlug(slug)) return { ok: false, reason: "not_found" };
   const userId = uuidSchema.parse(viewer.id);
   const [found] = await asPerson(db, userId, async (tx) => resultRows<StandingRow>(await tx.execute(standingSql(userId, viewer.isStaff ? sql`true` : sql`false`, slug))));
-  return standingFrom(db, userId, slug, found);
+  return standingFrom(viewer.id, slug, found, (orgId) => (fn) => withTenant(db, { orgId, userId: viewer.id }, fn));
+}
+
+export type SessionInCampaign = { session: ValidSession | null; resolved: ResolvedAccess };
+const refused = { ok: false, reason: "not_found" } as const;
+
+/** The session row behind the token (its person must be the token's) with the standing in the campaign as one JSON column. */
+async function readSessionStanding(tx: Transaction, userId: string, sessionId: string, slug: string) {
+  const standing = isSlug(slug) ? sql`(select row_to_json(st) from (${standingSql(userId, sql`${users.isStaff}`, slug)}) st)` : sql`null::json`;
+  const [row] = await tx
+    .select({ ...sessionRowFields, standing: sql<StandingRow | null>`${standing}` })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+  return row;
 }
 
 /**
@@ -89,30 +103,54 @@ export async function resolveOrgMembership(db: Database, viewer: Viewer, slug: s
  * read (the session checks are validateSession's, applied to the row by acceptSessionRow). No valid session:
  * `session` is null and the standing is not looked at; a session whose person is not the token's is no session.
  */
-export async function resolveSessionInCampaign(
+export async function resolveSessionInCampaign(db: Database, token: { sub: string; sid: string }, slug: string, policy: SessionPolicy): Promise<SessionInCampaign> {
+  const userId = uuidSchema.safeParse(token.sub);
+  if (!userId.success || !isSessionId(token.sid)) return { session: null, resolved: refused };
+  const row = await asPerson(db, userId.data, (tx) => readSessionStanding(tx, userId.data, token.sid, slug));
+  const session = row ? await acceptSessionRow(db, row, policy) : null;
+  if (!session || !row) return { session: null, resolved: refused };
+  const run = (orgId: string) => <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(db, { orgId, userId: userId.data }, fn);
+  return { session, resolved: row.standing ? standingFrom(userId.data, slug, row.standing, run) : refused };
+}
+
+/**
+ * The same checks, and the request's own work in the same transaction (for read routes: one BEGIN, COMMIT and
+ * person set-up fewer). `access.run` first switches the transaction to the campaign (enterTenant: the role, the
+ * campaign and the person for RLS, as withTenant does), then runs there. Inside `body` every database call goes
+ * through `tx` or `access.run` (an embedded database has one connection); a failure in `body` rolls back the
+ * session's touch too, which the next request repeats.
+ */
+export async function withSessionInCampaign<T>(
   db: Database,
   token: { sub: string; sid: string },
   slug: string,
   policy: SessionPolicy,
-): Promise<{ session: ValidSession | null; resolved: ResolvedAccess }> {
-  const refused = { ok: false, reason: "not_found" } as const;
+  body: (answer: SessionInCampaign & { tx?: Transaction }) => Promise<T>,
+): Promise<T> {
   const userId = uuidSchema.safeParse(token.sub);
-  if (!userId.success || !isSessionId(token.sid)) return { session: null, resolved: refused };
-  const standing = isSlug(slug) ? sql`(select row_to_json(st) from (${standingSql(userId.data, sql`${users.isStaff}`, slug)}) st)` : sql`null::json`;
-  const [row] = await asPerson(db, userId.data, (tx) =>
-    tx
-      .select({ ...sessionRowFields, standing: sql<StandingRow | null>`${standing}` })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.id, token.sid), eq(sessions.userId, userId.data))),
-  );
-  const session = row ? await acceptSessionRow(db, row, policy) : null;
-  if (!session || !row) return { session: null, resolved: refused };
-  return { session, resolved: row.standing ? standingFrom(db, userId.data, slug, row.standing) : refused };
+  if (!userId.success || !isSessionId(token.sid)) return body({ session: null, resolved: refused });
+  return asPerson(db, userId.data, async (tx) => {
+    const row = await readSessionStanding(tx, userId.data, token.sid, slug);
+    const session = row ? await acceptSessionRow(tx, row, policy) : null;
+    if (!session || !row) return body({ session: null, resolved: refused, tx });
+    let entered: string | null = null;
+    const run =
+      (orgId: string) =>
+      async <R>(fn: (tx: Transaction) => Promise<R>): Promise<R> => {
+        if (entered !== orgId) {
+          await enterTenant(tx, { orgId, userId: userId.data });
+          entered = orgId;
+        }
+        return fn(tx);
+      };
+    return body({ session, resolved: row.standing ? standingFrom(userId.data, slug, row.standing, run) : refused, tx });
+  });
 }
 
-/** The guard's decision on a standing row (absent: no such campaign). */
-function standingFrom(db: Database, userId: string, slug: string, found: StandingRow | undefined): ResolvedAccess {
+type Runner = (orgId: string) => <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>;
+
+/** The guard's decision on a standing row (absent: no such campaign); `run` gives the granted access its tenant transactions. */
+function standingFrom(userId: string, slug: string, found: StandingRow | undefined, run: Runner): ResolvedAccess {
   const guardOn = wallEnabled("guard");
   if (!found) return { ok: false, reason: "not_found" };
   // A membership row, even a disabled one, means no grant is asked for (as staff who are members act as members).
@@ -134,7 +172,7 @@ function standingFrom(db: Database, userId: string, slug: string, found: Standin
       userId,
       grantId,
       can: (p) => can(role, p),
-      run: <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(db, { orgId, userId }, fn),
+      run: run(orgId),
     },
   };
 }
