@@ -15,7 +15,7 @@ import { startProductionServer } from "./lib/server";
  * - bare: `GET /api/bench/bare/activity` — the same feed read (same lib function, same page size) in a plain
  *   transaction as the connecting role: no middleware (excluded by its matcher), no session, no guard, no RLS.
  *
- * Both run against one production server (demo data, fresh PGlite) in one run, alternating A B B A. Both answers
+ * Both run against one production server (demo data, fresh PGlite) in one run, alternating A B B A A B B A. Both answers
  * are checked first: the same items, the stack's middleware headers, and a 401 for the stack route without the cookie.
  * `--before=DIR` first measures another checkout (the code before a change, which needs the bare feed route too) the
  * same way, so a change is measured before and after in one run. `--cpu-prof=DIR` writes the servers' CPU profiles.
@@ -23,7 +23,7 @@ import { startProductionServer } from "./lib/server";
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 3;
 const SECONDS = 5;
-const ROUNDS = 2;
+const ROUNDS = 4;
 const DEMO_PASSWORD = process.env.RAMPART_DEMO_PASSWORD ?? "orange-lantern-harbor-42";
 const MEMBER = "admin@demo.test";
 const ORG = "demo-campaign";
@@ -65,7 +65,7 @@ async function measure(say: (line: string) => void, root: string, label: string,
     const anonymous = await probe(stackUrl);
     if (anonymous.status !== 401) throw new Error(`stack without the session cookie: expected 401, got ${anonymous.status}`);
 
-    say(`${label}: ${stack.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route (A B B A)…`);
+    say(`${label}: ${stack.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route (A B B A A B B A)…`);
     const stats = await runLoad({
       targets: [
         { name: "bare", url: bareUrl },
@@ -120,7 +120,7 @@ export const httpStack: Harness = {
       markdownTable(["Route", "Requests/s", "p50 ms", "p95 ms", "p99 ms"], rows),
       "",
       `${runs[0]!.items} feed items per answer as ${MEMBER}; autocannon, ${CONNECTIONS} connections from a separate process on the same machine, ${WARMUP_SECONDS} s warm-up, ` +
-        `${ROUNDS}×${SECONDS} s per route in A B B A order; \`next start\` production build, demo data in a fresh PGlite. Target: stack ≥ 0.8x throughput, ≤ 1.3x p95.`,
+        `${ROUNDS}×${SECONDS} s per route in A B B A A B B A order; \`next start\` production build, demo data in a fresh PGlite. Target: stack ≥ 0.8x throughput, ≤ 1.3x p95.`,
     ].join("\n");
     const last = runs.at(-1)!;
     const r = ratios(last);
