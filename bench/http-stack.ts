@@ -4,7 +4,7 @@ import type { LoadStats } from "./load";
 import { fmt, markdownTable, runLoad, type Harness } from "./lib/harness";
 import { closeAgents, login } from "./lib/login-client";
 import { buildIfNeeded } from "../scripts/lib/build";
-import { startProductionServer } from "./lib/server";
+import { startProductionServer, type BenchServer } from "./lib/server";
 
 /**
  * DESIGN.md, Performance: what the security stack costs on a real member route against the same read without it.
@@ -15,10 +15,11 @@ import { startProductionServer } from "./lib/server";
  * - bare: `GET /api/bench/bare/activity` — the same feed read (same lib function, same page size) in a plain
  *   transaction as the connecting role: no middleware (excluded by its matcher), no session, no guard, no RLS.
  *
- * Both run against one production server (demo data, fresh PGlite) in one run, alternating A B B A A B B A. Both answers
+ * Both run against one production server (demo data, fresh PGlite) in one run, in alternating order. Both answers
  * are checked first: the same items, the stack's middleware headers, and a 401 for the stack route without the cookie.
- * `--before=DIR` first measures another checkout (the code before a change, which needs the bare feed route too) the
- * same way, so a change is measured before and after in one run. `--cpu-prof=DIR` writes the servers' CPU profiles.
+ * `--before=DIR` also starts a server of another checkout (the code before a change, which needs the bare feed route
+ * too) and loads all four routes in one alternating plan, so a change is measured before and after in one run.
+ * `--cpu-prof=DIR` writes the servers' CPU profiles.
  */
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 3;
@@ -42,8 +43,10 @@ async function probe(url: string, cookie?: string): Promise<Probe> {
 }
 
 type Measured = { label: string; bare: LoadStats; stack: LoadStats; items: number; startSeconds: number; built: boolean };
+type Prepared = { label: string; server: BenchServer; bareUrl: string; stackUrl: string; cookie: string; items: number };
 
-async function measure(say: (line: string) => void, root: string, label: string, cpuProfDir?: string): Promise<Measured> {
+/** A production server of one checkout with a signed-in member, both routes checked to take the path they claim. */
+async function prepare(say: (line: string) => void, root: string, label: string, cpuProfDir?: string): Promise<Prepared> {
   const overrides: Record<string, string> = { RAMPART_DEMO: "1", RAMPART_BACKGROUND: "off", AUTH_SECRET: randomBytes(32).toString("base64url") };
   const nodeArgs = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProfDir, label)}`] : [];
   const server = await startProductionServer(say, root, overrides, nodeArgs);
@@ -64,27 +67,47 @@ async function measure(say: (line: string) => void, root: string, label: string,
       throw new Error(`stack: expected 200 through middleware with ${bare.items} items; got ${stack.status}, ${stack.items} items, request id ${stack.requestId}, nonce CSP ${stack.nonceCsp}`);
     const anonymous = await probe(stackUrl);
     if (anonymous.status !== 401) throw new Error(`stack without the session cookie: expected 401, got ${anonymous.status}`);
+    return { label, server, bareUrl, stackUrl, cookie, items: stack.items };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
 
-    say(`${label}: ${stack.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route (A B B A A B B A)…`);
+/**
+ * Every route of every checkout in one load plan: the rounds alternate the order of all targets (A B C D, D C B A, …),
+ * so a drift in the shared machine's load during the run favours neither route nor checkout. Idle servers wait.
+ */
+async function measure(say: (line: string) => void, checkouts: Array<{ root: string; label: string }>, cpuProfDir?: string): Promise<Measured[]> {
+  const prepared: Prepared[] = [];
+  try {
+    for (const c of checkouts) prepared.push(await prepare(say, c.root, c.label, cpuProfDir));
+    say(`${prepared[0]!.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route, the order of all ${prepared.length * 2} routes alternating…`);
     const stats = await runLoad({
-      targets: [
-        { name: "bare", url: bareUrl },
-        { name: "stack", url: stackUrl, headers: { cookie } },
-      ],
+      targets: prepared.flatMap((p) => [
+        { name: `${p.label}:bare`, url: p.bareUrl },
+        { name: `${p.label}:stack`, url: p.stackUrl, headers: { cookie: p.cookie } },
+      ]),
       connections: CONNECTIONS,
       warmupSeconds: WARMUP_SECONDS,
       seconds: SECONDS,
       rounds: ROUNDS,
     });
     for (const s of stats) {
-      if (s.non2xx > 0 || s.errors > 0 || s.responses === 0)
-        throw new Error(`${label} ${s.name}: ${s.non2xx} non-2xx responses, ${s.errors} errors (${s.timeouts} timeouts) under load`);
+      if (s.non2xx > 0 || s.errors > 0 || s.responses === 0) throw new Error(`${s.name}: ${s.non2xx} non-2xx responses, ${s.errors} errors (${s.timeouts} timeouts) under load`);
     }
     const by = (name: string) => stats.find((s) => s.name === name)!;
-    return { label, bare: by("bare"), stack: by("stack"), items: stack.items, startSeconds: server.startSeconds, built: server.built };
+    return prepared.map((p) => ({
+      label: p.label,
+      bare: by(`${p.label}:bare`),
+      stack: by(`${p.label}:stack`),
+      items: p.items,
+      startSeconds: p.server.startSeconds,
+      built: p.server.built,
+    }));
   } finally {
     closeAgents();
-    await server.stop();
+    for (const p of prepared) await p.server.stop();
   }
 }
 
@@ -101,11 +124,9 @@ export const httpStack: Harness = {
     const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
     const before = arg("before");
     const cpuProf = arg("cpu-prof");
-    // Both builds first, so the two measurements follow each other closely.
+    // Both builds first, so no build runs while either checkout is measured.
     for (const root of before ? [path.resolve(before), process.cwd()] : [process.cwd()]) buildIfNeeded(say, root);
-    const runs: Measured[] = [];
-    if (before) runs.push(await measure(say, path.resolve(before), "before", cpuProf));
-    runs.push(await measure(say, process.cwd(), before ? "after" : "this checkout", cpuProf));
+    const runs = await measure(say, [...(before ? [{ root: path.resolve(before), label: "before" }] : []), { root: process.cwd(), label: before ? "after" : "this checkout" }], cpuProf);
 
     const row = (label: string, s: LoadStats) => [label, fmt(s.requestsPerSecond, 0), fmt(s.latencyMs.p50, 2), fmt(s.latencyMs.p95, 2), fmt(s.latencyMs.p99, 2)];
     const rows = runs.flatMap((m) => {
@@ -120,7 +141,7 @@ export const httpStack: Harness = {
       markdownTable(["Route", "Requests/s", "p50 ms", "p95 ms", "p99 ms"], rows),
       "",
       `${runs[0]!.items} feed items per answer as ${MEMBER}; autocannon, ${CONNECTIONS} connections from a separate process on the same machine, ${WARMUP_SECONDS} s warm-up, ` +
-        `${ROUNDS}×${SECONDS} s per route in A B B A A B B A order; \`next start\` production build, demo data in a fresh PGlite. Target: stack ≥ 0.8x throughput, ≤ 1.3x p95.`,
+        `${ROUNDS}×${SECONDS} s per route in alternating order (A B C D, D C B A, …) across all routes of the run; \`next start\` production build, demo data in a fresh PGlite. Target: stack ≥ 0.8x throughput, ≤ 1.3x p95.`,
     ].join("\n");
     const last = runs.at(-1)!;
     const r = ratios(last);
