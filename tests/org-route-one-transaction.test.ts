@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
-import { auditEvents, memberships, organizations, sessions, users } from "@/db/schema";
+import { auditEvents, memberships, organizations, sessions, totpFactors, users } from "@/db/schema";
 import { GET as activityRoute } from "@/app/api/o/[org]/activity/route";
 import { recordAuditEvent } from "@/lib/audit";
 import { authCookieNames } from "@/lib/auth/cookies";
@@ -107,6 +107,13 @@ describe("a campaign route in one transaction", () => {
     await setOrg({ settings: { require2fa: "admins" } });
     try {
       expect(await feed(token)).toMatchObject({ status: 403, body: { title: "This campaign requires two-step verification" } });
+      // With a confirmed factor (read inside the shared transaction) the admin is let in.
+      await t.db.insert(totpFactors).values({ userId: ids.admin, secretSealed: "sealed-for-the-test", confirmedAt: new Date() });
+      try {
+        expect((await feed(token)).status).toBe(200);
+      } finally {
+        await t.db.delete(totpFactors).where(eq(totpFactors.userId, ids.admin));
+      }
     } finally {
       await setOrg({ settings: {} });
     }
