@@ -1,96 +1,161 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
 import type { LoadStats } from "./load";
 import { fmt, markdownTable, runLoad, type Harness } from "./lib/harness";
-import { startProductionServer } from "./lib/server";
+import { closeAgents, login } from "./lib/login-client";
+import { buildIfNeeded } from "../scripts/lib/build";
+import { startProductionServer, type BenchServer } from "./lib/server";
 
 /**
- * DESIGN.md, Performance: what the security stack costs against a bare route handler on the same machine.
- * For now the stack is the middleware (per-request CSP nonce, security headers, request id) and the
- * database ping of /api/health; the baseline is app/api/bench/bare, which middleware.ts does not match.
- * Both are measured in one run against one production server, alternating A B B A.
+ * DESIGN.md, Performance: what the security stack costs on a real member route against the same read without it.
+ *
+ * - stack: `GET /api/o/demo-campaign/activity` (the dashboard's live feed) as a signed-in campaign admin: middleware
+ *   (Edge runtime: CSP nonce, security headers, request id), the session cookie checked against its row, the guard
+ *   (campaign, membership, settings through wall 3, permission, 2FA policy) and the feed read in a tenant transaction.
+ * - bare: `GET /api/bench/bare/activity` — the same feed read (same lib function, same page size) in a plain
+ *   transaction as the connecting role: no middleware (excluded by its matcher), no session, no guard, no RLS.
+ *
+ * Both run against one production server (demo data, fresh PGlite) in one run, in alternating order. Both answers
+ * are checked first: the same items, the stack's middleware headers, and a 401 for the stack route without the cookie.
+ * `--before=DIR` also starts a server of another checkout (the code before a change, which needs the bare feed route
+ * too) and loads all four routes in one alternating plan, so a change is measured before and after in one run.
+ * `--cpu-prof=DIR` writes the servers' CPU profiles.
  */
 const CONNECTIONS = 10;
-const WARMUP_SECONDS = 2;
+const WARMUP_SECONDS = 3;
 const SECONDS = 5;
-const ROUNDS = 2;
+const ROUNDS = 4;
+const DEMO_PASSWORD = process.env.RAMPART_DEMO_PASSWORD ?? "orange-lantern-harbor-42";
+const MEMBER = "admin@demo.test";
+const ORG = "demo-campaign";
 
-type Probe = { status: number; requestId: boolean; nonceCsp: boolean; body: unknown };
+type Probe = { status: number; requestId: boolean; nonceCsp: boolean; items: number };
 
-async function probe(url: string): Promise<Probe> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+async function probe(url: string, cookie?: string): Promise<Probe> {
+  const res = await fetch(url, { headers: cookie ? { cookie } : {}, redirect: "manual", signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json().catch(() => null)) as { items?: unknown[] } | null;
   return {
     status: res.status,
     requestId: res.headers.has("x-request-id"),
     nonceCsp: /'nonce-[^']+'/.test(res.headers.get("content-security-policy") ?? ""),
-    body: await res.json().catch(() => null),
+    items: Array.isArray(body?.items) ? body.items.length : -1,
   };
 }
+
+type Measured = { label: string; bare: LoadStats; stack: LoadStats; items: number; startSeconds: number; built: boolean };
+type Prepared = { label: string; server: BenchServer; bareUrl: string; stackUrl: string; cookie: string; items: number };
+
+/** A production server of one checkout with a signed-in member, both routes checked to take the path they claim. */
+async function prepare(say: (line: string) => void, root: string, label: string, cpuProfDir?: string): Promise<Prepared> {
+  const overrides: Record<string, string> = { RAMPART_DEMO: "1", RAMPART_BACKGROUND: "off", AUTH_SECRET: randomBytes(32).toString("base64url") };
+  const nodeArgs = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProfDir, label)}`] : [];
+  const server = await startProductionServer(say, root, overrides, nodeArgs);
+  say(`${label}: server up at ${server.origin} in ${server.startSeconds} s (${root})`);
+  try {
+    const signedIn = await login(server.origin, "127.0.0.1", { email: MEMBER, password: DEMO_PASSWORD });
+    if (!signedIn.sessionCookie) throw new Error(`could not sign in as ${MEMBER} (${signedIn.error ?? signedIn.failure ?? signedIn.status})`);
+    const cookie = signedIn.sessionCookie;
+    const stackUrl = `${server.origin}/api/o/${ORG}/activity?limit=20`;
+    const bareUrl = `${server.origin}/api/bench/bare/activity?org=${ORG}&as=${encodeURIComponent(MEMBER)}&limit=20`;
+
+    // The comparison only means something if each route takes the path it claims and both read the same page.
+    const bare = await probe(bareUrl);
+    if (bare.status !== 200 || bare.requestId || bare.nonceCsp || bare.items < 1)
+      throw new Error(`bare: expected 200 with feed items and no middleware headers; got ${bare.status}, ${bare.items} items, request id ${bare.requestId}, nonce CSP ${bare.nonceCsp}`);
+    const stack = await probe(stackUrl, cookie);
+    if (stack.status !== 200 || !stack.requestId || !stack.nonceCsp || stack.items !== bare.items)
+      throw new Error(`stack: expected 200 through middleware with ${bare.items} items; got ${stack.status}, ${stack.items} items, request id ${stack.requestId}, nonce CSP ${stack.nonceCsp}`);
+    const anonymous = await probe(stackUrl);
+    if (anonymous.status !== 401) throw new Error(`stack without the session cookie: expected 401, got ${anonymous.status}`);
+    return { label, server, bareUrl, stackUrl, cookie, items: stack.items };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/**
+ * Every route of every checkout in one load plan: the rounds alternate the order of all targets (A B C D, D C B A, …),
+ * so a drift in the shared machine's load during the run favours neither route nor checkout. Idle servers wait.
+ */
+async function measure(say: (line: string) => void, checkouts: Array<{ root: string; label: string }>, cpuProfDir?: string): Promise<Measured[]> {
+  const prepared: Prepared[] = [];
+  try {
+    for (const c of checkouts) prepared.push(await prepare(say, c.root, c.label, cpuProfDir));
+    say(`${prepared[0]!.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route, the order of all ${prepared.length * 2} routes alternating…`);
+    const stats = await runLoad({
+      targets: prepared.flatMap((p) => [
+        { name: `${p.label}:bare`, url: p.bareUrl },
+        { name: `${p.label}:stack`, url: p.stackUrl, headers: { cookie: p.cookie } },
+      ]),
+      connections: CONNECTIONS,
+      warmupSeconds: WARMUP_SECONDS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+    });
+    for (const s of stats) {
+      if (s.non2xx > 0 || s.errors > 0 || s.responses === 0) throw new Error(`${s.name}: ${s.non2xx} non-2xx responses, ${s.errors} errors (${s.timeouts} timeouts) under load`);
+    }
+    const by = (name: string) => stats.find((s) => s.name === name)!;
+    return prepared.map((p) => ({
+      label: p.label,
+      bare: by(`${p.label}:bare`),
+      stack: by(`${p.label}:stack`),
+      items: p.items,
+      startSeconds: p.server.startSeconds,
+      built: p.server.built,
+    }));
+  } finally {
+    closeAgents();
+    for (const p of prepared) await p.server.stop();
+  }
+}
+
+const ratios = (m: Measured) => ({
+  throughput: m.stack.requestsPerSecond / m.bare.requestsPerSecond,
+  p50: m.stack.latencyMs.p50 / m.bare.latencyMs.p50,
+  p95: m.stack.latencyMs.p95 / m.bare.latencyMs.p95,
+  p99: m.stack.latencyMs.p99 / m.bare.latencyMs.p99,
+});
 
 export const httpStack: Harness = {
   name: "http-stack",
   async run(say) {
-    const server = await startProductionServer(say);
-    say(`server up at ${server.origin} in ${server.startSeconds} s`);
-    try {
-      const bareUrl = `${server.origin}/api/bench/bare`;
-      const healthUrl = `${server.origin}/api/health`;
+    const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+    const before = arg("before");
+    const cpuProf = arg("cpu-prof");
+    // Both builds first, so no build runs while either checkout is measured.
+    for (const root of before ? [path.resolve(before), process.cwd()] : [process.cwd()]) buildIfNeeded(say, root);
+    const runs = await measure(say, [...(before ? [{ root: path.resolve(before), label: "before" }] : []), { root: process.cwd(), label: before ? "after" : "this checkout" }], cpuProf);
 
-      // The comparison only means something if each route takes the path it claims to.
-      const bare = await probe(bareUrl);
-      if (bare.status !== 200 || bare.requestId || bare.nonceCsp)
-        throw new Error(`${bareUrl} should answer 200 without middleware headers; got ${bare.status}, request id ${bare.requestId}, nonce CSP ${bare.nonceCsp}`);
-      const health = await probe(healthUrl);
-      if (health.status !== 200 || !health.requestId || !health.nonceCsp)
-        throw new Error(`${healthUrl} should answer 200 through middleware; got ${health.status}, request id ${health.requestId}, nonce CSP ${health.nonceCsp}`);
-      const database = (health.body as { checks?: { database?: { kind?: string } } } | null)?.checks?.database?.kind ?? "unknown";
-
-      say(`load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route (A B B A)…`);
-      const stats = await runLoad({
-        targets: [
-          { name: "bare", url: bareUrl },
-          { name: "health", url: healthUrl },
-        ],
-        connections: CONNECTIONS,
-        warmupSeconds: WARMUP_SECONDS,
-        seconds: SECONDS,
-        rounds: ROUNDS,
-      });
-      const [b, h] = [stats.find((s) => s.name === "bare"), stats.find((s) => s.name === "health")] as [LoadStats, LoadStats];
-      for (const s of stats) {
-        if (s.non2xx > 0 || s.errors > 0 || s.responses === 0)
-          throw new Error(`${s.url}: ${s.non2xx} non-2xx responses, ${s.errors} errors (${s.timeouts} timeouts) under load`);
-      }
-
-      const throughputRatio = h.requestsPerSecond / b.requestsPerSecond;
-      const p95Ratio = h.latencyMs.p95 / b.latencyMs.p95;
-      const row = (label: string, s: LoadStats) => [label, fmt(s.requestsPerSecond, 0), fmt(s.latencyMs.p50, 2), fmt(s.latencyMs.p95, 2), fmt(s.latencyMs.p99, 2)];
-      const table = [
-        markdownTable(
-          ["Route", "Requests/s", "p50 ms", "p95 ms", "p99 ms"],
-          [
-            row("bare handler (`/api/bench/bare`, no middleware)", b),
-            row("`/api/health` through middleware (CSP nonce + headers + DB ping)", h),
-            ["**ratio health / bare**", `**${throughputRatio.toFixed(2)}x**`, (h.latencyMs.p50 / b.latencyMs.p50).toFixed(2) + "x", `**${p95Ratio.toFixed(2)}x**`, (h.latencyMs.p99 / b.latencyMs.p99).toFixed(2) + "x"],
-          ],
-        ),
-        "",
-        `autocannon, ${CONNECTIONS} connections from a separate process on the same machine, ${WARMUP_SECONDS} s warm-up, ${ROUNDS}×${SECONDS} s per route in A B B A order; ` +
-          `\`next start\` production build, database: ${database} (fresh).`,
-      ].join("\n");
-      return {
-        name: "http-stack",
-        table,
-        ratio: `ratio: /api/health through middleware = ${throughputRatio.toFixed(2)}x bare throughput, p95 ${p95Ratio.toFixed(2)}x`,
-        data: {
-          settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, rounds: ROUNDS, order: "ABBA" },
-          database,
-          serverStartSeconds: server.startSeconds,
-          built: server.built,
-          routes: stats,
-          ratios: { throughput: throughputRatio, p50: h.latencyMs.p50 / b.latencyMs.p50, p95: p95Ratio, p99: h.latencyMs.p99 / b.latencyMs.p99 },
-        },
-      };
-    } finally {
-      await server.stop();
-    }
+    const row = (label: string, s: LoadStats) => [label, fmt(s.requestsPerSecond, 0), fmt(s.latencyMs.p50, 2), fmt(s.latencyMs.p95, 2), fmt(s.latencyMs.p99, 2)];
+    const rows = runs.flatMap((m) => {
+      const r = ratios(m);
+      return [
+        row(`${m.label}: bare feed read (\`/api/bench/bare/activity\`)`, m.bare),
+        row(`${m.label}: \`/api/o/[org]/activity\` through the stack`, m.stack),
+        [`**${m.label}: stack / bare**`, `**${r.throughput.toFixed(2)}x**`, `${r.p50.toFixed(2)}x`, `**${r.p95.toFixed(2)}x**`, `${r.p99.toFixed(2)}x`],
+      ];
+    });
+    const table = [
+      markdownTable(["Route", "Requests/s", "p50 ms", "p95 ms", "p99 ms"], rows),
+      "",
+      `${runs[0]!.items} feed items per answer as ${MEMBER}; autocannon, ${CONNECTIONS} connections from a separate process on the same machine, ${WARMUP_SECONDS} s warm-up, ` +
+        `${ROUNDS}×${SECONDS} s per route in alternating order (A B C D, D C B A, …) across all routes of the run; \`next start\` production build, demo data in a fresh PGlite. Target: stack ≥ 0.8x throughput, ≤ 1.3x p95.`,
+    ].join("\n");
+    const last = runs.at(-1)!;
+    const r = ratios(last);
+    const first = runs.length > 1 ? ratios(runs[0]!) : null;
+    return {
+      name: "http-stack",
+      table,
+      ratio:
+        `ratio: member feed route through the stack = ${r.throughput.toFixed(2)}x bare throughput, p95 ${r.p95.toFixed(2)}x` +
+        (first ? ` (before: ${first.throughput.toFixed(2)}x, p95 ${first.p95.toFixed(2)}x)` : ""),
+      data: {
+        settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, rounds: ROUNDS, order: "ABBA", member: MEMBER },
+        runs: runs.map((m) => ({ ...m, ratios: ratios(m) })),
+      },
+    };
   },
 };

@@ -53,7 +53,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * A production server of this checkout on a free loopback port, in its own process group, with a fresh
  * embedded database in a temporary directory (removed again by stop()). Builds first when the sources changed.
  */
-export async function startProductionServer(say: (line: string) => void, root = process.cwd(), overrides: Record<string, string> = {}): Promise<BenchServer> {
+export async function startProductionServer(
+  say: (line: string) => void,
+  root = process.cwd(),
+  overrides: Record<string, string> = {},
+  /** Options for the server's node process (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
+  nodeArgs: string[] = [],
+): Promise<BenchServer> {
   const buildStart = performance.now();
   const built = buildIfNeeded(say, root);
   if (built) say(`built in ${((performance.now() - buildStart) / 1000).toFixed(0)} s`);
@@ -74,7 +80,9 @@ export async function startProductionServer(say: (line: string) => void, root = 
     ...overrides,
   });
 
-  const child: ChildProcess = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const command = nodeArgs.length ? process.execPath : path.join(root, "node_modules", ".bin", "next");
+  const args = ["start", "-p", String(port), "-H", "127.0.0.1"];
+  const child: ChildProcess = spawn(command, nodeArgs.length ? [...nodeArgs, path.join(root, "node_modules", "next", "dist", "bin", "next"), ...args] : args, {
     cwd: root,
     env,
     detached: true,

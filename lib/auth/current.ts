@@ -5,16 +5,21 @@ import { cache } from "react";
 import { getConfig } from "@/lib/config";
 import { authCookieNames } from "./cookies";
 import { getServices } from "@/lib/services";
-import { verifySessionToken } from "./session-token";
+import { verifySessionToken, type SessionClaims } from "./session-token";
 import { validateSession, type ValidSession } from "./sessions";
+
+/** The verified claims of this request's session cookie (signature, issuer, expiry), not yet checked against the session row. */
+export const getSessionClaims = cache(async (): Promise<SessionClaims | null> => {
+  const token = (await cookies()).get(authCookieNames(getConfig().secureCookies).session)?.value;
+  if (!token) return null;
+  return verifySessionToken(token, (await getServices()).secret);
+});
 
 /** The signed-in person of this request, checked against their session row (revoked, expired, idle, disabled → none). */
 export const getCurrentSession = cache(async (): Promise<ValidSession | null> => {
-  const token = (await cookies()).get(authCookieNames(getConfig().secureCookies).session)?.value;
-  if (!token) return null;
-  const runtime = await getServices();
-  const claims = await verifySessionToken(token, runtime.secret);
+  const claims = await getSessionClaims();
   if (!claims) return null;
+  const runtime = await getServices();
   const valid = await validateSession(runtime.db, claims.sid, runtime.policy);
   return valid && valid.user.id === claims.sub ? valid : null;
 });

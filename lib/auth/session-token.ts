@@ -9,14 +9,20 @@ export type SessionClaims = { sub: string; sid: string; orgs?: Record<string, st
 
 export const MAX_ORGS_IN_TOKEN = 100;
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<Uint8Array>>();
+const keys = new Map<string, Promise<CryptoKey>>();
 
-/** A key for this purpose only, hashed from the session secret (Web Crypto: works on the Edge runtime). */
-function signingKey(secret: string): Promise<Uint8Array> {
+/**
+ * A key for this purpose only, hashed from the session secret and imported once per secret as a non-extractable
+ * HMAC-SHA-256 key (Web Crypto: works on the Edge runtime), so no request pays for the hash or the import again.
+ */
+function signingKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.digest("SHA-256", encoder.encode(`rampart-session-token:${secret}`)).then((d) => new Uint8Array(d));
+    key = crypto.subtle
+      .digest("SHA-256", encoder.encode(`rampart-session-token:${secret}`))
+      .then((raw) => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]));
     keys.set(secret, key);
+    key.catch(() => keys.delete(secret));
   }
   return key;
 }

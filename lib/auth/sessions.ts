@@ -31,19 +31,32 @@ export async function createSession(
   return row!;
 }
 
+/** A session row with the columns of its person the checks need. */
+export type SessionRow = { session: Session; user: Pick<User, "id" | "email" | "name" | "isStaff" | "disabledAt"> };
+
+/** The fields of a SessionRow, for a select from sessions joined to users (here and in the guard's one read). */
+export const sessionRowFields = {
+  session: sessions,
+  user: { id: users.id, email: users.email, name: users.name, isStaff: users.isStaff, disabledAt: users.disabledAt },
+};
+
+export const isSessionId = (sessionId: string) => /^[0-9a-f-]{36}$/i.test(sessionId);
+
 /**
  * The session behind a token, if it may still be used: not revoked, within 24 h of sign-in, not idle
  * too long, and its person not disabled. An expired or idle session is closed on the spot.
  */
 export async function validateSession(db: Database, sessionId: string, policy: SessionPolicy, now = new Date()): Promise<ValidSession | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(sessionId)) return null;
-  const [row] = await db
-    .select({ session: sessions, user: { id: users.id, email: users.email, name: users.name, isStaff: users.isStaff, disabledAt: users.disabledAt } })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.id, sessionId));
-  if (!row || row.session.revokedAt) return null;
+  if (!isSessionId(sessionId)) return null;
+  const [row] = await db.select(sessionRowFields).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, sessionId));
+  return row ? acceptSessionRow(db, row, policy, now) : null;
+}
+
+/** validateSession's checks on a row already read (the guard reads it with the campaign standing): the same rules, the same closing and touching. */
+export async function acceptSessionRow(db: Queryable, row: SessionRow, policy: SessionPolicy, now = new Date()): Promise<ValidSession | null> {
+  if (row.session.revokedAt) return null;
   if (row.user.disabledAt) return null;
+  const sessionId = row.session.id;
   const expired = now >= row.session.expiresAt;
   const idle = now.getTime() - row.session.lastSeenAt.getTime() > policy.idleTimeoutSeconds * 1000;
   if (expired || idle) {

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { memberships, organizations, users } from "@/db/schema";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { resultRows } from "./client";
-import { enterTenant, withPerson, withSystem, withTenant } from "./tenant";
+import { enterPerson, enterSystem, enterTenant, withPerson, withSystem, withTenant } from "./tenant";
 
 describe.each(testBackends())("tenant isolation by row-level security (%s)", (backend) => {
   let t: TestDatabase;
@@ -32,6 +32,27 @@ describe.each(testBackends())("tenant isolation by row-level security (%s)", (ba
   it("works as the non-owner app role, not the superuser", async () => {
     const res = await t.db.execute(sql`select current_user as role`);
     expect(resultRows<{ role: string }>(res)[0]?.role).toBe("rampart_app");
+  });
+
+  it("sets the app role and the settings in one statement, even in a transaction that had left the app role", async () => {
+    const who = async (enter: (tx: Parameters<Parameters<typeof t.db.transaction>[0]>[0]) => Promise<void>) =>
+      t.db.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL ROLE NONE`);
+        await enter(tx);
+        const [row] = resultRows<{ role: string; org: string; person: string; system: string }>(
+          await tx.execute(
+            sql`select current_user as role, coalesce(current_setting('app.org_id', true), '') as org, coalesce(current_setting('app.user_id', true), '') as person, coalesce(current_setting('app.system_scope', true), '') as system`,
+          ),
+        );
+        return row;
+      });
+    expect(await who((tx) => enterTenant(tx, { orgId: orgA, userId: alice }))).toEqual({ role: "rampart_app", org: orgA, person: alice, system: "" });
+    expect(await who((tx) => enterTenant(tx, { orgId: orgA }))).toEqual({ role: "rampart_app", org: orgA, person: "", system: "on" });
+    expect(await who((tx) => enterPerson(tx, carol))).toEqual({ role: "rampart_app", org: "", person: carol, system: "" });
+    expect(await who((tx) => enterSystem(tx))).toEqual({ role: "rampart_app", org: "", person: "", system: "on" });
+    // Outside the transaction the settings are gone again.
+    const [after] = resultRows<{ org: string | null }>(await t.db.execute(sql`select current_setting('app.org_id', true) as org`));
+    expect(after?.org ?? "").toBe("");
   });
 
   it("shows no tenant row to a query outside the helper", async () => {

@@ -23,18 +23,23 @@ export function withTenant<T>(db: Database, ctx: TenantContext, fn: (tx: Transac
   });
 }
 
-/** Switches an open transaction to one organisation (app role, transaction-local settings). */
+/**
+ * The role for tenant work: the app role, bound by row-level security. Set with `set_config('role', …, true)`, which
+ * is `SET LOCAL ROLE` (same membership check, same transaction scope) but can share one statement with the settings.
+ * Test-only: with wall 3 switched off the transaction runs as the connecting (superuser) role, bypassing RLS.
+ */
+const tenantRole = () => (wallEnabled("rls") ? APP_ROLE : "none");
+
+/** Switches an open transaction to one organisation (app role, transaction-local settings), in one statement. */
 export async function enterTenant(tx: Transaction, ctx: TenantContext): Promise<void> {
   const orgId = uuidSchema.parse(ctx.orgId);
-  // Test-only: with wall 3 switched off the transaction runs as the connecting (superuser) role, bypassing RLS.
-  await tx.execute(sql.raw(wallEnabled("rls") ? `SET LOCAL ROLE ${APP_ROLE}` : "SET LOCAL ROLE NONE"));
   if (ctx.userId !== undefined) {
     const userId = uuidSchema.parse(ctx.userId);
     await tx.execute(
-      sql`select set_config('app.org_id', ${orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.system_scope', '', true)`,
+      sql`select set_config('role', ${tenantRole()}, true), set_config('app.org_id', ${orgId}, true), set_config('app.user_id', ${userId}, true), set_config('app.system_scope', '', true)`,
     );
   } else {
-    await tx.execute(sql`select set_config('app.org_id', ${orgId}, true),
+    await tx.execute(sql`select set_config('role', ${tenantRole()}, true), set_config('app.org_id', ${orgId}, true),
       set_config('app.system_scope', case when coalesce(current_setting('app.user_id', true), '') = '' then 'on' else '' end, true)`);
   }
 }
@@ -43,10 +48,19 @@ export async function enterTenant(tx: Transaction, ctx: TenantContext): Promise<
 export function withPerson<T>(db: Database, userId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   const id = uuidSchema.parse(userId);
   return db.transaction(async (tx) => {
-    await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
-    await tx.execute(sql`select set_config('app.org_id', '', true), set_config('app.user_id', ${id}, true), set_config('app.system_scope', '', true)`);
+    await enterPerson(tx, id);
     return fn(tx);
   });
+}
+
+/**
+ * Switches an open transaction to one person with no organisation (app role), in one statement. `tenantWall`: the
+ * role follows wall 3's test switch like a tenant transaction (the guard's read of the campaign row, which RLS checks).
+ */
+export async function enterPerson(tx: Transaction, userId: string, options: { tenantWall?: boolean } = {}): Promise<void> {
+  const id = uuidSchema.parse(userId);
+  const role = options.tenantWall ? tenantRole() : APP_ROLE;
+  await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.org_id', '', true), set_config('app.user_id', ${id}, true), set_config('app.system_scope', '', true)`);
 }
 
 /** Trusted cross-organisation work (seed, staff console, breach switches, scripts): the system scope, no person. */
@@ -58,6 +72,5 @@ export function withSystem<T>(db: Database, fn: (tx: Transaction) => Promise<T>)
 }
 
 export async function enterSystem(tx: Transaction): Promise<void> {
-  await tx.execute(sql.raw(`SET LOCAL ROLE ${APP_ROLE}`));
-  await tx.execute(sql`select set_config('app.org_id', '', true), set_config('app.user_id', '', true), set_config('app.system_scope', 'on', true)`);
+  await tx.execute(sql`select set_config('role', ${APP_ROLE}, true), set_config('app.org_id', '', true), set_config('app.user_id', '', true), set_config('app.system_scope', 'on', true)`);
 }

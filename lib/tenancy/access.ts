@@ -1,10 +1,11 @@
 import "server-only";
-import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
-import { memberships, organizations, supportAccessGrants } from "@/db/schema";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { sessions, users } from "@/db/schema";
+import { acceptSessionRow, isSessionId, sessionRowFields, type SessionPolicy, type ValidSession } from "@/lib/auth/sessions";
 import type { Database, Transaction } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
-import { enterTenant, withPerson, withTenant } from "@/lib/db/tenant";
-import { isSlug } from "@/lib/validation/ids";
+import { enterPerson, enterTenant, withTenant } from "@/lib/db/tenant";
+import { isSlug, uuidSchema } from "@/lib/validation/ids";
 import { can, type AccessRole, type Permission } from "./permissions";
 import { orgSettingsSchema, type OrgSettings } from "./settings";
 import { wallEnabled } from "./walls";
@@ -30,67 +31,148 @@ const anyOf = (needed: Needed): readonly Permission[] => (typeof needed === "str
 /** Who this person is in this campaign, before any permission is asked: resolved once per request. */
 export type ResolvedAccess = { ok: true; access: OrgAccess; needsSecondFactor: boolean } | AccessRefusal;
 
+type StandingRow = {
+  id: string;
+  suspended: boolean;
+  member_role: AccessRole | null;
+  member_disabled: boolean | null;
+  grant_id: string | null;
+  row_id: string | null;
+  slug: string | null;
+  name: string | null;
+  settings: unknown;
+};
+
+/**
+ * The standing read: campaign by slug (not suspended), the person's membership row, a live support grant when
+ * `staff` holds (only one that has begun and spans at most 24 h, whoever dated it), and the campaign row, which
+ * the caller reads under the person's RLS (`organizations_visible`: an active member, or staff under a live grant
+ * the campaign allows, of a campaign not suspended, a person not disabled), so wall 3 checks them in the same read.
+ */
+function standingSql(userId: string, staff: SQL, slug: string): SQL {
+  const now = new Date().toISOString();
+  return sql`select l.id, l.suspended, m.role as member_role, m.disabled_at is not null as member_disabled,
+      case when ${staff} then (select g.id from support_access_grants g
+        where g.org_id = l.id and g.staff_user_id = ${userId} and g.revoked_at is null
+          and g.expires_at > ${now}::timestamptz and g.created_at <= ${now}::timestamptz
+          and g.expires_at <= g.created_at + interval '24 hours'
+        limit 1) end as grant_id,
+      o.id as row_id, o.slug, o.name, o.settings
+    from org_lookup_by_slug(${slug}) l
+    left join memberships m on m.org_id = l.id and m.user_id = ${userId}
+    left join organizations o on o.id = l.id`;
+}
+
+/** A transaction as this person with no campaign: the role follows wall 3's test switch, as the campaign row's read is wall 3's check. */
+function asPerson<T>(db: Database, userId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await enterPerson(tx, userId, { tenantWall: true });
+    return fn(tx);
+  });
+}
+
 /**
  * Wall 2, the guard chain after the session: organisation from the URL (not suspended) → the person's
- * membership row (or a live support grant for staff) → the campaign's settings through wall 3, all in one
- * transaction. Anything short of access reads as "not found", so slugs cannot be enumerated.
+ * membership row (or a live support grant for staff) → the campaign's settings through wall 3, in one
+ * transaction of two statements (the person's settings, then the standing read above).
+ * Anything short of access reads as "not found", so slugs cannot be enumerated.
  */
 export async function resolveOrgMembership(db: Database, viewer: Viewer, slug: string): Promise<ResolvedAccess> {
   if (!isSlug(slug)) return { ok: false, reason: "not_found" };
-  const guardOn = wallEnabled("guard");
-  const found = await withPerson(db, viewer.id, async (tx) => {
-    const [org] = resultRows<{ id: string; suspended: boolean }>(await tx.execute(sql`select id, suspended from org_lookup_by_slug(${slug})`));
-    if (!org) return null;
-    const [member] = await tx
-      .select({ role: memberships.role, disabledAt: memberships.disabledAt })
-      .from(memberships)
-      .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, viewer.id)));
-    let grantId: string | undefined;
-    if (!member && viewer.isStaff) {
-      const [grant] = await tx
-        .select({ id: supportAccessGrants.id })
-        .from(supportAccessGrants)
-        .where(
-          and(
-            eq(supportAccessGrants.orgId, org.id),
-            eq(supportAccessGrants.staffUserId, viewer.id),
-            isNull(supportAccessGrants.revokedAt),
-            gt(supportAccessGrants.expiresAt, new Date()),
-            // Only a grant that has begun and spans at most 24 h, whoever dated it.
-            lte(supportAccessGrants.createdAt, new Date()),
-            lte(supportAccessGrants.expiresAt, sql`${supportAccessGrants.createdAt} + interval '24 hours'`),
-          ),
-        );
-      grantId = grant?.id;
-    }
-    const role: AccessRole | null = guardOn ? (member && !member.disabledAt ? member.role : grantId ? "support" : null) : "owner";
-    if (!role) return { org, role, grantId, orgRow: undefined };
-    // The same transaction now acts in the campaign: wall 3 decides whether the settings row is visible to this person.
-    await enterTenant(tx, { orgId: org.id, userId: viewer.id });
-    const [orgRow] = await tx
-      .select({ id: organizations.id, slug: organizations.slug, name: organizations.name, settings: organizations.settings })
-      .from(organizations)
-      .where(eq(organizations.id, org.id));
-    return { org, role, grantId, orgRow };
+  const userId = uuidSchema.parse(viewer.id);
+  const [found] = await asPerson(db, userId, async (tx) => resultRows<StandingRow>(await tx.execute(standingSql(userId, viewer.isStaff ? sql`true` : sql`false`, slug))));
+  return standingFrom(viewer.id, slug, found, (orgId) => (fn) => withTenant(db, { orgId, userId: viewer.id }, fn));
+}
+
+export type SessionInCampaign = { session: ValidSession | null; resolved: ResolvedAccess };
+const refused = { ok: false, reason: "not_found" } as const;
+
+/** The session row behind the token (its person must be the token's) with the standing in the campaign as one JSON column. */
+async function readSessionStanding(tx: Transaction, userId: string, sessionId: string, slug: string) {
+  const standing = isSlug(slug) ? sql`(select row_to_json(st) from (${standingSql(userId, sql`${users.isStaff}`, slug)}) st)` : sql`null::json`;
+  const [row] = await tx
+    .select({ ...sessionRowFields, standing: sql<StandingRow | null>`${standing}` })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+  return row;
+}
+
+/**
+ * For a route handler: the session row behind a verified token and the person's standing in one campaign, in one
+ * read (the session checks are validateSession's, applied to the row by acceptSessionRow). No valid session:
+ * `session` is null and the standing is not looked at; a session whose person is not the token's is no session.
+ */
+export async function resolveSessionInCampaign(db: Database, token: { sub: string; sid: string }, slug: string, policy: SessionPolicy): Promise<SessionInCampaign> {
+  const userId = uuidSchema.safeParse(token.sub);
+  if (!userId.success || !isSessionId(token.sid)) return { session: null, resolved: refused };
+  const row = await asPerson(db, userId.data, (tx) => readSessionStanding(tx, userId.data, token.sid, slug));
+  const session = row ? await acceptSessionRow(db, row, policy) : null;
+  if (!session || !row) return { session: null, resolved: refused };
+  const run = (orgId: string) => <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(db, { orgId, userId: userId.data }, fn);
+  return { session, resolved: row.standing ? standingFrom(userId.data, slug, row.standing, run) : refused };
+}
+
+/**
+ * The same checks, and the request's own work in the same transaction (for read routes: one BEGIN, COMMIT and
+ * person set-up fewer). `access.run` first switches the transaction to the campaign (enterTenant: the role, the
+ * campaign and the person for RLS, as withTenant does), then runs there. Inside `body` every database call goes
+ * through `tx` or `access.run` (an embedded database has one connection); a failure in `body` rolls back the
+ * session's touch too, which the next request repeats.
+ */
+export async function withSessionInCampaign<T>(
+  db: Database,
+  token: { sub: string; sid: string },
+  slug: string,
+  policy: SessionPolicy,
+  body: (answer: SessionInCampaign & { tx?: Transaction }) => Promise<T>,
+): Promise<T> {
+  const userId = uuidSchema.safeParse(token.sub);
+  if (!userId.success || !isSessionId(token.sid)) return body({ session: null, resolved: refused });
+  return asPerson(db, userId.data, async (tx) => {
+    const row = await readSessionStanding(tx, userId.data, token.sid, slug);
+    const session = row ? await acceptSessionRow(tx, row, policy) : null;
+    if (!session || !row) return body({ session: null, resolved: refused, tx });
+    let entered: string | null = null;
+    const run =
+      (orgId: string) =>
+      async <R>(fn: (tx: Transaction) => Promise<R>): Promise<R> => {
+        if (entered !== orgId) {
+          await enterTenant(tx, { orgId, userId: userId.data });
+          entered = orgId;
+        }
+        return fn(tx);
+      };
+    return body({ session, resolved: row.standing ? standingFrom(userId.data, slug, row.standing, run) : refused, tx });
   });
-  if (!found || !found.role) return { ok: false, reason: "not_found" };
-  const { role } = found;
-  if (guardOn && found.org.suspended) return role === "support" ? { ok: false, reason: "not_found" } : { ok: false, reason: "suspended", org: { slug } };
+}
+
+type Runner = (orgId: string) => <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>;
+
+/** The guard's decision on a standing row (absent: no such campaign); `run` gives the granted access its tenant transactions. */
+function standingFrom(userId: string, slug: string, found: StandingRow | undefined, run: Runner): ResolvedAccess {
+  const guardOn = wallEnabled("guard");
+  if (!found) return { ok: false, reason: "not_found" };
+  // A membership row, even a disabled one, means no grant is asked for (as staff who are members act as members).
+  const grantId = found.member_role === null ? (found.grant_id ?? undefined) : undefined;
+  const role: AccessRole | null = guardOn ? (found.member_role && !found.member_disabled ? found.member_role : grantId ? "support" : null) : "owner";
+  if (!role) return { ok: false, reason: "not_found" };
+  if (guardOn && found.suspended) return role === "support" ? { ok: false, reason: "not_found" } : { ok: false, reason: "suspended", org: { slug } };
   // Wall 3 disagrees with what the guard found (e.g. support refused by the campaign's setting): not found.
-  if (!found.orgRow) return { ok: false, reason: "not_found" };
-  const settings = orgSettingsSchema.parse(found.orgRow.settings ?? {});
+  if (!found.row_id || found.slug === null || found.name === null) return { ok: false, reason: "not_found" };
+  const settings = orgSettingsSchema.parse(found.settings ?? {});
   if (guardOn && role === "support" && settings.supportAccess === "refused") return { ok: false, reason: "not_found" };
-  const orgId = found.org.id;
+  const orgId = found.row_id;
   return {
     ok: true,
     needsSecondFactor: guardOn && role !== "support" && requiresSecondFactor(settings, role),
     access: {
-      org: { ...found.orgRow, settings },
+      org: { id: orgId, slug: found.slug, name: found.name, settings },
       role,
-      userId: viewer.id,
-      grantId: found.grantId,
+      userId,
+      grantId,
       can: (p) => can(role, p),
-      run: <T>(fn: (tx: Transaction) => Promise<T>) => withTenant(db, { orgId, userId: viewer.id }, fn),
+      run: run(orgId),
     },
   };
 }

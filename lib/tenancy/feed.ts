@@ -1,5 +1,6 @@
 import "server-only";
-import { loadActivityFeedIn, type ActivityQuery, type FeedPage } from "@/lib/audit";
+import { z } from "zod";
+import { auditCategories, loadActivityFeedIn, type ActivityQuery, type FeedPage } from "@/lib/audit";
 import type { Transaction } from "@/lib/db";
 import type { OrgAccess } from "./access";
 
@@ -15,4 +16,17 @@ export function feedIn(tx: Transaction, access: OrgAccess, query: ActivityQuery 
 /** The same in a transaction of its own (the feed's JSON route). */
 export function feedFor(access: OrgAccess, query: ActivityQuery = {}): Promise<FeedPage> {
   return access.run((tx) => feedIn(tx, access, query));
+}
+
+const feedQuerySchema = z.object({
+  after: z.string().max(200).optional(),
+  before: z.string().max(200).optional(),
+  category: z.enum(auditCategories).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+/** The feed's JSON query string (`after` for live polling, `before`, `category`, `limit`) as a feed query. */
+export function feedQueryFrom(url: string): ActivityQuery {
+  const q = feedQuerySchema.parse(Object.fromEntries(new URL(url).searchParams));
+  return { after: q.after, before: q.before, actions: q.category, limit: q.limit ?? 20 };
 }

@@ -4,15 +4,17 @@ import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
-import { getCurrentSession, requireSession } from "@/lib/auth/current";
+import { getSessionClaims, requireSession } from "@/lib/auth/current";
 import { enrolledSecondFactors } from "@/lib/auth/sign-in";
+import { hasTotp } from "@/lib/auth/totp";
+import { hasSecurityKeys } from "@/lib/auth/webauthn";
 import { getServices } from "@/lib/services";
 import type { ValidSession } from "@/lib/auth/sessions";
 import type { Transaction } from "@/lib/db";
 import { sessionAction, type FormState } from "@/lib/http/action";
 import { problemResponse } from "@/lib/http/problem";
-import { publicRoute, HttpError } from "@/lib/http/route";
-import { authorize, resolveOrgMembership, type AccessDecision, type Needed, type OrgAccess, type Viewer } from "./access";
+import { publicRoute } from "@/lib/http/route";
+import { authorize, resolveOrgMembership, resolveSessionInCampaign, withSessionInCampaign, type AccessDecision, type SessionInCampaign, type Needed, type OrgAccess, type Viewer } from "./access";
 
 const resourceOf = (needed: Needed) => (typeof needed === "string" ? needed : needed[0]!).split(":")[0]!.replace(/[^a-z_]/g, "_");
 
@@ -109,24 +111,36 @@ type OrgRouteContext<P> = { access: OrgAccess; params: P; requestId: string };
 /**
  * For campaign route handlers (/api/o/[org]/…): the same chain; refusals are 404 problem+json. The
  * route's other parameters are parsed with `params` first: a malformed id is a 404 like an invisible one.
+ * The session row and the standing in the campaign are one read (resolveSessionInCampaign). `oneTransaction`
+ * (read routes whose handler reaches the database only through `access.run`): that read and the handler's
+ * work share one transaction (withSessionInCampaign).
  */
 export function orgRoute<P extends z.ZodType = z.ZodObject<Record<string, never>>>(
   permission: Needed,
   handler: (request: Request, ctx: OrgRouteContext<z.output<P>>) => Promise<Response>,
-  options: { params?: P } = {},
+  options: { params?: P; oneTransaction?: boolean } = {},
 ) {
   return publicRoute<{ org: string } & Record<string, string>>(async (request, { params, requestId }) => {
-    const session = await getCurrentSession();
-    if (!session) return problemResponse({ status: 401, title: "Sign in required", requestId });
-    const decision = await decide(session, params.org, permission);
-    if (!decision.ok) {
-      if (decision.reason === "suspended") throw new HttpError(403, "This campaign is suspended");
-      if (decision.reason === "second_factor_required") throw new HttpError(403, "This campaign requires two-step verification");
-      return problemResponse({ status: 404, title: "Not found", requestId });
-    }
-    const parsed = (options.params ?? z.object({})).safeParse(Object.fromEntries(Object.entries(params).filter(([name]) => name !== "org")));
-    if (!parsed.success) return problemResponse({ status: 404, title: "Not found", requestId });
-    await recordSupportUse(decision.access, permission);
-    return handler(request, { access: decision.access, params: parsed.data as z.output<P>, requestId });
+    const claims = await getSessionClaims();
+    if (!claims) return problemResponse({ status: 401, title: "Sign in required", requestId });
+    const { db, policy } = await getServices();
+    const answer = async ({ session, resolved, tx }: SessionInCampaign & { tx?: Transaction }): Promise<Response> => {
+      if (!session) return problemResponse({ status: 401, title: "Sign in required", requestId });
+      const userId = session.user.id;
+      // In the shared transaction one query after the other (enrolledSecondFactors asks both at once).
+      const factors = tx ? async () => (await hasTotp(tx, userId)) || (await hasSecurityKeys(tx, userId)) : () => hasSecondFactor(userId);
+      const decision = await authorize(resolved, { hasSecondFactor: factors }, permission);
+      if (!decision.ok) {
+        if (decision.reason === "suspended") return problemResponse({ status: 403, title: "This campaign is suspended", requestId });
+        if (decision.reason === "second_factor_required") return problemResponse({ status: 403, title: "This campaign requires two-step verification", requestId });
+        return problemResponse({ status: 404, title: "Not found", requestId });
+      }
+      const parsed = (options.params ?? z.object({})).safeParse(Object.fromEntries(Object.entries(params).filter(([name]) => name !== "org")));
+      if (!parsed.success) return problemResponse({ status: 404, title: "Not found", requestId });
+      await recordSupportUse(decision.access, permission);
+      return handler(request, { access: decision.access, params: parsed.data as z.output<P>, requestId });
+    };
+    if (options.oneTransaction) return withSessionInCampaign(db, claims, params.org, policy, answer);
+    return answer(await resolveSessionInCampaign(db, claims, params.org, policy));
   });
 }

@@ -15,5 +15,5 @@ export const GET = orgRoute(
     if (!contact) return problemResponse({ status: 404, title: "Not found", requestId });
     return Response.json({ contact }, { headers: { "cache-control": "no-store" } });
   },
-  { params: z.object({ id: uuidSchema }) },
+  { params: z.object({ id: uuidSchema }), oneTransaction: true },
 );

@@ -9,5 +9,5 @@ export const dynamic = "force-dynamic";
 export const GET = orgRoute(
   "imports:manage",
   async (_request, { access, params }) => Response.json(await access.run((tx) => importProgress(tx, access.org.id, params.id)), { headers: { "cache-control": "no-store" } }),
-  { params: z.object({ id: uuidSchema }) },
+  { params: z.object({ id: uuidSchema }), oneTransaction: true },
 );
