@@ -74,7 +74,7 @@ export const endpoints = {
     path: "/contacts",
     tag: "Contacts",
     summary:
-      "Contacts the token's person may see, newest first, with the contacts page's filters (q finds by email or phone exactly, or by name); keyset pages through nextCursor; total is exact up to 10,000 (totalExact false: at least that many)",
+      "Contacts the token's person may see, newest first, with the contacts page's filters (q finds by email or phone exactly, or by name); keyset pages through nextCursor; total is exact up to 10,000, or 1,000 with a filter (totalExact false: at least that many)",
     auth: { scope: "contacts:read", permission: ["contacts:read", "contacts:read_assigned"] },
     query: z
       .object({

@@ -10,7 +10,7 @@ import type { AccessRole } from "@/lib/tenancy/permissions";
 import { assignableMembers } from "./assignees";
 import { assignContact, createContact, deleteContact, setContactTags, updateContact } from "./commands";
 import { getContact } from "./get-contact";
-import { CONTACT_COUNT_CAP, contactPosition, contactTagsInUse, listContacts, type ContactListQuery } from "./list-contacts";
+import { CONTACT_COUNT_CAP, CONTACT_FILTERED_COUNT_CAP, contactPosition, contactTagsInUse, listContacts, type ContactListQuery } from "./list-contacts";
 import { decodeTimeIdCursor } from "@/lib/pagination/keyset";
 import type { Transaction } from "@/lib/db/client";
 import { classifySearch } from "./search";
@@ -371,13 +371,17 @@ describe.each(testBackends())("contact pages by keyset (%s)", (backend) => {
     expect(new Set(mixed)).toEqual(orgBIds);
   });
 
-  it("counts exactly up to 10,000, then says 10,000+ without counting the rest", async () => {
+  it("counts exactly up to 10,000 (a filter up to 1,000), then says 10,000+ (1,000+) without counting the rest", async () => {
     // Undecryptable copies older than every real row: counted, never on the first page.
     await asOwner(sql`insert into contacts (id, org_id, name, tags, source, created_at)
       select gen_random_uuid(), org_id, name, tags, source, created_at - interval '1 day' from contacts c, generate_series(1, 44) where c.org_id = ${f.orgA}`);
     const page = await as(admin(), (tx) => listContacts(tx, admin()));
     expect(page.count).toEqual({ value: CONTACT_COUNT_CAP, exact: false });
     expect(page.rows.map((r) => r.id)).toEqual(order.slice(0, 50));
+    const tagged = await as(admin(), (tx) => listContacts(tx, admin(), { tag: "door" }));
+    expect(tagged.count).toEqual({ value: CONTACT_FILTERED_COUNT_CAP, exact: false });
+    expect(tagged.rows).toHaveLength(50);
+    expect(tagged.rows.every((r) => order.includes(r.id))).toBe(true);
     const v: ContactViewer = { orgId: f.orgA, userId: f.volunteer, role: "volunteer" };
     expect((await as(v, (tx) => listContacts(tx, v))).count).toEqual({ value: 23, exact: true });
   }, 60_000);
