@@ -32,10 +32,10 @@ const PG_URL = process.env.RAMPART_BENCH_PG_URL ?? process.env.RAMPART_TEST_PG_U
 const BULK_TABLES = ["contacts", "bench_plain_contacts"];
 
 type Say = (line: string) => void;
-type Backend = { name: string; short: string; db: Database; close(): Promise<void> };
+export type Backend = { name: string; short: string; db: Database; close(): Promise<void> };
 
 /** Statements of the database's owner (the twin table, ANALYZE): the connecting role, outside row-level security. */
-const asOwner = (db: Database, query: SQL | string) =>
+export const asOwner = (db: Database, query: SQL | string) =>
   db.transaction(async (tx) => {
     await tx.execute(sql.raw("SET LOCAL ROLE NONE"));
     return tx.execute(typeof query === "string" ? sql.raw(query) : query);
@@ -60,7 +60,7 @@ function contactNumber(i: number): ContactValues {
 }
 
 
-async function openPglite(): Promise<Backend> {
+export async function openPglite(): Promise<Backend> {
   const handle = await openDatabase({ kind: "pglite", dataDir: "memory://" });
   return {
     name: "PGlite in memory (as lib/db opens it)",
@@ -70,8 +70,8 @@ async function openPglite(): Promise<Backend> {
   };
 }
 
-async function openPostgres(url: string, say: Say): Promise<Backend> {
-  const scratch = await createScratchDatabase(url, "rampart_bench_contacts");
+export async function openPostgres(url: string, say: Say, prefix = "rampart_bench_contacts"): Promise<Backend> {
+  const scratch = await createScratchDatabase(url, prefix);
   const handle = await openDatabase({ kind: "pg", url: scratch.url });
   const host = new URL(scratch.url).hostname;
   say(`PostgreSQL at ${new URL(scratch.url).host}, scratch database ${scratch.name}`);

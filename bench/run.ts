@@ -10,13 +10,14 @@ import { transactionsBench } from "./transactions";
 import { backupBench } from "./backup";
 import { importsBench } from "./imports";
 import { apiBench } from "./api";
+import { scaleBench } from "./scale";
 import type { Harness, HarnessResult } from "./lib/harness";
 
 /**
  * `npm run bench`: every harness in turn, each against its own baseline on this machine in the same run.
  * Prints the machine, each harness's markdown table, and the ratio lines last; writes bench/results/*.json.
  */
-const allHarnesses: Harness[] = [httpStack, loginBench, cryptoBench, auditBench, contactsBench, transactionsBench, backupBench, apiBench, importsBench];
+const allHarnesses: Harness[] = [httpStack, loginBench, cryptoBench, auditBench, contactsBench, transactionsBench, backupBench, apiBench, importsBench, scaleBench];
 // `npm run bench -- contacts audit` runs only the harnesses named, alone or together (flags such as --contacts=N are the harnesses' own).
 const named = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = named.filter((n) => !allHarnesses.some((h) => h.name === n));

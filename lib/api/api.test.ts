@@ -226,6 +226,45 @@ describe.each(testBackends())("/api/v1 on %s", (backend) => {
     });
   });
 
+  describe("contacts list pages", () => {
+    it("pages by keyset cursor to the end with no duplicates, refuses a bad cursor with 400, and a rival's cursor shows nothing of ours", async () => {
+      const added = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) =>
+        insertContacts(tx, f.orgA, Array.from({ length: 7 }, (_, i) => contactInputSchema.parse({ name: `Paged ${i}` })), { source: "manual", createdBy: f.admin }),
+      );
+      const token = await tokenFor(f.admin, ["contacts:read"]);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let total = 0;
+      let pages = 0;
+      do {
+        const res = await callApi("GET", `/contacts?limit=3${cursor ? `&cursor=${cursor}` : ""}`, { token: token.secret });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { total: number; totalExact: boolean; contacts: { id: string }[]; nextCursor: string | null };
+        expect(body.totalExact).toBe(true);
+        total = body.total;
+        seen.push(...body.contacts.map((c) => c.id));
+        cursor = body.nextCursor;
+        pages++;
+      } while (cursor && pages < 50);
+      expect(cursor).toBeNull();
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toHaveLength(total);
+      expect(seen).toEqual(expect.arrayContaining([...added, contactA]));
+
+      const pageCursor = Buffer.from("p:2").toString("base64url");
+      for (const bad of [pageCursor, "not a cursor", "AAAA", `${"A".repeat(150)}`]) {
+        const res = await callApi("GET", `/contacts?cursor=${encodeURIComponent(bad)}`, { token: token.secret });
+        expect(res.status).toBe(400);
+        expect((await problemOf(res)).title).toBe("Unknown cursor");
+      }
+
+      const first = (await (await callApi("GET", "/contacts?limit=2", { token: token.secret })).json()) as { nextCursor: string };
+      const rival = await tokenFor(f.ownerB, ["contacts:read"]);
+      const theirs = (await (await callApi("GET", `/contacts?cursor=${first.nextCursor}`, { token: rival.secret })).json()) as { contacts: { id: string }[] };
+      expect(theirs.contacts.filter((c) => seen.includes(c.id))).toEqual([]);
+    });
+  });
+
   describe("lists and tags", () => {
     it("an admin makes a list, puts a contact on it and tags it; a rival cannot reach the contact", async () => {
       const token = await tokenFor(f.admin, ["contacts:read", "contacts:write"]);

@@ -73,7 +73,8 @@ export const endpoints = {
     method: "GET",
     path: "/contacts",
     tag: "Contacts",
-    summary: "Contacts the token's person may see, newest first, with the contacts page's filters (q finds by email or phone exactly, or by name)",
+    summary:
+      "Contacts the token's person may see, newest first, with the contacts page's filters (q finds by email or phone exactly, or by name); keyset pages through nextCursor; total is exact up to 10,000, or 1,000 with a filter (totalExact false: at least that many)",
     auth: { scope: "contacts:read", permission: ["contacts:read", "contacts:read_assigned"] },
     query: z
       .object({

@@ -6,6 +6,7 @@ import type { Role } from "@/db/schema/organizations";
 import type { Database, Transaction } from "@/lib/db/client";
 import { withPerson, withTenant } from "@/lib/db/tenant";
 import { auditActionsIn, auditCategories, isAuditAction, type AuditAction, type AuditCategory, type AuditTargetType } from "./actions";
+import { decodeTimeIdCursor, encodeTimeIdCursor, keysetMicros, timeIdKeyset } from "@/lib/pagination/keyset";
 import { isUuid, uuidSchema } from "@/lib/validation/ids";
 
 export type FeedViewer = { orgId: string; userId: string; role: Role };
@@ -89,18 +90,12 @@ export function decodeCursor(cursor: string): number {
 
 /**
  * Account events live in several chains (one person's mostly in one, but not all: what someone does to another person's
- * account joins that person's chain), so their pages go by time, then id: the cursor is "<epoch ms>.<event id>".
+ * account joins that person's chain), so their pages go by time, then id, through the shared (time, id) keyset cursor.
  */
-const accountCursorSchema = z.string().regex(/^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/);
-
-function encodeAccountCursor(e: { createdAt: Date; id: string }): string {
-  return `${e.createdAt.getTime()}.${e.id}`;
-}
-
 function accountKeyset(cursor: string, op: "<" | ">"): SQL {
-  if (!accountCursorSchema.safeParse(cursor).success) throw new ActivityQueryError("malformed cursor");
-  const [ms, id] = cursor.split(".") as [string, string];
-  return sql`(${auditEvents.createdAt}, ${auditEvents.id}) ${sql.raw(op)} (${new Date(Number(ms)).toISOString()}::timestamptz, ${id}::uuid)`;
+  const key = decodeTimeIdCursor(cursor);
+  if (!key) throw new ActivityQueryError("malformed cursor");
+  return timeIdKeyset(auditEvents.createdAt, auditEvents.id, key, op);
 }
 
 function actionFilter(actions: ActivityQuery["actions"]): AuditAction[] | null {
@@ -157,17 +152,17 @@ async function page(tx: Transaction, orgId: string | null, visibility: SQL | und
     conditions.push(op === "from" ? and(gte(auditEvents.createdAt, date), sql`${auditEvents.seq} >= ${bound}`) : and(lt(auditEvents.createdAt, date), sql`${auditEvents.seq} < ${bound}`));
   }
   const rows = await tx
-    .select(feedEventColumns)
+    .select({ ...feedEventColumns, micros: keysetMicros(auditEvents.createdAt) })
     .from(auditEvents)
     .where(and(...conditions))
     .orderBy(...(account ? [desc(auditEvents.createdAt), desc(auditEvents.id)] : [desc(auditEvents.seq)]))
     .limit(limit + 1);
   const more = rows.length > limit;
-  const cursorOf = (r: (typeof rows)[number]) => (account ? encodeAccountCursor(r) : encodeCursor(r.seq));
+  const cursorOf = (r: (typeof rows)[number]) => (account ? encodeTimeIdCursor({ micros: r.micros, id: r.id }) : encodeCursor(r.seq));
   const events = rows
     .slice(0, limit)
     .filter((r) => isAuditAction(r.action))
-    .map((r) => ({ ...r, action: r.action as AuditAction, cursor: cursorOf(r) }));
+    .map(({ micros, ...r }) => ({ ...r, action: r.action as AuditAction, cursor: account ? encodeTimeIdCursor({ micros, id: r.id }) : encodeCursor(r.seq) }));
   const last = rows[Math.min(rows.length, limit) - 1];
   return {
     events,

@@ -10,7 +10,9 @@ import type { AccessRole } from "@/lib/tenancy/permissions";
 import { assignableMembers } from "./assignees";
 import { assignContact, createContact, deleteContact, setContactTags, updateContact } from "./commands";
 import { getContact } from "./get-contact";
-import { contactTagsInUse, listContacts } from "./list-contacts";
+import { CONTACT_COUNT_CAP, CONTACT_FILTERED_COUNT_CAP, contactPosition, contactTagsInUse, listContacts, type ContactListQuery } from "./list-contacts";
+import { decodeTimeIdCursor } from "@/lib/pagination/keyset";
+import type { Transaction } from "@/lib/db/client";
 import { classifySearch } from "./search";
 import type { ContactViewer } from "./visibility";
 import { NotFoundError, RuleError } from "@/lib/errors";
@@ -238,7 +240,7 @@ describe.each(testBackends())("contacts as people see them (%s)", (backend) => {
       expect(updated!.metadata).toEqual({ fields: ["email", "notes"] });
       expect(await withTenant(t.db, { orgId: f.orgA }, async (tx) => (await tx.select().from(contacts).where(eq(contacts.id, id))).length)).toBe(0);
       // The index moved with the email: the old one finds nothing.
-      expect((await as(admin(), (tx) => listContacts(tx, admin(), { q: "audit@example.org" }))).total).toBe(0);
+      expect((await as(admin(), (tx) => listContacts(tx, admin(), { q: "audit@example.org" }))).count.value).toBe(0);
     });
 
     it("a failed write leaves nothing behind", async () => {
@@ -248,41 +250,139 @@ describe.each(testBackends())("contacts as people see them (%s)", (backend) => {
   });
 });
 
-describe.each(testBackends())("contact pages at scale (%s)", (backend) => {
+describe.each(testBackends())("contact pages by keyset (%s)", (backend) => {
   let t: TestDatabase;
   let f: WorkspaceFixture;
+  /** Every orgA contact id in page order (created_at desc, id desc), read as the owner. */
+  let order: string[] = [];
+  const orgBIds = new Set<string>();
+  const admin = (): ContactViewer => ({ orgId: f.orgA, userId: f.admin, role: "admin" });
+  const as = <T>(v: ContactViewer, fn: (tx: Transaction) => Promise<T>) => withTenant(t.db, { orgId: v.orgId, userId: v.userId }, fn);
+  const asOwner = (query: ReturnType<typeof sql>) =>
+    t.db.transaction(async (tx) => {
+      await tx.execute(sql.raw("SET LOCAL ROLE NONE"));
+      return tx.execute(query);
+    });
+  /** Follows nextCursor from the first page to the end. */
+  const walk = async (v: ContactViewer, query: ContactListQuery = {}) => {
+    const ids: string[] = [];
+    let page = await as(v, (tx) => listContacts(tx, v, query));
+    ids.push(...page.rows.map((r) => r.id));
+    while (page.nextCursor) {
+      const after = decodeTimeIdCursor(page.nextCursor)!;
+      page = await as(v, (tx) => listContacts(tx, v, { ...query, position: { after } }));
+      ids.push(...page.rows.map((r) => r.id));
+    }
+    return ids;
+  };
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
-    f = await seedWorkspaceFixture(t.db, "scale");
-    const values = Array.from({ length: 2000 }, (_, i) => contactInputSchema.parse({ name: `Person ${String(i).padStart(4, "0")}` }));
-    await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => insertContacts(tx, f.orgA, values, { source: "import", createdBy: f.admin }));
+    f = await seedWorkspaceFixture(t.db, "keyset");
+    // Three transactions: rows share a created_at within one (ties broken by id) and differ between them.
+    for (const [from, n] of [
+      [0, 100],
+      [100, 100],
+      [200, 30],
+    ] as const) {
+      const values = Array.from({ length: n }, (_, k) => contactInputSchema.parse({ name: `Person ${from + k}`, tags: (from + k) % 3 === 0 ? ["door"] : [] }));
+      await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => insertContacts(tx, f.orgA, values, { source: "import", createdBy: f.admin, }));
+    }
+    await asOwner(sql`update contacts set assigned_to = ${f.volunteer} where org_id = ${f.orgA} and id in (select id from contacts where org_id = ${f.orgA} order by id limit 23)`);
+    const rival = Array.from({ length: 5 }, (_, k) => contactInputSchema.parse({ name: `Rival ${k}` }));
+    for (const id of await withTenant(t.db, { orgId: f.orgB, userId: f.ownerB }, (tx) => insertContacts(tx, f.orgB, rival, { source: "import", createdBy: f.ownerB }))) orgBIds.add(id);
+    order = resultRows<{ id: string }>(await asOwner(sql`select id from contacts where org_id = ${f.orgA} order by created_at desc, id desc`)).map((r) => r.id);
   }, 240_000);
   afterAll(async () => t?.drop());
 
-  it("counts every contact but decrypts only the page", async () => {
+  it("walks Next to the end and Previous back to the start with no duplicates or gaps, decrypting only the page", async () => {
     const spy = vi.spyOn(sealedContacts, "openAll");
     try {
-      const v: ContactViewer = { orgId: f.orgA, userId: f.admin, role: "admin" };
-      const first = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 1 }));
-      expect(first.total).toBe(2000);
-      expect(first.pageCount).toBe(40);
+      const first = await as(admin(), (tx) => listContacts(tx, admin()));
       expect(first.rows).toHaveLength(50);
+      expect(first.count).toEqual({ value: 230, exact: true });
+      expect(first.prevCursor).toBeNull();
       expect(spy.mock.calls.reduce((n, [, rows]) => n + rows.length, 0)).toBe(50);
-
-      const second = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 2, pageSize: 500 }));
-      expect(second.pageSize).toBe(100);
-      expect(second.rows).toHaveLength(100);
-      const pageOne = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 1, pageSize: 100 }));
-      const seen = new Set([...pageOne.rows, ...second.rows].map((r) => r.id));
-      expect(seen.size).toBe(200);
-      const last = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 40 }));
-      expect(last.rows).toHaveLength(50);
-      expect((await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { page: 41 }))).rows).toEqual([]);
-      const search = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => listContacts(tx, v, { q: "person 001" }));
-      expect(search.total).toBe(10);
     } finally {
       spy.mockRestore();
     }
+    expect(order).toHaveLength(230);
+    expect(await walk(admin())).toEqual(order);
+    expect(await walk(admin(), { pageSize: 100 })).toEqual(order);
+
+    // The oldest page, then Previous back to the newest.
+    const last = await as(admin(), (tx) => listContacts(tx, admin(), { position: "last" }));
+    expect(last.rows.map((r) => r.id)).toEqual(order.slice(-50));
+    expect(last.nextCursor).toBeNull();
+    const back: string[][] = [last.rows.map((r) => r.id)];
+    let page = last;
+    while (page.prevCursor) {
+      const before = decodeTimeIdCursor(page.prevCursor)!;
+      page = await as(admin(), (tx) => listContacts(tx, admin(), { position: { before } }));
+      back.unshift(page.rows.map((r) => r.id));
+    }
+    // Previous near the top shows the newest page whole (here 50 rows overlapping the next one by 20).
+    expect(back[0]).toEqual(order.slice(0, 50));
+    expect(new Set(back.flat())).toEqual(new Set(order));
+    expect(page.prevCursor).toBeNull();
+    expect(page.nextCursor).not.toBeNull();
+  }, 60_000);
+
+  it("keeps the filters across pages and counts them exactly", async () => {
+    const door = await walk(admin(), { tag: "door", pageSize: 20 });
+    const tagged = await as(admin(), (tx) => listContacts(tx, admin(), { tag: "door" }));
+    expect(tagged.count).toEqual({ value: 77, exact: true });
+    expect(door).toEqual(order.filter((id) => door.includes(id)));
+    expect(door).toHaveLength(77);
+    expect(await walk(admin(), { q: "pers", pageSize: 30 })).toEqual(order);
+    expect(await walk(admin(), { q: "person 7", pageSize: 30 })).toHaveLength(1);
+    const assigned = await walk(admin(), { assignedTo: f.volunteer, pageSize: 10 });
+    expect(assigned).toHaveLength(23);
+  });
+
+  it("pages a volunteer through their own contacts only, in the reach-out view", async () => {
+    const v: ContactViewer = { orgId: f.orgA, userId: f.volunteer, role: "volunteer" };
+    const mine = await walk(v, { pageSize: 10, tag: "door" });
+    expect(mine).toHaveLength(23);
+    expect(mine).toEqual(order.filter((id) => mine.includes(id)));
+    const page = await as(v, (tx) => listContacts(tx, v, { position: "last", pageSize: 10 }));
+    expect(page.view).toBe("reach_out");
+    expect(page.count).toEqual({ value: 23, exact: true });
+    expect(page.rows.every((r) => mine.includes(r.id))).toBe(true);
+  });
+
+  it("refuses tampered cursors and gives another campaign's cursor nothing of theirs", async () => {
+    const first = await as(admin(), (tx) => listContacts(tx, admin()));
+    const cursor = first.nextCursor!;
+    expect(decodeTimeIdCursor(cursor)).not.toBeNull();
+    for (const bad of [cursor.slice(0, -3), `${cursor}!`, Buffer.from("1.not-a-uuid").toString("base64url"), Buffer.from("p:2").toString("base64url"), "", "x".repeat(500)]) {
+      expect(decodeTimeIdCursor(bad)).toBeNull();
+      expect(contactPosition({ after: bad })).toBeNull();
+    }
+    const forged = Buffer.from(`1.${randomUUID()}' or 1=1`).toString("base64url");
+    expect(decodeTimeIdCursor(forged)).toBeNull();
+    // A cursor from campaign A read in campaign B: B's own rows, none of A's.
+    const rival: ContactViewer = { orgId: f.orgB, userId: f.ownerB, role: "owner" };
+    for (const position of [{ after: decodeTimeIdCursor(cursor)! }, { before: decodeTimeIdCursor(first.prevCursor ?? cursor)! }, "last" as const]) {
+      const page = await as(rival, (tx) => listContacts(tx, rival, { position }));
+      expect(page.rows.every((r) => orgBIds.has(r.id))).toBe(true);
+    }
+    const mixed = await walk(rival, { pageSize: 2 });
+    expect(new Set(mixed)).toEqual(orgBIds);
+  });
+
+  it("counts exactly up to 10,000 (a filter up to 1,000), then says 10,000+ (1,000+) without counting the rest", async () => {
+    // Undecryptable copies older than every real row: counted, never on the first page.
+    await asOwner(sql`insert into contacts (id, org_id, name, tags, source, created_at)
+      select gen_random_uuid(), org_id, name, tags, source, created_at - interval '1 day' from contacts c, generate_series(1, 44) where c.org_id = ${f.orgA}`);
+    const page = await as(admin(), (tx) => listContacts(tx, admin()));
+    expect(page.count).toEqual({ value: CONTACT_COUNT_CAP, exact: false });
+    expect(page.rows.map((r) => r.id)).toEqual(order.slice(0, 50));
+    const tagged = await as(admin(), (tx) => listContacts(tx, admin(), { tag: "door" }));
+    expect(tagged.count).toEqual({ value: CONTACT_FILTERED_COUNT_CAP, exact: false });
+    expect(tagged.rows).toHaveLength(50);
+    expect(tagged.rows.every((r) => order.includes(r.id))).toBe(true);
+    const v: ContactViewer = { orgId: f.orgA, userId: f.volunteer, role: "volunteer" };
+    expect((await as(v, (tx) => listContacts(tx, v))).count).toEqual({ value: 23, exact: true });
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Card, dividedListClass, inputClass, primaryButtonClass, secondaryButtonClass, selectClass } from "@/app/_components/ui";
-import type { ContactPage } from "@/lib/contacts/list-contacts";
+import { contactPosition, type ContactPage } from "@/lib/contacts/list-contacts";
 import { loadContactsPage } from "@/lib/contacts/page-data";
 import { contactViewer } from "@/lib/contacts/visibility";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -22,18 +22,18 @@ export default async function ContactsPage({ params, searchParams }: { params: P
     tag: manager ? one(sp.tag) : undefined,
     listId: manager ? one(sp.list) : undefined,
     assignedTo: manager ? one(sp.assigned) : undefined,
-    page: Number.parseInt(one(sp.page) ?? "1", 10) || 1,
+    position: contactPosition({ after: one(sp.after), before: one(sp.before), last: one(sp.last) }),
   };
   const { page, lists, members, tags } = await access.run((tx) => loadContactsPage(tx, viewer, query));
   const base = `/o/${access.org.slug}/contacts`;
   const filters = { q: query.q, tag: query.tag, list: query.listId, assigned: query.assignedTo };
   const filtered = Object.values(filters).some(Boolean);
-  const href = (pageNumber: number) => {
-    const qs = new URLSearchParams(Object.entries({ ...filters, page: pageNumber > 1 ? String(pageNumber) : undefined }).filter(([, v]) => v) as [string, string][]);
+  // Pages go by keyset cursors (after / before a row, or the oldest page with last=1), the filters kept.
+  const href = (at: Record<string, string> = {}) => {
+    const qs = new URLSearchParams(Object.entries({ ...filters, ...at }).filter(([, v]) => v) as [string, string][]);
     return qs.size ? `${base}?${qs}` : base;
   };
-  const first = (page.page - 1) * page.pageSize + 1;
-  const last = Math.min(page.page * page.pageSize, page.total);
+  const total = page.count.exact ? n(page.count.value) : `${n(page.count.value)}+`;
 
   return (
     <div className="flex flex-col gap-6">
@@ -139,24 +139,24 @@ export default async function ContactsPage({ params, searchParams }: { params: P
       </Card>
 
       <Card>
-        {page.total === 0 ? (
+        {page.count.value === 0 ? (
           <Empty manager={manager} filtered={filtered} search={page.search} base={base} canWrite={access.can("contacts:write")} />
         ) : (
           <>
             <p className="mb-3 text-sm text-slate-600 dark:text-slate-400" data-testid="contact-count">
-              {page.rows.length > 0 ? `Showing ${n(first)}–${n(last)} of ${n(page.total)}` : `${n(page.total)} contacts`}
+              {page.rows.length > 0 ? `Showing ${n(page.rows.length)} of ${total}` : `${total} contacts`}
             </p>
             {page.rows.length > 0 ? (
               <ContactTable page={page} base={base} />
             ) : (
               <p>
                 This page is past the end.{" "}
-                <Link href={href(1)} className="underline">
+                <Link href={href()} className="underline">
                   Go to the first page
                 </Link>
               </p>
             )}
-            <Pagination page={page.page} pageCount={page.pageCount} href={href} />
+            <Pagination prevCursor={page.prevCursor} nextCursor={page.nextCursor} href={href} />
           </>
         )}
       </Card>
@@ -237,31 +237,28 @@ function Common({ c, base }: { c: ContactPage["rows"][number]; base: string }) {
   );
 }
 
-function Pagination({ page, pageCount, href }: { page: number; pageCount: number; href: (p: number) => string }) {
-  if (pageCount <= 1) return null;
+function Pagination({ prevCursor, nextCursor, href }: { prevCursor: string | null; nextCursor: string | null; href: (at?: Record<string, string>) => string }) {
+  if (!prevCursor && !nextCursor) return null;
   const link = "rounded border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800";
   return (
     <nav aria-label="Pages" className="mt-4 flex flex-wrap items-center gap-2 text-sm">
-      {page > 1 && (
-        <Link href={href(1)} className={link}>
+      {prevCursor && (
+        <Link href={href()} className={link}>
           First
         </Link>
       )}
-      {page > 1 && (
-        <Link href={href(page - 1)} className={link} rel="prev">
+      {prevCursor && (
+        <Link href={href({ before: prevCursor })} className={link} rel="prev">
           Previous
         </Link>
       )}
-      <span>
-        Page {n(Math.min(page, pageCount))} of {n(pageCount)}
-      </span>
-      {page < pageCount && (
-        <Link href={href(page + 1)} className={link} rel="next">
+      {nextCursor && (
+        <Link href={href({ after: nextCursor })} className={link} rel="next">
           Next
         </Link>
       )}
-      {page < pageCount && (
-        <Link href={href(pageCount)} className={link}>
+      {nextCursor && (
+        <Link href={href({ last: "1" })} className={link}>
           Last
         </Link>
       )}

@@ -1,0 +1,89 @@
+import { sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { isUuid } from "@/lib/validation/ids";
+
+/**
+ * Keyset pages over (time, id), newest first: a cursor names the row a page ended on, and the next page reads the rows
+ * strictly past it through the (…, created_at, id) index, never OFFSET. PostgreSQL keeps microseconds, which a JS Date
+ * loses, so the key is read as whole microseconds since the epoch (`keysetMicros`) and compared back exactly.
+ * The cursor is opaque (base64url) and validated here: a malformed one decodes to null, never into SQL. It carries
+ * no authority: the page that reads it filters by the reader's own campaign and visibility as always, so a cursor
+ * from elsewhere only chooses a position among the reader's own rows.
+ */
+export type TimeIdKey = { micros: string; id: string };
+
+/** Select this alongside the row to build its cursor. */
+export const keysetMicros = (time: AnyColumn): SQL<string> => sql<string>`(extract(epoch from ${time}) * 1000000)::bigint::text`;
+
+const keyPattern = /^(-?\d{1,17})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+export function encodeTimeIdCursor(key: TimeIdKey): string {
+  return Buffer.from(`${key.micros}.${key.id}`).toString("base64url");
+}
+
+/** The key of a cursor, or null when it is not one (wrong alphabet, wrong shape, not a UUID). */
+export function decodeTimeIdCursor(cursor: string | null | undefined): TimeIdKey | null {
+  if (!cursor || cursor.length > 80 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+  const match = keyPattern.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!match || !isUuid(match[2]!)) return null;
+  return { micros: match[1]!, id: match[2]! };
+}
+
+/** Rows past the key: "<" for older (the next page of a newest-first list), ">" for newer. */
+export function timeIdKeyset(time: AnyColumn, id: AnyColumn, key: TimeIdKey, op: "<" | ">"): SQL {
+  const at = sql`(timestamptz 'epoch' + ${key.micros}::bigint * interval '1 microsecond')`;
+  return sql`(${time}, ${id}) ${sql.raw(op)} (${at}, ${key.id}::uuid)`;
+}
+
+/** A page's place: the newest page (null), older than a row, newer than a row, or the oldest page. */
+export type KeysetPosition = { after: TimeIdKey } | { before: TimeIdKey } | "last";
+
+/** The position from a page's query parameters (`after`, `before`, `last`); a malformed cursor is the newest page. */
+export function keysetPosition(params: { after?: string | null; before?: string | null; last?: string | null }): KeysetPosition | null {
+  const after = decodeTimeIdCursor(params.after);
+  if (after) return { after };
+  const before = decodeTimeIdCursor(params.before);
+  if (before) return { before };
+  return params.last ? "last" : null;
+}
+
+export type KeysetPage<R> = {
+  rows: R[];
+  /** Cursor of the next (older) page, or null on the oldest page. */
+  nextCursor: string | null;
+  /** Cursor of the previous (newer) page, or null on the newest page. */
+  prevCursor: string | null;
+};
+
+/**
+ * One newest-first page by keyset. `fetch` runs the list's own query with the extra condition, the order and the limit
+ * given (pageSize + 1, the extra row telling whether more follow); the oldest page and "previous" read the same index
+ * backwards and are turned round. Every page reads at most pageSize + 1 rows, wherever it is in the list.
+ */
+export async function keysetPage<R extends { micros: string; id: string }>(
+  columns: { time: AnyColumn; id: AnyColumn },
+  position: KeysetPosition | null,
+  pageSize: number,
+  fetch: (keyset: SQL | undefined, order: SQL[], limit: number) => Promise<R[]>,
+): Promise<KeysetPage<R>> {
+  const read = async (at: KeysetPosition | null) => {
+    const backwards = at === "last" || (at !== null && "before" in at);
+    const keyset = at === null || at === "last" ? undefined : "after" in at ? timeIdKeyset(columns.time, columns.id, at.after, "<") : timeIdKeyset(columns.time, columns.id, at.before, ">");
+    const order = backwards ? [sql`${columns.time} asc`, sql`${columns.id} asc`] : [sql`${columns.time} desc`, sql`${columns.id} desc`];
+    const rows = await fetch(keyset, order, pageSize + 1);
+    const more = rows.length > pageSize;
+    const page = rows.slice(0, pageSize);
+    if (backwards) page.reverse();
+    return { page, more };
+  };
+  let at = position;
+  let { page, more } = await read(at);
+  // "Previous" near the top: less than a page remains above, so the newest page is shown whole.
+  if (at !== null && at !== "last" && "before" in at && !more) {
+    at = null;
+    ({ page, more } = await read(null));
+  }
+  const newer = at === null ? false : at === "last" ? more : true;
+  const older = at === "last" ? false : at !== null && "before" in at ? true : more;
+  const cursorOf = (r: R | undefined) => (r ? encodeTimeIdCursor({ micros: r.micros, id: r.id }) : null);
+  return { rows: page, nextCursor: older ? cursorOf(page.at(-1)) : null, prevCursor: newer ? cursorOf(page[0]) : null };
+}
