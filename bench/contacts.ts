@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { contacts, memberships, organizations, users } from "@/db/schema";
 import { sealedContacts } from "@/lib/contacts/sealed";
 import { contactInputSchema, type ContactValues } from "@/lib/contacts/input";
@@ -7,10 +7,10 @@ import { openContactRows } from "@/lib/contacts/read-models";
 import { insertContacts } from "@/lib/contacts/write-rows";
 import { blindIndexer, normalizeEmail } from "@/lib/crypto";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto/keyring";
-import { openDatabase, resultRows, type Database, type Transaction } from "@/lib/db/client";
+import { resultRows, type Transaction } from "@/lib/db/client";
 import { withSystem, withTenant } from "@/lib/db/tenant";
+import { asOwner, benchBackends, type BenchBackend as Backend, type Say } from "./lib/backends";
 import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
-import { createScratchDatabase, postgresAnswers } from "@/lib/testing/scratch-database";
 
 /**
  * DESIGN.md, Performance: the contacts page and the search by email, sealed against the same data in clear.
@@ -27,19 +27,8 @@ const SEARCH_CAMPAIGN = 100_000;
 const ROUNDS = 100;
 const SEARCH_ROUNDS = 300;
 const INSERT_BATCH = 2_000;
-const PG_URL = process.env.RAMPART_BENCH_PG_URL ?? process.env.RAMPART_TEST_PG_URL;
 
 const BULK_TABLES = ["contacts", "bench_plain_contacts"];
-
-type Say = (line: string) => void;
-export type Backend = { name: string; short: string; db: Database; close(): Promise<void> };
-
-/** Statements of the database's owner (the twin table, ANALYZE): the connecting role, outside row-level security. */
-export const asOwner = (db: Database, query: SQL | string) =>
-  db.transaction(async (tx) => {
-    await tx.execute(sql.raw("SET LOCAL ROLE NONE"));
-    return tx.execute(typeof query === "string" ? sql.raw(query) : query);
-  });
 
 const first = ["Amara", "Tomasz", "Mei", "Oliver", "Fatima", "Rhys", "Sofia", "Kwame", "Hannah", "Arjun", "Chloé", "Yusuf", "Niamh", "Kenji", "Grace", "Mateo", "Aisha", "Callum", "Elena", "Daniel", "Zainab", "Lucas", "Freya", "Omar", "Isla", "Ravi", "Ingrid", "Samuel", "Leila", "Patrick", "Ana", "Hiroshi"];
 const last = ["Okonkwo", "Kowalczyk", "Chen", "Bennett", "Haddad", "Morgan", "Marquez", "Mensah", "Fischer", "Patel", "Dubois", "Demir", "O'Connell", "Watanabe", "Adeyemi", "Rossi", "Rahman", "Fraser", "Popescu", "Cohen", "Abdi", "Almeida", "Lindqvist", "Farouk", "McKenzie", "Iyer", "Johansson", "Osei", "Karimi", "Byrne", "Ferreira", "Tanaka"];
@@ -59,33 +48,6 @@ function contactNumber(i: number): ContactValues {
   });
 }
 
-
-export async function openPglite(): Promise<Backend> {
-  const handle = await openDatabase({ kind: "pglite", dataDir: "memory://" });
-  return {
-    name: "PGlite in memory (as lib/db opens it)",
-    short: "PGlite",
-    db: handle.db,
-    close: () => handle.close(),
-  };
-}
-
-export async function openPostgres(url: string, say: Say, prefix = "rampart_bench_contacts"): Promise<Backend> {
-  const scratch = await createScratchDatabase(url, prefix);
-  const handle = await openDatabase({ kind: "pg", url: scratch.url });
-  const host = new URL(scratch.url).hostname;
-  say(`PostgreSQL at ${new URL(scratch.url).host}, scratch database ${scratch.name}`);
-  const [version] = resultRows<{ server_version: string }>(await asOwner(handle.db, "show server_version"));
-  return {
-    name: `PostgreSQL ${version!.server_version} (node-postgres, ${host})`,
-    short: "PostgreSQL",
-    db: handle.db,
-    close: async () => {
-      await handle.close();
-      await scratch.drop();
-    },
-  };
-}
 
 /**
  * The plaintext twin of contacts: the same columns with the personal ones in clear, the same page index, a plain
@@ -306,9 +268,7 @@ export async function main(say: Say, argv = process.argv.slice(2)): Promise<Cont
   const size = searchSize(argv);
   setMasterKeyProvider(createLocalMasterKeyProvider([{ id: "bench", key: randomBytes(32) }], "bench")); // never the key file of .data/
   const results: BackendResult[] = [];
-  const opens: (() => Promise<Backend>)[] = [openPglite];
-  if (PG_URL && (await postgresAnswers(PG_URL))) opens.push(() => openPostgres(PG_URL, say));
-  else say("no PostgreSQL named by RAMPART_BENCH_PG_URL or RAMPART_TEST_PG_URL: PGlite only");
+  const opens = await benchBackends("rampart_bench_contacts", say);
   for (const open of opens) {
     const b = await open();
     try {

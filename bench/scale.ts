@@ -12,8 +12,7 @@ import { insertContacts } from "@/lib/contacts/write-rows";
 import { createLocalMasterKeyProvider, setMasterKeyProvider } from "@/lib/crypto/keyring";
 import { resultRows, type Transaction } from "@/lib/db/client";
 import { withSystem, withTenant } from "@/lib/db/tenant";
-import { postgresAnswers } from "@/lib/testing/scratch-database";
-import { asOwner, openPglite, openPostgres, type Backend } from "./contacts";
+import { asOwner, benchBackends, type BenchBackend as Backend } from "./lib/backends";
 import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harness";
 
 /**
@@ -27,7 +26,6 @@ import { fmt, markdownTable, type Harness, type HarnessResult } from "./lib/harn
  * halves, a random email index and no name tokens. Sealed fields are bound to their row's id, so copies would not
  * decrypt: every page measured here shows real rows only (newest, oldest, a tag among the newest, a real email).
  */
-const PG_URL = process.env.RAMPART_BENCH_PG_URL;
 const DEFAULT_SCALE = 1_000_000;
 const REAL = 2_000;
 const COPY_CHUNK = 100_000;
@@ -202,9 +200,7 @@ export type ScaleBenchResult = HarnessResult & { data: BackendResult[] };
 export async function main(say: Say, argv = process.argv.slice(2)): Promise<ScaleBenchResult> {
   const scale = scaleOf(argv);
   setMasterKeyProvider(createLocalMasterKeyProvider([{ id: "bench", key: randomBytes(32) }], "bench")); // never the key file of .data/
-  const opens: (() => Promise<Backend>)[] = [openPglite];
-  if (PG_URL && (await postgresAnswers(PG_URL))) opens.push(() => openPostgres(PG_URL, say, "rampart_bench_scale"));
-  else say("no PostgreSQL named by RAMPART_BENCH_PG_URL: PGlite only");
+  const opens = await benchBackends("rampart_bench_scale", say);
   const results: BackendResult[] = [];
   for (const open of opens) {
     const b = await open();
