@@ -215,7 +215,11 @@ export const loginBench: Harness = {
         say(`${sc.label} for ${FLOOD_SECONDS} s, logins meanwhile…`);
         const r = await underFlood(server.origin, browser, sc.address, sc.plan);
         const settled = await settle(server.origin, browser, idle.p50);
-        say(`${sc.key}: p95 ${fmt(percentile(r.attempts.map((a) => a.ms), 95), 0)} ms; settled in ${fmt(settled)} s`);
+        const slowest = r.attempts.reduce<LoginAttempt | undefined>((m, a) => (m && m.ms >= a.ms ? m : a), undefined);
+        const slowestText = slowest
+          ? `; slowest login ${fmt(slowest.ms, 0)} ms (credentials POST ${fmt(slowest.postMs, 0)} ms), login ${r.attempts.indexOf(slowest) + 1} of ${r.attempts.length}`
+          : "";
+        say(`${sc.key}: p95 ${fmt(percentile(r.attempts.map((a) => a.ms), 95), 0)} ms${slowestText}; settled in ${fmt(settled)} s`);
         results.push({ ...sc, ...r, stats: summarise(sc.label, r.attempts), settled });
       }
 

@@ -43,7 +43,7 @@ export const resetPasswordAction = publicAction(z.object({ token: linkTokenSchem
   if (!result.ok) return result.reason === "weak" ? { fieldErrors: { password: result.message } } : { message: result.message };
   // The link proved the mailbox: this browser gets past a lockout of the account (lib/auth/device-cookie.ts).
   const secure = getConfig().secureCookies;
-  (await cookies()).set(deviceCookieName(secure), await signDeviceToken(result.userId, runtime.secret), {
+  (await cookies()).set(deviceCookieName(secure), await signDeviceToken(result.userId, runtime.secret, { emailHash: result.emailHash }), {
     httpOnly: true,
     secure,
     sameSite: "lax",

@@ -10,6 +10,7 @@ import { createOutboxMailer, type MailMessage } from "@/lib/mail";
 import { createPostgresRateLimiter, type RateLimiter } from "@/lib/ratelimit";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { changePassword, LINK_LIFETIME_MS, requestPasswordReset, resendVerification, resetPassword, signUp, verifyEmail } from "./accounts";
+import { hashEmail } from "./email";
 import type { AuthLimiters } from "./limits";
 import { hashPassword, verifyPassword } from "./password";
 import { createSession, validateSession, type SessionPolicy } from "./sessions";
@@ -199,7 +200,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     expect(mails).toHaveLength(1);
     const token = linkToken(mails[0], "reset-password");
 
-    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: user.id });
+    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: user.id, emailHash: hashEmail(user.email) });
     const after = (await userByEmail(user.email))!;
     expect(await verifyPassword(after.passwordHash!, NEW_PASSWORD)).toBe(true);
     expect(await verifyPassword(after.passwordHash!, PASSWORD)).toBe(false);
@@ -217,7 +218,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     expect(weak).toMatchObject({ ok: false, reason: "weak", message: expect.stringMatching(/too easy to guess/) });
     const [row] = await t.db.select().from(emailTokens).where(and(eq(emailTokens.userId, user.id), eq(emailTokens.purpose, "reset_password")));
     expect(row!.usedAt).toBeNull();
-    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: expect.any(String) });
+    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: expect.any(String), emailHash: expect.any(String) });
   });
 
   it("refuses an expired reset link", async () => {

@@ -133,7 +133,8 @@ export async function requestPasswordReset(
 }
 
 export type PasswordChangeResult = { ok: true } | { ok: false; reason: "invalid_link" | "weak" | "wrong_password"; message: string };
-export type PasswordResetResult = { ok: true; userId: string } | Extract<PasswordChangeResult, { ok: false }>;
+/** `emailHash`: the keyed hash of the account's email, for the device cookie the reset leaves the browser. */
+export type PasswordResetResult = { ok: true; userId: string; emailHash: string } | Extract<PasswordChangeResult, { ok: false }>;
 
 /**
  * Sets a new password from a reset link, proves the email, and signs out every session. The caller gives the browser
@@ -143,6 +144,7 @@ export async function resetPassword(db: Database, token: string, newPassword: st
   const userId = await peekLink(db, token, "reset_password");
   if (!userId) return { ok: false, reason: "invalid_link", message: "This reset link has expired or was already used. Ask for a new one." };
   const [user] = await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, userId));
+  if (!user) return { ok: false, reason: "invalid_link", message: "This reset link has expired or was already used. Ask for a new one." };
   const strength = assessPassword(newPassword, user);
   if (!strength.ok) return { ok: false, reason: "weak", message: strength.reason };
   const passwordHash = await hashPassword(newPassword);
@@ -153,7 +155,7 @@ export async function resetPassword(db: Database, token: string, newPassword: st
     const count = await revokeSessions(tx, { userId }, "password_reset");
     await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "auth.password.reset" });
     await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "session.revoked_all", metadata: { reason: "password_reset", count } });
-    return { ok: true, userId } as const;
+    return { ok: true, userId, emailHash: hashEmail(user.email) } as const;
   });
 }
 

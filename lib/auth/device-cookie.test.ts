@@ -19,7 +19,7 @@ describe("device cookie", () => {
   it("refuses another account's token, an expired one, a forged one and a session token", async () => {
     const userId = randomUUID();
     expect(await verifyDeviceToken(await signDeviceToken(randomUUID(), secret), secret, userId)).toBeNull();
-    expect(await verifyDeviceToken(await signDeviceToken(userId, secret, -10), secret, userId)).toBeNull();
+    expect(await verifyDeviceToken(await signDeviceToken(userId, secret, { maxAgeSeconds: -10 }), secret, userId)).toBeNull();
     expect(await verifyDeviceToken(await signDeviceToken(userId, "another-secret-of-enough-length-0123456789abcdef"), secret, userId)).toBeNull();
     const token = await signDeviceToken(userId, secret);
     const [h, p] = token.split(".");

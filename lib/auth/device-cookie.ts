@@ -8,6 +8,9 @@ import { isUuid } from "@/lib/validation/ids";
  * Presented with that account's email, it lets the device past the per-account lockout and ahead of the verification
  * queue, so a flood of guesses at someone's account never locks them out of their own browser. It proves only that this
  * browser signed in to that account before: the password is still checked, and each device is limited on its own.
+ * The token also carries the keyed hash of the account's email (lib/auth/email.ts hashEmail), so that the sign-in can
+ * put the attempt in the device lane before it looks the account up; a token without it (or for an email the account
+ * no longer has) still gets past the lockout, but waits in the ordinary lane.
  */
 export const DEVICE_COOKIE_MAX_AGE_SECONDS = 90 * 24 * 3600;
 const AUDIENCE = "rampart-device";
@@ -25,10 +28,13 @@ function deviceKey(secret: string): Uint8Array {
   return key;
 }
 
-export type DeviceClaims = { userId: string; deviceId: string };
+/** `emailHash`: the keyed hash of the account's email when the token was issued, or null in a token without one. */
+export type DeviceClaims = { userId: string; deviceId: string; emailHash: string | null };
 
-export async function signDeviceToken(userId: string, secret: string, maxAgeSeconds = DEVICE_COOKIE_MAX_AGE_SECONDS): Promise<string> {
-  return new SignJWT({})
+/** A device token for `userId`; `emailHash` (hashEmail of the account's email) lets it choose the device lane unlooked-up. */
+export async function signDeviceToken(userId: string, secret: string, options: { emailHash?: string; maxAgeSeconds?: number } = {}): Promise<string> {
+  const { emailHash, maxAgeSeconds = DEVICE_COOKIE_MAX_AGE_SECONDS } = options;
+  return new SignJWT(emailHash ? { eh: emailHash } : {})
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
     .setJti(randomUUID())
@@ -45,10 +51,16 @@ export async function readDeviceToken(token: string | null | undefined, secret: 
   try {
     const { payload } = await jwtVerify(token, deviceKey(secret), { algorithms: ["HS256"], audience: AUDIENCE, issuer: ISSUER, requiredClaims: ["exp", "jti", "sub"] });
     if (typeof payload.sub !== "string" || !isUuid(payload.sub) || typeof payload.jti !== "string" || !isUuid(payload.jti)) return null;
-    return { userId: payload.sub, deviceId: payload.jti };
+    const emailHash = typeof payload.eh === "string" && /^[A-Za-z0-9_-]{16,64}$/.test(payload.eh) ? payload.eh : null;
+    return { userId: payload.sub, deviceId: payload.jti, emailHash };
   } catch {
     return null;
   }
+}
+
+/** Whether a device token read without any lookup was issued for the submitted email: the sign-in's device lane. */
+export function deviceMatchesEmail(device: DeviceClaims | null, emailHash: string): boolean {
+  return device?.emailHash != null && device.emailHash === emailHash;
 }
 
 /** The device, when the token is validly signed, unexpired and issued for `userId`; otherwise null (never throws). */

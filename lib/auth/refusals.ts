@@ -6,11 +6,12 @@ type Until = { until: number; userId: string | null };
 
 /**
  * What this process already knows is refused until a given time: an address over its limits, an account locked by its
- * limit. The next attempt from there is turned away without a round trip (the limiters would only say no again).
+ * limit, a device (device cookie) over its own limit. The next attempt from there is turned away without a round trip (the limiters would only say no again).
  */
 export class RefusalMemo {
   private readonly addresses = new Map<string, number>();
   private readonly accounts = new Map<string, Until>();
+  private readonly devices = new Map<string, Until>();
 
   constructor(private readonly maxKeys = 50_000) {}
 
@@ -20,6 +21,15 @@ export class RefusalMemo {
 
   lockAccount(emailHash: string, userId: string | null, until: number): void {
     remember(this.accounts, emailHash, { until, userId }, this.maxKeys);
+  }
+
+  /** A device over its own limit (its device cookie, lib/auth/device-cookie.ts): refused before its admission next time. */
+  blockDevice(deviceId: string, userId: string, until: number): void {
+    remember(this.devices, deviceId, { until, userId }, this.maxKeys);
+  }
+
+  deviceBlocked(deviceId: string, now = Date.now()): Until | null {
+    return current(this.devices, deviceId, now);
   }
 
   /** When the address is refused, until when; else null. */
@@ -32,12 +42,16 @@ export class RefusalMemo {
   }
 
   accountLocked(emailHash: string, now = Date.now()): Until | null {
-    const lock = this.accounts.get(emailHash);
-    if (!lock) return null;
-    if (lock.until > now) return lock;
-    this.accounts.delete(emailHash);
-    return null;
+    return current(this.accounts, emailHash, now);
   }
+}
+
+function current(map: Map<string, Until>, key: string, now: number): Until | null {
+  const entry = map.get(key);
+  if (!entry) return null;
+  if (entry.until > now) return entry;
+  map.delete(key);
+  return null;
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V, maxKeys: number): void {

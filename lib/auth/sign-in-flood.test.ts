@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, signInAttempts, users } from "@/db/schema";
 import { withAuditSystemScope } from "@/lib/audit/scope";
@@ -10,12 +10,13 @@ import { createOutboxMailer, type MailMessage } from "@/lib/mail";
 import { createMemoryRateLimiter, createPostgresRateLimiter, type RateLimiter } from "@/lib/ratelimit";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { requestPasswordReset, resetPassword } from "./accounts";
-import { signDeviceToken } from "./device-cookie";
+import { readDeviceToken, signDeviceToken } from "./device-cookie";
 import { hashEmail } from "./email";
 import { describeAttack, signInAttackSummary } from "./history";
 import type { AuthLimiters, SignInGuard } from "./limits";
 import { hashPassword } from "./password";
 import type { SessionPolicy } from "./sessions";
+import type { Database } from "@/lib/db";
 import { RefusalMemo, RefusalRecorder } from "./refusals";
 import { knownRefusal, signInWithPassword, type SignInInput } from "./sign-in";
 import { VerificationPool } from "./verify-pool";
@@ -68,6 +69,34 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     expect(await attempt(deps, { email, password: PASSWORD })).toMatchObject({ ok: false, reason: "rate_limited" });
   }
 
+  /** The test database, counting the statements started through it (a lookup, a limiter call, an insert). */
+  function countingDb() {
+    const counts = { statements: 0 };
+    const db = new Proxy(t.db, {
+      get(target, prop, receiver) {
+        if (typeof prop === "string" && ["select", "insert", "update", "delete", "execute", "transaction"].includes(prop)) counts.statements++;
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    }) as Database;
+    return { db, counts };
+  }
+  /** A limiter that counts its calls. */
+  function counted(inner: RateLimiter, counts: { calls: number }): RateLimiter {
+    return { limit: (key) => (counts.calls++, inner.limit(key)) };
+  }
+  /** A pool that counts the verifications (argon2 runs) it lets start. */
+  function countingPool(options: ConstructorParameters<typeof VerificationPool>[0]) {
+    const pool = new VerificationPool(options);
+    const counts = { verifications: 0 };
+    const admit = pool.admit.bind(pool);
+    pool.admit = (deviceLane) => {
+      const admission = admit(deviceLane);
+      return { lane: admission.lane, release: admission.release, verify: (recognised, verify) => admission.verify(recognised, () => (counts.verifications++, verify())) };
+    };
+    return { pool, counts };
+  }
+  const deviceTokenFor = (user: { id: string; email: string }) => signDeviceToken(user.id, SECRET, { emailHash: hashEmail(user.email) });
+
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     hash = await hashPassword(PASSWORD);
@@ -100,6 +129,8 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     const first = await attempt(deps, { email: user.email, password: PASSWORD });
     expect(first).toMatchObject({ ok: true, deviceToken: expect.any(String) });
     const deviceToken = (first as { deviceToken: string }).deviceToken;
+    // It carries the keyed hash of the account's email, which chooses the device lane before any lookup.
+    expect(await readDeviceToken(deviceToken, SECRET)).toMatchObject({ userId: user.id, emailHash: hashEmail(user.email) });
     await locked(deps, user.email);
     expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken })).toMatchObject({ ok: true, userId: user.id });
     // Still the password that decides: the device cookie is no key.
@@ -112,7 +143,7 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     await locked(deps, user.email);
     for (const deviceToken of [
       await signDeviceToken(other.id, SECRET),
-      await signDeviceToken(user.id, SECRET, -60),
+      await signDeviceToken(user.id, SECRET, { maxAgeSeconds: -60 }),
       await signDeviceToken(user.id, "another-secret-0123456789abcdef0123456789"),
       `${(await signDeviceToken(user.id, SECRET)).slice(0, -4)}AAAA`,
     ]) {
@@ -137,7 +168,8 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     const flood = g.pool.run(false, () => new Promise<void>((r) => (release = r)));
     const deps = { limiters: limiters(), guard: g };
     expect(await attempt(deps, { email: user.email, password: PASSWORD })).toMatchObject({ reason: "rate_limited" });
-    expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken: await signDeviceToken(user.id, SECRET) })).toMatchObject({ ok: true });
+    // The cookie a sign-in leaves names the account's email (its keyed hash), which admits it without a lookup.
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken: await deviceTokenFor(user) })).toMatchObject({ ok: true });
     release();
     await flood;
   });
@@ -164,9 +196,9 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
       .find((m) => m.to === user.email);
     const token = /token=([A-Za-z0-9_-]+)/.exec(mail!.text)![1]!;
     const reset = await resetPassword(t.db, token, NEW_PASSWORD);
-    expect(reset).toEqual({ ok: true, userId: user.id });
+    expect(reset).toEqual({ ok: true, userId: user.id, emailHash: hashEmail(user.email) });
     // What the reset action sets in the browser (app/(public)/actions.ts).
-    const deviceToken = await signDeviceToken(reset.ok ? reset.userId : "", SECRET);
+    const deviceToken = await signDeviceToken(reset.ok ? reset.userId : "", SECRET, { emailHash: reset.ok ? reset.emailHash : "" });
     expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD, deviceToken })).toMatchObject({ ok: true });
     expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD })).toMatchObject({ ok: false, reason: "rate_limited" });
   });
@@ -207,7 +239,9 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     const busy = full.pool.run(false, () => new Promise<void>((r) => (release = r)));
     const free = { ...other, addressHash: "free-address" };
     expect(await knownRefusal(full, free)).toMatchObject({ userId: null, until: expect.any(Number) });
-    expect(await knownRefusal(full, { ...free, deviceToken: await signDeviceToken(user.id, SECRET) })).toBeNull();
+    // A device cookie goes on to the device lane only when it names the submitted email (no lookup to tell otherwise).
+    expect(await knownRefusal(full, { ...free, deviceToken: await signDeviceToken(user.id, SECRET) })).toMatchObject({ userId: null });
+    expect(await knownRefusal(full, { ...free, emailHash: hashEmail(user.email), deviceToken: await deviceTokenFor(user) })).toBeNull();
     release();
     await busy;
     expect(await knownRefusal(full, free)).toBeNull();
@@ -217,6 +251,93 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     for (let i = 0; i < 5; i++) await attempt(deps, { email: user.email, password: PASSWORD });
     await g.recorder.flush();
     expect((await t.db.select().from(signInAttempts).where(eq(signInAttempts.userId, user.id))).length).toBe(before + 5);
+  });
+
+  it("admits a burst of new addresses into a bounded gate before any lookup: the rest get 429 without a statement, a limiter call or argon2", async () => {
+    const { db, counts } = countingDb();
+    const { pool, counts: pooled } = countingPool({ slots: 2, reservedForDevices: 1, queue: 1 });
+    const calls = { calls: 0 };
+    const l = limiters();
+    const deps = { db, policy, limiters: { ...l, signInPerAccount: counted(l.signInPerAccount, calls), signInPerAddress: counted(l.signInPerAddress, calls) }, guard: guard({ pool }) };
+    // Ten guesses from ten new addresses at once: none is known to be refused yet, so all pass the early check.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        signInWithPassword(deps, { email: `nobody-${i}-${run}@example.org`, password: "a guess", clientAddress: `198.51.100.${100 + i}`, userAgent: "curl/8" }),
+      ),
+    );
+    // Two admitted (the open slot and the queue of one): each looked its account up, asked both limiters, ran argon2 and was recorded.
+    expect(results.filter((r) => !r.ok && r.reason === "invalid")).toHaveLength(2);
+    expect(results.filter((r) => !r.ok && r.reason === "rate_limited")).toHaveLength(8);
+    expect(counts.statements).toBe(2 * 2); // a lookup and the unknown_account row each; the refusals wait for the recorder
+    expect(calls.calls).toBe(2 * 2);
+    expect(pooled.verifications).toBe(2);
+    expect(pool.stats).toMatchObject({ admittedOthers: 0, admittedDevices: 0, running: 0 });
+    // Each refusal still reaches the sign-in history (in the recorder's batch).
+    await deps.guard.recorder.flush();
+    const hashes = Array.from({ length: 10 }, (_, i) => hashEmail(`nobody-${i}-${run}@example.org`));
+    const rows = await t.db.select().from(signInAttempts).where(inArray(signInAttempts.emailHash, hashes));
+    expect(rows.map((r) => r.outcome).sort()).toEqual([...Array<string>(8).fill("rate_limited"), "unknown_account", "unknown_account"]);
+  });
+
+  it("admits a browser whose device cookie names the submitted email ahead of a full gate; other cookies wait in the ordinary lane", async () => {
+    const user = await newUser();
+    const { db, counts } = countingDb();
+    const g = guard({ pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 }) });
+    const flood = g.pool.admit(false); // the ordinary lane is taken (an attempt doing its lookup)
+    const deps = { db, policy, limiters: limiters(), guard: g };
+    const at = (deviceToken?: string) => signInWithPassword(deps, { email: user.email, password: PASSWORD, clientAddress: "198.51.100.30", userAgent: "Mozilla/5.0", deviceToken });
+    // Refused at once, nothing looked up: no cookie, a cookie without the email's hash, one for another email.
+    for (const token of [undefined, await signDeviceToken(user.id, SECRET), await signDeviceToken(user.id, SECRET, { emailHash: hashEmail("else@example.org") })]) {
+      expect(await at(token)).toMatchObject({ ok: false, reason: "rate_limited" });
+    }
+    expect(counts.statements).toBe(0);
+    const signedIn = await at(await deviceTokenFor(user));
+    expect(signedIn).toMatchObject({ ok: true, userId: user.id });
+    // The lane is no key: the password still decides.
+    expect(await signInWithPassword(deps, { email: user.email, password: "a wrong guess", clientAddress: "198.51.100.30", deviceToken: await deviceTokenFor(user) })).toMatchObject({
+      ok: false,
+      reason: "invalid",
+    });
+    flood.release();
+    expect(g.pool.stats).toMatchObject({ admittedOthers: 0, admittedDevices: 0 });
+    expect(await at()).toMatchObject({ ok: true, userId: user.id });
+  });
+
+  it("gives the admission back on every path: success, wrong password, unknown account, each limit, disabled, and a failing limiter", async () => {
+    const user = await newUser();
+    const disabled = await newUser();
+    await t.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, disabled.id));
+    const g = guard({ burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 1, windowMs: 60_000 }) });
+    const deps = { limiters: limiters(2), guard: g };
+    const outcomes = [
+      await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.80" }),
+      await attempt(deps, { email: user.email, password: "wrong", clientAddress: "192.0.2.81" }),
+      await attempt(deps, { email: `nobody-${run}@example.org`, password: "wrong", clientAddress: "192.0.2.82" }),
+      await attempt(deps, { email: disabled.email, password: PASSWORD, clientAddress: "192.0.2.83" }),
+      await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.80" }), // the burst of 1 at .80 spent
+      await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.84" }), // the account's 3rd: over its 2
+      await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.85", deviceToken: await deviceTokenFor(user) }),
+    ];
+    expect(outcomes.map((o) => (o.ok ? "ok" : o.reason))).toEqual(["ok", "invalid", "invalid", "disabled", "rate_limited", "rate_limited", "ok"]);
+    const failing: RateLimiter = { limit: () => Promise.reject(new Error("limiter down")) };
+    await expect(attempt({ limiters: { ...limiters(), signInPerAddress: failing }, guard: g }, { email: `nobody-else-${run}@example.org`, password: PASSWORD, clientAddress: "192.0.2.86" })).rejects.toThrow("limiter down");
+    await expect(
+      attempt({ limiters: { ...limiters(), signInPerAddress: failing }, guard: g }, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.87", deviceToken: await deviceTokenFor(user) }),
+    ).rejects.toThrow("limiter down");
+    expect(g.pool.stats).toEqual({ running: 0, waitingDevices: 0, waitingOthers: 0, admittedDevices: 0, admittedOthers: 0 });
+  });
+
+  it("turns a device over its own limit away without a round trip afterwards, until its window ends", async () => {
+    const user = await newUser();
+    const g = guard({ perDevice: limiter(1) });
+    const deviceToken = await deviceTokenFor(user);
+    const deps = { limiters: limiters(), guard: g };
+    expect(await attempt(deps, { email: user.email, password: "wrong", deviceToken })).toMatchObject({ reason: "invalid" });
+    expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken })).toMatchObject({ reason: "rate_limited" });
+    const at = { emailHash: hashEmail(user.email), addressHash: "any-address", deviceToken };
+    expect(await knownRefusal(g, at)).toMatchObject({ userId: user.id, until: expect.any(Number) });
+    // Another browser of the same person (another device) is not affected.
+    expect(await knownRefusal(g, { ...at, deviceToken: await deviceTokenFor(user) })).toBeNull();
   });
 
   it("answers an unknown account as a known one when a device cookie is sent for it", async () => {

@@ -7,14 +7,14 @@ import { hashClientAddress } from "@/lib/keys";
 import { recordAuditEvent } from "@/lib/audit";
 import { metrics } from "@/lib/metrics";
 import { describeDevice } from "./device";
-import { readDeviceToken, signDeviceToken, verifyDeviceToken, type DeviceClaims } from "./device-cookie";
+import { deviceMatchesEmail, readDeviceToken, signDeviceToken, verifyDeviceToken, type DeviceClaims } from "./device-cookie";
 import { hashEmail, normalizeAccountEmail } from "./email";
 import { defaultVerificationPool, type AuthLimiters, type SignInGuard } from "./limits";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { checkSecondFactor, type SecondFactorProof } from "./second-factor";
 import { createSession, type SessionPolicy } from "./sessions";
 import { hasTotp } from "./totp";
-import { VerificationPoolFullError } from "./verify-pool";
+import { VerificationPoolFullError, type Admission } from "./verify-pool";
 import { beginSecurityKeyAuthentication, hasSecurityKeys, type RelyingParty } from "./webauthn";
 
 export type SignInInput = {
@@ -58,16 +58,6 @@ function signInMethod(input: SignInInput): string {
   return input.totpCode ? "password+totp" : "password";
 }
 
-/**
- * The password step shared by sign-in and the security-key options request. Every attempt is
- * counted against the account and the address before anything is checked (so the (N+1)th attempt
- * fails even with the right password), unknown accounts cost the same argon2 work as known ones,
- * and every refusal is recorded. A flood is refused before argon2 runs: first by what this process
- * already knows (knownRefusal), then the in-process burst limit per address, the shared limits, and
- * the bounded verification pool. A browser
- * with a valid device cookie for this account counts against its own limit instead of the
- * account's (a lockout never reaches it) and goes ahead of the queue.
- */
 const auditReasons = {
   wrong_password: "invalid_credentials",
   unknown_account: "unknown_account",
@@ -78,12 +68,23 @@ const auditReasons = {
   unverified: "email_unverified",
 } as const;
 
+/**
+ * The password step shared by sign-in and the security-key options request. Every attempt is
+ * counted against the account and the address before anything is checked (so the (N+1)th attempt
+ * fails even with the right password), unknown accounts cost the same argon2 work as known ones,
+ * and every refusal is recorded. A flood is refused before argon2 runs, and mostly before any database work: first by
+ * what this process already knows (knownRefusal), then by admission into the verification pool, which bounds the
+ * attempts between their first lookup and their end; then the in-process burst limit per address, the shared limits,
+ * and a slot for argon2. A browser whose device cookie names the submitted email (its keyed hash) is admitted in its
+ * own lane without a lookup; a browser with a valid device cookie for this account counts against its own limit
+ * instead of the account's (a lockout never reaches it) and goes ahead of the queue for a slot.
+ */
 async function checkPassword(
   deps: Omit<Deps, "policy">,
   input: Pick<SignInInput, "email" | "password" | "clientAddress" | "userAgent" | "deviceToken">,
   method: string,
 ): Promise<PasswordSuccess | PasswordFailure> {
-  const { db, limiters, guard } = deps;
+  const { db, guard } = deps;
   const email = normalizeAccountEmail(input.email);
   const emailHash = hashEmail(email);
   const addressHash = hashClientAddress(input.clientAddress) ?? "unknown";
@@ -115,6 +116,33 @@ async function checkPassword(
       return { ok: false, reason: "rate_limited", retryAt: known.until };
     }
   }
+  // Admitted before any database work: a browser whose device cookie names this email in the device lane, everyone
+  // else in the bounded ordinary lane, where a full gate answers 429 before a lookup, a limiter call or argon2.
+  const claimed = guard ? await readDeviceToken(input.deviceToken, guard.deviceSecret) : null;
+  let admission: Admission;
+  try {
+    admission = (guard?.pool ?? defaultVerificationPool()).admit(deviceMatchesEmail(claimed, emailHash));
+  } catch (err) {
+    if (!(err instanceof VerificationPoolFullError)) throw err;
+    await record("rate_limited", null);
+    return { ok: false, reason: "rate_limited", retryAt: err.retryAt };
+  }
+  try {
+    return await checkAdmitted({ ...deps, admission, record }, input, email, emailHash, addressHash);
+  } finally {
+    admission.release();
+  }
+}
+
+/** The password step of an admitted attempt: lookup, device, limits, argon2 in a slot, and the outcome recorded. */
+async function checkAdmitted(
+  deps: Omit<Deps, "policy"> & { admission: Admission; record: Recorder },
+  input: Pick<SignInInput, "password" | "deviceToken">,
+  email: string,
+  emailHash: string,
+  addressHash: string,
+): Promise<PasswordSuccess | PasswordFailure> {
+  const { db, limiters, guard, admission, record } = deps;
   const [user] = await db.select().from(users).where(eq(users.email, email));
   const refuse = async (retryAt: number): Promise<PasswordFailure> => {
     await record("rate_limited", user?.id ?? null);
@@ -136,17 +164,12 @@ async function checkPassword(
   if (!perAccount.success || !perAddress.success) {
     if (!perAddress.success) guard?.memo.blockAddress(addressHash, perAddress.reset);
     if (!perAccount.success && !device) guard?.memo.lockAccount(emailHash, user?.id ?? null, perAccount.reset);
+    if (!perAccount.success && device) guard?.memo.blockDevice(device.deviceId, device.userId, perAccount.reset);
     return refuse(Math.max(perAccount.success ? 0 : perAccount.reset, perAddress.success ? 0 : perAddress.reset));
   }
 
-  let verified: boolean;
-  try {
-    const hash = user?.passwordHash ?? (await dummyPasswordHash());
-    verified = await (guard?.pool ?? defaultVerificationPool()).run(device !== null, () => verifyPassword(hash, input.password));
-  } catch (err) {
-    if (err instanceof VerificationPoolFullError) return refuse(err.retryAt);
-    throw err;
-  }
+  const hash = user?.passwordHash ?? (await dummyPasswordHash());
+  const verified = await admission.verify(device !== null, () => verifyPassword(hash, input.password));
   if (!user?.passwordHash) {
     await record("unknown_account", null);
     return { ok: false, reason: "invalid" };
@@ -169,9 +192,10 @@ async function checkPassword(
 
 /**
  * A refusal this process already knows of (lib/auth/refusals.ts): the account is locked and the browser has no device
- * cookie of that account; or, for a browser with no valid device cookie at all (those go on to be checked precisely),
- * the address is over its limits or the verification pool would refuse it. Costs no round trip; the route calls it
- * before next-auth does any work.
+ * cookie of that account; the browser's device is over its own limit; or, for a browser with no valid device cookie at
+ * all (those go on to be checked precisely), the address is over its limits; or the verification pool would refuse its
+ * admission (a device cookie naming this email has its own lane). Costs no round trip; the route calls it before
+ * next-auth does any work.
  */
 export async function knownRefusal(
   guard: SignInGuard,
@@ -180,12 +204,15 @@ export async function knownRefusal(
   const lock = guard.memo.accountLocked(at.emailHash);
   const blocked = guard.memo.addressBlocked(at.addressHash);
   const busy = guard.pool.refusesOthers();
-  if (!lock && blocked === null && !busy) return null;
+  if (!lock && blocked === null && !busy && !at.deviceToken) return null;
   const device = await readDeviceToken(at.deviceToken, guard.deviceSecret);
+  // Only where the device lane would take it: in a browser shared by two people, the other one's sign-in is no business of it.
+  const deviceBlocked = device && deviceMatchesEmail(device, at.emailHash) ? guard.memo.deviceBlocked(device.deviceId) : null;
+  if (deviceBlocked) return deviceBlocked;
   if (lock && device?.userId !== lock.userId) return lock;
-  if (device) return null;
-  if (blocked !== null) return { until: blocked, userId: null };
-  return busy ? { until: busy.retryAt, userId: null } : null;
+  if (blocked !== null && !device) return { until: blocked, userId: null };
+  const refused = busy ? guard.pool.refuses(deviceMatchesEmail(device, at.emailHash)) : null;
+  return refused ? { until: refused.retryAt, userId: null } : null;
 }
 
 /** The second factors a person has enrolled (confirmed TOTP, registered security keys). */
@@ -248,7 +275,7 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
     policy: deps.policy,
   });
   await record("succeeded", user.id);
-  const deviceToken = deps.guard ? await signDeviceToken(user.id, deps.guard.deviceSecret) : undefined;
+  const deviceToken = deps.guard ? await signDeviceToken(user.id, deps.guard.deviceSecret, { emailHash: hashEmail(user.email) }) : undefined;
   return { ok: true, userId: user.id, sessionId: session.id, secondFactor, deviceToken };
 }
 

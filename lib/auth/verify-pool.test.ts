@@ -54,7 +54,7 @@ describe("VerificationPool", () => {
     flood[2]!.open();
     await Promise.all(floodRuns);
     expect(log).toEqual(["f1", "device", "device2", "f2", "f3"]);
-    expect(pool.stats).toEqual({ running: 0, waitingDevices: 0, waitingOthers: 0 });
+    expect(pool.stats).toEqual({ running: 0, waitingDevices: 0, waitingOthers: 0, admittedDevices: 0, admittedOthers: 0 });
   });
 
   it("never runs more than its slots, whatever the mix", async () => {
@@ -70,7 +70,70 @@ describe("VerificationPool", () => {
     expect(peak).toBe(3);
   });
 
-  it("rejects a pool whose slots could all be reserved", () => {
+  it("rejects a pool whose slots could all be reserved, or without a device lane", () => {
     expect(() => new VerificationPool({ slots: 1, reservedForDevices: 1, queue: 1 })).toThrow(TypeError);
+    expect(() => new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 1, deviceLane: 0 })).toThrow(TypeError);
+  });
+
+  it("admits attempts before their other work, as many as the open slots and the queue, and refuses the next at once", () => {
+    const pool = new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 2 });
+    // Admitted, not yet verifying (their lookups would run now): they count all the same.
+    const held = [pool.admit(false), pool.admit(false), pool.admit(false)];
+    expect(held.map((a) => a.lane)).toEqual(["other", "other", "other"]);
+    expect(() => pool.admit(false)).toThrow(VerificationPoolFullError);
+    expect(pool.refuses(false)).toBeInstanceOf(VerificationPoolFullError);
+    expect(pool.stats).toMatchObject({ running: 0, admittedOthers: 3 });
+    // The device lane is apart: a browser with a device cookie for the submitted email still gets in.
+    expect(pool.refuses(true)).toBeNull();
+    const device = pool.admit(true);
+    expect(device.lane).toBe("device");
+    held[0]!.release();
+    held[0]!.release(); // a second release gives nothing back twice
+    expect(pool.stats).toMatchObject({ admittedOthers: 2, admittedDevices: 1 });
+    const next = pool.admit(false);
+    expect(() => pool.admit(false)).toThrow(VerificationPoolFullError);
+    for (const a of [...held.slice(1), next, device]) a.release();
+    expect(pool.stats).toMatchObject({ admittedOthers: 0, admittedDevices: 0 });
+  });
+
+  it("bounds the device lane too: beyond it, a device waits in the ordinary lane, and is refused when that is full", () => {
+    const pool = new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0, deviceLane: 2 });
+    const lanes = [pool.admit(true), pool.admit(true), pool.admit(true)].map((a) => a.lane);
+    expect(lanes).toEqual(["device", "device", "other"]);
+    expect(() => pool.admit(true)).toThrow(VerificationPoolFullError);
+  });
+
+  it("gives the admission back when the verification fails, and refuses to verify on a released admission", async () => {
+    const pool = new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 });
+    await expect(pool.run(false, () => Promise.reject(new Error("argon2 failed")))).rejects.toThrow("argon2 failed");
+    expect(pool.stats).toEqual({ running: 0, waitingDevices: 0, waitingOthers: 0, admittedDevices: 0, admittedOthers: 0 });
+    const admission = pool.admit(false);
+    admission.release();
+    let ran = false;
+    await expect(admission.verify(false, async () => (ran = true))).rejects.toThrow();
+    expect(ran).toBe(false);
+    expect(await pool.run(false, async () => "free again")).toBe("free again");
+  });
+
+  it("lets admitted attempts wait for a slot without refusing them, a recognised device first", async () => {
+    const pool = new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 2 });
+    const log: string[] = [];
+    const [a, b, d] = [gate(log, "a"), gate(log, "b"), gate(log, "d")];
+    const [first, second, device] = [pool.admit(false), pool.admit(false), pool.admit(true)];
+    const runs = [first.verify(false, a.verify), second.verify(false, b.verify)];
+    await tick();
+    expect(log).toEqual(["a"]);
+    const deviceRun = device.verify(true, d.verify);
+    await tick();
+    expect(log).toEqual(["a", "d"]);
+    a.open();
+    d.open();
+    await Promise.all([runs[0], deviceRun]);
+    await tick();
+    expect(log).toEqual(["a", "d", "b"]);
+    b.open();
+    await runs[1];
+    for (const x of [first, second, device]) x.release();
+    expect(pool.stats).toEqual({ running: 0, waitingDevices: 0, waitingOthers: 0, admittedDevices: 0, admittedOthers: 0 });
   });
 });
