@@ -19,7 +19,7 @@ describe("startOfWeek", () => {
 });
 
 describe("startChecklist", () => {
-  const counts = (c: Partial<ManagerDashboard>): ManagerDashboard => ({ view: "manager", contacts: 0, actions: 0, members: 1, volunteers: 0, reportsThisWeek: 0, ...c });
+  const counts = (c: Partial<ManagerDashboard>): ManagerDashboard => ({ view: "manager", contacts: 0, contactsExact: true, actions: 0, members: 1, volunteers: 0, reportsThisWeek: 0, ...c });
 
   it("lists the three first steps of a new campaign, none done", () => {
     expect(startChecklist("new", counts({}))).toEqual([
@@ -95,13 +95,20 @@ describe.each(testBackends())("dashboard counts (%s)", (backend) => {
   afterAll(async () => t?.drop());
   afterEach(() => setWallForTest("rls", true));
 
-  const managerView = { view: "manager", contacts: 7, actions: 2, members: 4, volunteers: 2, reportsThisWeek: 2 };
+  const managerView = { view: "manager", contacts: 7, contactsExact: true, actions: 2, members: 4, volunteers: 2, reportsThisWeek: 2 };
   const volunteerView = { view: "volunteer", assignedContacts: 2, syncedContacts: 2, actions: 1, reportsThisWeek: 2 };
   const volunteer2View = { view: "volunteer", assignedContacts: 1, syncedContacts: 1, actions: 0, reportsThisWeek: 0 };
 
   it("managers count the campaign: its contacts with only the reported synced one, live actions, members, this week's completed reports", async () => {
     expect(await countsOf(f.owner)).toEqual(managerView);
     expect(await countsOf(f.admin)).toEqual(managerView);
+  });
+
+  it("counts the campaign's contacts only up to the cap, then says so (no whole-campaign count per view)", async () => {
+    const at = (cap: number) => withTenant(t.db, { orgId: f.orgA, userId: f.admin }, (tx) => dashboardCounts(tx, { orgId: f.orgA, userId: f.admin, can: (p) => can("admin", p) }, now, cap));
+    expect(await at(2)).toMatchObject({ contacts: 2, contactsExact: false, actions: 2 });
+    expect(await at(7)).toMatchObject({ contacts: 7, contactsExact: true });
+    expect(await at(6)).toMatchObject({ contacts: 6, contactsExact: false });
   });
 
   it("support staff read the campaign's counts but no members count without members:read", async () => {
@@ -117,7 +124,7 @@ describe.each(testBackends())("dashboard counts (%s)", (backend) => {
   });
 
   it("another campaign counts only its own rows", async () => {
-    expect(await countsOf(f.ownerB, "owner", f.orgB)).toEqual({ view: "manager", contacts: 2, actions: 0, members: 1, volunteers: 0, reportsThisWeek: 0 });
+    expect(await countsOf(f.ownerB, "owner", f.orgB)).toEqual({ view: "manager", contacts: 2, contactsExact: true, actions: 0, members: 1, volunteers: 0, reportsThisWeek: 0 });
   });
 
   it("with row-level security off, the explicit filters alone give each person the same counts (wall 2)", async () => {

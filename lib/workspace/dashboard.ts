@@ -1,6 +1,7 @@
 import "server-only";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { contacts } from "@/db/schema";
+import { CONTACT_COUNT_CAP } from "@/lib/contacts/list-contacts";
 import { campaignContacts } from "@/lib/contacts/visibility";
 import { resultRows, type Transaction } from "@/lib/db/client";
 import type { Permission } from "@/lib/tenancy/permissions";
@@ -11,7 +12,9 @@ export type DashboardViewer = { orgId: string; userId: string; can(permission: P
 /** Managers (and support staff) see the campaign's totals; members count only for those who may read members. */
 export type ManagerDashboard = {
   view: "manager";
+  /** The campaign's contacts, counted up to CONTACT_COUNT_CAP: beyond it `contacts` is the cap and `contactsExact` false ("10,000+"). */
   contacts: number;
+  contactsExact: boolean;
   actions: number;
   /** Active members and, of them, volunteers; null when the viewer may not read the member list. */
   members: number | null;
@@ -40,17 +43,17 @@ const countOf = (from: SQL) => sql`(select count(*)::int ${from})`;
 
 /**
  * The dashboard's counts in one statement of the caller's tenant transaction, counting rows without opening
- * any sealed value. RLS (wall 3) already limits what each person reads; the filters here repeat the same
+ * any sealed value; the campaign's contacts only up to a cap, as the contacts list does (no whole-campaign count per view). RLS (wall 3) already limits what each person reads; the filters here repeat the same
  * rules explicitly (wall 2) so a policy mistake alone cannot widen a count.
  */
-export async function dashboardCounts(tx: Transaction, viewer: DashboardViewer, now = new Date()): Promise<DashboardCounts> {
+export async function dashboardCounts(tx: Transaction, viewer: DashboardViewer, now = new Date(), contactCap = CONTACT_COUNT_CAP): Promise<DashboardCounts> {
   const { orgId, userId } = viewer;
   const weekStart = startOfWeek(now).toISOString();
   if (viewer.can("contacts:read")) {
     const members = viewer.can("members:read");
     const [row] = resultRows<{ contacts: number; actions: number; members: number | null; volunteers: number | null; reports: number }>(
       await tx.execute(sql`select
-        ${countOf(sql`from ${contacts} where ${campaignContacts(orgId)}`)} as contacts,
+        ${countOf(sql`from (select 1 from ${contacts} where ${campaignContacts(orgId)} limit ${contactCap + 1}) capped`)} as contacts,
         ${countOf(sql`from actions a where a.org_id = ${orgId} and a.deleted_at is null`)} as actions,
         ${members ? countOf(sql`from memberships m where m.org_id = ${orgId} and m.disabled_at is null`) : sql`null::int`} as members,
         ${members ? countOf(sql`from memberships m where m.org_id = ${orgId} and m.disabled_at is null and m.role = 'volunteer'`) : sql`null::int`} as volunteers,
@@ -58,7 +61,8 @@ export async function dashboardCounts(tx: Transaction, viewer: DashboardViewer, 
     );
     return {
       view: "manager",
-      contacts: Number(row!.contacts),
+      contacts: Math.min(Number(row!.contacts), contactCap),
+      contactsExact: Number(row!.contacts) <= contactCap,
       actions: Number(row!.actions),
       members: row!.members === null ? null : Number(row!.members),
       volunteers: row!.volunteers === null ? null : Number(row!.volunteers),

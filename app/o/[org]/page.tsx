@@ -9,11 +9,11 @@ import { dashboardCounts, startChecklist, type ChecklistItem } from "@/lib/works
 const cardClass =
   "block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-brand-600 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 dark:border-slate-800 dark:bg-slate-900";
 
-function CountCard({ testId, href, label, value, children }: { testId: string; href: string; label: string; value?: number; children?: ReactNode }) {
+function CountCard({ testId, href, label, value, atLeast = false, children }: { testId: string; href: string; label: string; value?: number; atLeast?: boolean; children?: ReactNode }) {
   return (
     <Link href={href} data-testid={testId} className={cardClass}>
       <p className={mutedTextClass}>{label}</p>
-      {value !== undefined && <p className="text-3xl font-bold">{value.toLocaleString("en-GB")}</p>}
+      {value !== undefined && <p className="text-3xl font-bold">{value.toLocaleString("en-GB")}{atLeast ? "+" : ""}</p>}
       {children}
     </Link>
   );
@@ -61,7 +61,7 @@ export default async function DashboardPage({ params }: { params: Promise<{ org:
       <div className="grid gap-4 sm:grid-cols-2 lg:col-span-3 lg:grid-cols-4">
         {counts.view === "manager" ? (
           <>
-            <CountCard testId="count-contacts" href={`${base}/contacts`} label="Contacts" value={counts.contacts} />
+            <CountCard testId="count-contacts" href={`${base}/contacts`} label="Contacts" value={counts.contacts} atLeast={!counts.contactsExact} />
             <CountCard testId="count-actions" href={`${base}/actions`} label="Live actions" value={counts.actions} />
             {counts.members !== null && (
               <CountCard testId="count-volunteers" href={`${base}/volunteers`} label="Members" value={counts.members}>
