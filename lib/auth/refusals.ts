@@ -1,6 +1,7 @@
 import "server-only";
 import { signInAttempts } from "@/db/schema";
 import type { Database } from "@/lib/db";
+import { logger } from "@/lib/log";
 
 type Until = { until: number; userId: string | null };
 
@@ -83,14 +84,23 @@ export class RefusalRecorder {
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
   }
 
-  /** Writes what is buffered now (tests and shutdown call it; the timer otherwise). */
+  /**
+   * Writes what is buffered now (tests and shutdown call it; the timer otherwise). A failed write is logged (kind and
+   * count, never the rows) and the batch is dropped: it never rejects, so the timer's flush cannot become an unhandled
+   * rejection that stops the process, and one failure does not stop the batches after it.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const rows = this.buffer;
     this.buffer = [];
     this.flushing = this.flushing.then(async () => {
-      if (rows.length > 0) await this.db.insert(signInAttempts).values(rows.map((r) => ({ ...r, outcome: "rate_limited" as const })));
+      if (rows.length === 0) return;
+      try {
+        await this.db.insert(signInAttempts).values(rows.map((r) => ({ ...r, outcome: "rate_limited" as const })));
+      } catch (err) {
+        logger.error({ err, rows: rows.length }, "sign-in history: a batch of refused attempts was not written");
+      }
     });
     return this.flushing;
   }

@@ -107,6 +107,17 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     fs.rmSync(outbox, { recursive: true, force: true });
   });
 
+  it("logs and drops a batch of refusals the database will not take, never rejects, and writes the batches after it", async () => {
+    const recorder = new RefusalRecorder(t.db, 60_000);
+    const emailHash = `refusal-batch-${run}`;
+    recorder.add({ userId: randomUUID(), emailHash, method: "password" }); // no such person: the foreign key refuses the batch
+    await expect(recorder.flush()).resolves.toBeUndefined();
+    recorder.add({ userId: null, emailHash, method: "password" });
+    await expect(recorder.flush()).resolves.toBeUndefined();
+    const rows = await t.db.select().from(signInAttempts).where(eq(signInAttempts.emailHash, emailHash));
+    expect(rows.map((r) => [r.userId, r.outcome])).toEqual([[null, "rate_limited"]]);
+  });
+
   it("answers 429 at once when the verification pool and its queue are full, even to the right password", async () => {
     const user = await newUser();
     const g = guard({ pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 }) });
