@@ -31,8 +31,8 @@ const ORG = "demo-campaign";
 
 type Probe = { status: number; requestId: boolean; nonceCsp: boolean; items: number };
 
-async function probe(url: string, cookie?: string): Promise<Probe> {
-  const res = await fetch(url, { headers: cookie ? { cookie } : {}, redirect: "manual", signal: AbortSignal.timeout(10_000) });
+async function probe(url: string, headers: Record<string, string> = {}): Promise<Probe> {
+  const res = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(10_000) });
   const body = (await res.json().catch(() => null)) as { items?: unknown[] } | null;
   return {
     status: res.status,
@@ -43,7 +43,7 @@ async function probe(url: string, cookie?: string): Promise<Probe> {
 }
 
 type Measured = { label: string; bare: LoadStats; stack: LoadStats; items: number; startSeconds: number; built: boolean };
-type Prepared = { label: string; server: BenchServer; bareUrl: string; stackUrl: string; cookie: string; items: number };
+type Prepared = { label: string; server: BenchServer; bareUrl: string; stackUrl: string; cookie: string; bareHeaders: Record<string, string>; items: number };
 
 /** A production server of one checkout with a signed-in member, both routes checked to take the path they claim. */
 async function prepare(say: (line: string) => void, root: string, label: string, cpuProfDir?: string): Promise<Prepared> {
@@ -59,15 +59,18 @@ async function prepare(say: (line: string) => void, root: string, label: string,
     const bareUrl = `${server.origin}/api/bench/bare/activity?org=${ORG}&as=${encodeURIComponent(MEMBER)}&limit=20`;
 
     // The comparison only means something if each route takes the path it claims and both read the same page.
-    const bare = await probe(bareUrl);
+    const bareHeaders = { "x-rampart-bench-secret": server.benchSecret };
+    const unsigned = await probe(bareUrl);
+    if (unsigned.status !== 404) throw new Error(`bare without the bench secret: expected 404, got ${unsigned.status}`);
+    const bare = await probe(bareUrl, bareHeaders);
     if (bare.status !== 200 || bare.requestId || bare.nonceCsp || bare.items < 1)
       throw new Error(`bare: expected 200 with feed items and no middleware headers; got ${bare.status}, ${bare.items} items, request id ${bare.requestId}, nonce CSP ${bare.nonceCsp}`);
-    const stack = await probe(stackUrl, cookie);
+    const stack = await probe(stackUrl, { cookie });
     if (stack.status !== 200 || !stack.requestId || !stack.nonceCsp || stack.items !== bare.items)
       throw new Error(`stack: expected 200 through middleware with ${bare.items} items; got ${stack.status}, ${stack.items} items, request id ${stack.requestId}, nonce CSP ${stack.nonceCsp}`);
     const anonymous = await probe(stackUrl);
     if (anonymous.status !== 401) throw new Error(`stack without the session cookie: expected 401, got ${anonymous.status}`);
-    return { label, server, bareUrl, stackUrl, cookie, items: stack.items };
+    return { label, server, bareUrl, stackUrl, cookie, bareHeaders, items: stack.items };
   } catch (err) {
     await server.stop();
     throw err;
@@ -85,7 +88,7 @@ async function measure(say: (line: string) => void, checkouts: Array<{ root: str
     say(`${prepared[0]!.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route, the order of all ${prepared.length * 2} routes alternating…`);
     const stats = await runLoad({
       targets: prepared.flatMap((p) => [
-        { name: `${p.label}:bare`, url: p.bareUrl },
+        { name: `${p.label}:bare`, url: p.bareUrl, headers: p.bareHeaders },
         { name: `${p.label}:stack`, url: p.stackUrl, headers: { cookie: p.cookie } },
       ]),
       connections: CONNECTIONS,

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -12,6 +13,8 @@ export type BenchServer = {
   startSeconds: number;
   /** Whether this run had to build first. */
   built: boolean;
+  /** The header value bench-only data routes ask for (x-rampart-bench-secret), fresh for each server. */
+  benchSecret: string;
   stop(): Promise<void>;
 };
 
@@ -67,10 +70,12 @@ export async function startProductionServer(
   const port = await freeLoopbackPort();
   const origin = `http://127.0.0.1:${port}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-"));
+  const benchSecret = randomBytes(24).toString("hex");
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of EXTERNAL) delete env[name];
   Object.assign(env, {
     RAMPART_BENCH: "1",
+    RAMPART_BENCH_SECRET: benchSecret,
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     LOG_LEVEL: "warn",
@@ -138,7 +143,7 @@ export async function startProductionServer(
     try {
       const res = await fetch(`${origin}/api/health`, { signal: AbortSignal.timeout(3000) });
       await res.arrayBuffer();
-      if (res.ok) return { origin, startSeconds: Math.round((performance.now() - started) / 100) / 10, built, stop };
+      if (res.ok) return { origin, startSeconds: Math.round((performance.now() - started) / 100) / 10, built, benchSecret, stop };
     } catch {
       // not listening yet
     }

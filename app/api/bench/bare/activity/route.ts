@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { memberships, organizations, users } from "@/db/schema";
 import type { Role } from "@/db/schema/organizations";
@@ -11,7 +12,8 @@ import { feedQueryFrom } from "@/lib/tenancy/feed";
  * with no middleware (middleware.ts excludes /api/bench/bare), no session, no guard and no tenant transaction: the
  * read runs in a plain transaction that leaves the app role every connection works as (`SET LOCAL ROLE NONE`, one
  * statement), so no row-level security applies. `?org=<slug>&as=<email>` names the viewer, looked up once per
- * process. It answers only when the bench started the server with RAMPART_BENCH=1.
+ * process. It reads any campaign's feed, so it answers only when the bench started the server with RAMPART_BENCH=1
+ * and a RAMPART_BENCH_SECRET of 32+ characters, to requests carrying that secret in x-rampart-bench-secret; else 404.
  */
 export const dynamic = "force-dynamic";
 
@@ -31,9 +33,16 @@ async function lookUp(slug: string, email: string): Promise<Viewer | null> {
   return row ?? null;
 }
 
-// route-guard: public — the bench baseline: no guard by design, and it answers only when RAMPART_BENCH=1
+function benchCaller(request: Request): boolean {
+  const secret = process.env.RAMPART_BENCH_SECRET ?? "";
+  const given = request.headers.get("x-rampart-bench-secret") ?? "";
+  if (process.env.RAMPART_BENCH !== "1" || secret.length < 32 || given.length !== secret.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(secret));
+}
+
+// route-guard: public — the bench baseline: no guard by design; it answers only to the bench (RAMPART_BENCH=1 and its secret)
 export async function GET(request: Request): Promise<Response> {
-  if (process.env.RAMPART_BENCH !== "1") return new Response("Not Found", { status: 404 });
+  if (!benchCaller(request)) return new Response("Not Found", { status: 404 });
   const params = new URL(request.url).searchParams;
   const key = `${params.get("org") ?? ""}\n${params.get("as") ?? ""}`;
   let viewer = viewers.get(key);
