@@ -6,14 +6,9 @@ import { eq } from "drizzle-orm";
 import { incidentCampaigns, incidents, users } from "@/db/schema";
 import { acknowledgeIncidentAction } from "@/app/o/[org]/incidents/actions";
 import { markPoliciesReadAction } from "@/app/(public)/policies/actions";
-import { authCookieNames } from "@/lib/auth/cookies";
-import type { Services } from "@/lib/services";
-import { signSessionToken } from "@/lib/auth/session-token";
-import { createSession } from "@/lib/auth/sessions";
-import { getConfig } from "@/lib/config";
 import { withSystem } from "@/lib/db/tenant";
-import { loadSecrets } from "@/lib/keys";
 import { createOutboxMailer } from "@/lib/mail";
+import { actionForm, clearTestServices, signedInCookies, useTestServices } from "@/lib/testing/signed-in-actions";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { addIncidentEntryAction, changeIncidentStatusAction, createIncidentAction } from "./actions";
@@ -32,19 +27,11 @@ describe.each(testBackends())("incident pages and actions behind their guards (%
   let f: WorkspaceFixture;
   let staff = "";
   const outbox = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-incident-edges-"));
-  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
-  const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
 
   async function signIn(userId: string) {
-    request.cookies = new Map();
-    const session = await createSession(t.db, { userId, policy });
-    request.cookies.set(authCookieNames(getConfig().secureCookies).session, await signSessionToken({ sub: userId, sid: session.id }, loadSecrets().authSecret, 3600));
+    request.cookies = await signedInCookies(t.db, userId);
   }
-  const form = (values: Record<string, string>) => {
-    const data = new FormData();
-    for (const [k, v] of Object.entries(values)) data.set(k, v);
-    return data;
-  };
+  const form = (values: Record<string, string>) => actionForm(values);
   const incident = { title: "Export link exposed", summary: "An export link was reachable without signing in for forty minutes.", severity: "high", campaigns: "ie-a" };
   const incidentCount = async () => (await withSystem(t.db, (tx) => tx.select({ id: incidents.id }).from(incidents))).length;
 
@@ -52,16 +39,10 @@ describe.each(testBackends())("incident pages and actions behind their guards (%
     t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "ie");
     staff = await withSystem(t.db, async (tx) => (await tx.insert(users).values({ email: "staff@ie.test", name: "Staff", isStaff: true }).returning({ id: users.id }))[0]!.id);
-    holder.__rampartServices = Promise.resolve({
-      db: t.db,
-      policy,
-      secret: loadSecrets().authSecret,
-      mailer: createOutboxMailer(outbox, "rampart@example.test"),
-      appUrl: "https://rampart.example.test",
-    } as Services);
+    useTestServices(t.db, { mailer: createOutboxMailer(outbox, "rampart@example.test"), appUrl: "https://rampart.example.test" });
   }, 120_000);
   afterAll(async () => {
-    holder.__rampartServices = undefined;
+    clearTestServices();
     await t?.drop();
     fs.rmSync(outbox, { recursive: true, force: true });
   });

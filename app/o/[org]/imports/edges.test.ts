@@ -5,13 +5,9 @@ import { auditEvents, contacts, imports, organizations } from "@/db/schema";
 import { importJobHandlers } from "@/lib/imports/jobs";
 import { runJobsUntilIdle } from "@/lib/jobs/runner";
 import { createBlobStore } from "@/lib/storage";
-import { authCookieNames } from "@/lib/auth/cookies";
-import { signSessionToken } from "@/lib/auth/session-token";
-import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
 import { withTenant } from "@/lib/db/tenant";
-import { loadSecrets } from "@/lib/keys";
-import type { Services } from "@/lib/services";
+import { actionForm, clearTestServices, signedInCookies, useTestServices } from "@/lib/testing/signed-in-actions";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { setWallForTest } from "@/lib/tenancy/walls";
@@ -36,18 +32,10 @@ describe("imports pages, actions and routes", () => {
   let f: WorkspaceFixture;
   let slug = "";
   let importId = "";
-  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
-  const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
   async function signIn(userId: string) {
-    const session = await createSession(t.db, { userId, policy });
-    request.cookies = new Map([[authCookieNames(getConfig().secureCookies).session, await signSessionToken({ sub: userId, sid: session.id }, loadSecrets().authSecret, 3600)]]);
+    request.cookies = await signedInCookies(t.db, userId);
   }
-  const form = (values: Record<string, string>) => {
-    const data = new FormData();
-    data.set("org", slug);
-    for (const [k, v] of Object.entries(values)) data.set(k, v);
-    return data;
-  };
+  const form = (values: Record<string, string>) => actionForm(values, slug);
   const upload = (body: string, name = "people.csv") =>
     uploadRoute(
       new Request(`${getConfig().appUrl}/api/o/${slug}/imports`, { method: "POST", headers: { origin: new URL(getConfig().appUrl).origin, "x-file-name": name }, body, duplex: "half" } as RequestInit),
@@ -59,12 +47,12 @@ describe("imports pages, actions and routes", () => {
   beforeAll(async () => {
     t = await createTestDatabase("pglite");
     f = await seedWorkspaceFixture(t.db, "impedge");
-    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
+    useTestServices(t.db);
     const [org] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)));
     slug = org!.slug;
   }, 60_000);
   afterAll(async () => {
-    holder.__rampartServices = undefined;
+    clearTestServices();
     request.cookies = new Map();
     await t?.drop();
   });

@@ -1,15 +1,11 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { integrationSecrets, integrationSettings, organizations } from "@/db/schema";
-import { authCookieNames } from "@/lib/auth/cookies";
-import { signSessionToken } from "@/lib/auth/session-token";
-import { createSession } from "@/lib/auth/sessions";
 import { getConfig } from "@/lib/config";
 import { withTenant } from "@/lib/db/tenant";
 import { startTestRemote, type TestRemote } from "@/lib/integrations/connectors/test-remote";
 import { TEST_VAN, testVan } from "@/lib/integrations/connectors/test-van";
-import { loadSecrets } from "@/lib/keys";
-import type { Services } from "@/lib/services";
+import { actionForm, clearTestServices, signedInCookies, useTestServices } from "@/lib/testing/signed-in-actions";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { connectIntegrationAction, disconnectIntegrationAction, saveMappingAction, syncNowAction } from "./actions";
@@ -27,27 +23,19 @@ describe.each(testBackends())("integration actions (%s)", (backend) => {
   let f: WorkspaceFixture;
   let remote: TestRemote;
   let slug = "";
-  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
-  const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
   const previousVan = getConfig().integrations.van;
 
   async function signIn(userId: string) {
-    const session = await createSession(t.db, { userId, policy });
-    request.cookies = new Map([[authCookieNames(getConfig().secureCookies).session, await signSessionToken({ sub: userId, sid: session.id }, loadSecrets().authSecret, 3600)]]);
+    request.cookies = await signedInCookies(t.db, userId);
   }
-  const form = (values: Record<string, string>) => {
-    const data = new FormData();
-    data.set("org", slug);
-    for (const [k, v] of Object.entries(values)) data.set(k, v);
-    return data;
-  };
+  const form = (values: Record<string, string>) => actionForm(values, slug);
   const secretRows = () => withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(integrationSecrets).where(eq(integrationSecrets.orgId, f.orgA)));
   const good = { system: "van", applicationName: TEST_VAN.applicationName, apiKey: TEST_VAN.apiKey, mode: "1" };
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "ia");
-    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
+    useTestServices(t.db);
     const [org] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)));
     slug = org!.slug;
     const van = testVan();
@@ -57,7 +45,7 @@ describe.each(testBackends())("integration actions (%s)", (backend) => {
   }, 60_000);
   afterAll(async () => {
     getConfig().integrations.van = previousVan;
-    holder.__rampartServices = undefined;
+    clearTestServices();
     await remote?.close();
     await t?.drop();
   });

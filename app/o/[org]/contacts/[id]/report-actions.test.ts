@@ -1,15 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { organizations, reports } from "@/db/schema";
-import { authCookieNames } from "@/lib/auth/cookies";
-import type { Services } from "@/lib/services";
-import { signSessionToken } from "@/lib/auth/session-token";
-import { createSession } from "@/lib/auth/sessions";
-import { getConfig } from "@/lib/config";
 import { contactInputSchema } from "@/lib/contacts/input";
 import { insertContacts } from "@/lib/contacts/write-rows";
 import { withTenant } from "@/lib/db/tenant";
-import { loadSecrets } from "@/lib/keys";
+import { actionForm, clearTestServices, signedInCookies, useTestServices } from "@/lib/testing/signed-in-actions";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { fileReportAction } from "./report-actions";
@@ -28,26 +23,18 @@ describe.each(testBackends())("report action (%s)", (backend) => {
   let slug = "";
   let assigned = "";
   let unassigned = "";
-  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
-  const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
 
   async function signIn(userId: string) {
-    const session = await createSession(t.db, { userId, policy });
-    request.cookies = new Map([[authCookieNames(getConfig().secureCookies).session, await signSessionToken({ sub: userId, sid: session.id }, loadSecrets().authSecret, 3600)]]);
+    request.cookies = await signedInCookies(t.db, userId);
   }
-  const submit = (values: Record<string, string>) => {
-    const data = new FormData();
-    data.set("org", slug);
-    for (const [k, v] of Object.entries(values)) data.set(k, v);
-    return fileReportAction({}, data);
-  };
+  const submit = (values: Record<string, string>) => fileReportAction({}, actionForm(values, slug));
   const reportsOn = (contactId: string) =>
     withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select().from(reports).where(and(eq(reports.orgId, f.orgA), eq(reports.contactId, contactId))));
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "ra");
-    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
+    useTestServices(t.db);
     const [org] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)));
     slug = org!.slug;
     await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, async (tx) => {
@@ -56,7 +43,7 @@ describe.each(testBackends())("report action (%s)", (backend) => {
     });
   }, 60_000);
   afterAll(async () => {
-    holder.__rampartServices = undefined;
+    clearTestServices();
     await t?.drop();
   });
 

@@ -1,13 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { contacts, organizations } from "@/db/schema";
-import { authCookieNames } from "@/lib/auth/cookies";
-import type { Services } from "@/lib/services";
-import { signSessionToken } from "@/lib/auth/session-token";
-import { createSession } from "@/lib/auth/sessions";
-import { getConfig } from "@/lib/config";
 import { withTenant } from "@/lib/db/tenant";
-import { loadSecrets } from "@/lib/keys";
+import { actionForm, clearTestServices, signedInCookies, useTestServices } from "@/lib/testing/signed-in-actions";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { syncCsvAction, syncOneAction } from "./actions";
@@ -24,19 +19,11 @@ describe.each(testBackends())("sync actions (%s)", (backend) => {
   let t: TestDatabase;
   let f: WorkspaceFixture;
   let slug = "";
-  const holder = globalThis as typeof globalThis & { __rampartServices?: Promise<Services> };
-  const policy = { maxAgeSeconds: 86_400, idleTimeoutSeconds: 3_600 };
 
   async function signIn(userId: string) {
-    const session = await createSession(t.db, { userId, policy });
-    request.cookies = new Map([[authCookieNames(getConfig().secureCookies).session, await signSessionToken({ sub: userId, sid: session.id }, loadSecrets().authSecret, 3600)]]);
+    request.cookies = await signedInCookies(t.db, userId);
   }
-  const form = (values: Record<string, string | File>) => {
-    const data = new FormData();
-    data.set("org", slug);
-    for (const [k, v] of Object.entries(values)) data.set(k, v);
-    return data;
-  };
+  const form = (values: Record<string, string | File>) => actionForm(values, slug);
   const csv = (text: string) => new File([text], "contacts.csv", { type: "text/csv" });
   const mine = (userId: string) =>
     withTenant(t.db, { orgId: f.orgA }, async (tx) => (await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.orgId, f.orgA), eq(contacts.syncedBy, userId)))).length);
@@ -44,12 +31,12 @@ describe.each(testBackends())("sync actions (%s)", (backend) => {
   beforeAll(async () => {
     t = await createTestDatabase(backend);
     f = await seedWorkspaceFixture(t.db, "sa");
-    holder.__rampartServices = Promise.resolve({ db: t.db, policy, secret: loadSecrets().authSecret } as Services);
+    useTestServices(t.db);
     const [org] = await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.select({ slug: organizations.slug }).from(organizations).where(eq(organizations.id, f.orgA)));
     slug = org!.slug;
   }, 60_000);
   afterAll(async () => {
-    holder.__rampartServices = undefined;
+    clearTestServices();
     await t?.drop();
   });
 
