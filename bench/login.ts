@@ -20,6 +20,7 @@ import { startProductionServer } from "./lib/server";
  * Every client is on loopback with its own 127.x source address (the server keys its per-address limits on it); the
  * real person uses a fresh address per phase so that their own logins never reach the per-address limit. Each flood is
  * a separate process that stops by itself after FLOOD_SECONDS (answers still missing DRAIN later are abandoned).
+ * `--cpu-prof=DIR` writes the server's CPU profile (long main-thread tasks during a flood show there).
  */
 const LOGINS = 30;
 const WARMUP_LOGINS = 3;
@@ -56,13 +57,13 @@ async function argon2VerifyMs(): Promise<{ median: number; min: number; max: num
 }
 
 /** The production server with the demo accounts (see bench/lib/demo-accounts.cjs) and the limits above. */
-async function startServerWithDemoAccounts(say: (line: string) => void) {
+async function startServerWithDemoAccounts(say: (line: string) => void, cpuProfDir?: string) {
   buildIfNeeded(say); // first, so that a build never runs with the preload below
   const saved = Object.fromEntries(["NODE_OPTIONS", ...Object.keys(SERVER_LIMITS)].map((k) => [k, process.env[k]]));
   const preload = path.join(process.cwd(), "bench", "lib", "demo-accounts.cjs");
   Object.assign(process.env, SERVER_LIMITS, { NODE_OPTIONS: `${saved.NODE_OPTIONS ?? ""} --require "${preload}"`.trim() });
   try {
-    return await startProductionServer(say);
+    return await startProductionServer(say, process.cwd(), {}, cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : []);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -182,7 +183,8 @@ export const loginBench: Harness = {
     const verify = await argon2VerifyMs();
     say(`argon2id verify median ${fmt(verify.median)} ms`);
 
-    const server = await startServerWithDemoAccounts(say);
+    const cpuProf = process.argv.find((a) => a.startsWith("--cpu-prof="))?.slice("--cpu-prof=".length);
+    const server = await startServerWithDemoAccounts(say, cpuProf);
     say(`server up at ${server.origin} in ${server.startSeconds} s`);
     try {
       const browser = new Browser();

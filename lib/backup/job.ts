@@ -4,6 +4,7 @@ import { getConfig } from "@/lib/config";
 import type { Database } from "@/lib/db/client";
 import { withRunnerScope } from "@/lib/jobs/queue";
 import type { JobHandler } from "@/lib/jobs/runner";
+import { restoreTestInChildProcess } from "./restore-child";
 import { backupEnvironment, runBackupCycle, type BackupEnvironment } from "./run";
 import { readBackupStatus } from "./status";
 
@@ -17,9 +18,11 @@ const configuredEnvironment = (db: Database): BackupEnvironment => {
 };
 
 /** The daily backup: backup, restore test, retention. One attempt: a failure is notified, and the next day tries again. */
-export function backupJobHandler(environment: (db: Database) => BackupEnvironment = configuredEnvironment): JobHandler {
+export function backupJobHandler(environment: (db: Database) => BackupEnvironment = configuredEnvironment, options: { restoreTestInChild?: boolean } = {}): JobHandler {
   return async (_job, ctx) => {
     const env = environment(ctx.db);
+    // A long-lived server keeps its thread for requests: the restore test (seconds of work) runs in a child process.
+    if (options.restoreTestInChild) env.restoreTest ??= (args) => restoreTestInChildProcess(args);
     // A heartbeat is a transaction of its own: PGlite has one connection, held by the snapshot, so there it would
     // wait for the snapshot that waits for it. PGlite is one process, so no other runner can take the job meanwhile.
     if (env.driver !== "pglite") env.onTable = () => ctx.heartbeat();

@@ -29,7 +29,12 @@ export type BackupEnvironment = {
   /** Where the restore test builds its scratch database (a fresh temporary directory by default). */
   scratchDir?: string;
   onTable?(name: string): Promise<void>;
+  /** Runs the restore test; in this process by default, in a child process for a long-lived server (lib/backup/restore-child.ts). */
+  restoreTest?: RestoreTest;
 };
+
+/** Restores backup `backupId` into the new scratch directory `dir`, verifies it, closes it and reports. */
+export type RestoreTest = (args: { backupId: string; dir: string; backupKey: Buffer }) => Promise<RestoreReport>;
 
 export function backupStore(config: Config): BlobStore {
   return config.backup.target.kind === "local" ? createLocalBlobStore(config.backup.target.dir) : createBlobStore(config.blob);
@@ -90,6 +95,14 @@ export async function backupNow(env: BackupEnvironment, actor: AuditActor = { ki
   return manifest;
 }
 
+const restoreInProcess =
+  (env: BackupEnvironment): RestoreTest =>
+  async ({ backupId, dir, backupKey }) => {
+    const { report, handle } = await restoreBackup({ source: { store: env.target, id: backupId }, target: { kind: "dir", dir }, backupKey, blobs: env.blobs });
+    await handle.close();
+    return report;
+  };
+
 /**
  * The restore test: restores a backup (the newest by default) into a scratch PGlite database in a
  * temporary directory, verifies it and throws the scratch away. Recorded, and notified on failure.
@@ -101,13 +114,8 @@ export async function verifyBackup(env: BackupEnvironment, id?: string, actor: A
   try {
     backupId ??= (await listBackupIds(env.target)).at(-1) ?? null;
     if (!backupId) throw new RestoreRefusedError("There is no backup to verify yet.");
-    const { report, handle } = await restoreBackup({
-      source: { store: env.target, id: backupId },
-      target: { kind: "dir", dir: path.join(scratch, "db") },
-      backupKey: env.backupKey(),
-      blobs: env.blobs,
-    });
-    await handle.close();
+    const restoreTest = env.restoreTest ?? restoreInProcess(env);
+    const report = await restoreTest({ backupId, dir: path.join(scratch, "db"), backupKey: env.backupKey() });
     await recordBackupOutcome(env.db, "verify", { id: backupId, at: at.toISOString(), ok: true });
     await recordAuditEvent(env.db, {
       actor,

@@ -41,7 +41,7 @@ export async function runScheduledChores(db: Database, config: Config, now = new
  * Runs inside the server in embedded mode and by default elsewhere; `npm run worker` runs it alone.
  */
 export function startBackgroundWork(db: Database, config: Config): { stop(): Promise<void> } {
-  const runner = startJobRunner(db, { handlers: jobHandlers({ store: createBlobStore(config.blob) }) });
+  const runner = startJobRunner(db, { handlers: jobHandlers({ store: createBlobStore(config.blob), longLived: true }) });
   const chores = async () => {
     try {
       await runScheduledChores(db, config);

@@ -9,12 +9,15 @@ import { pushJobHandler } from "@/lib/integrations/push";
 import type { BlobStore } from "@/lib/storage/blob-store";
 import type { JobHandler } from "./runner";
 
-/** Every job kind this app runs, for startJobRunner / runJobsUntilIdle: a runner claims only kinds listed here. */
-export function jobHandlers(deps: { store: BlobStore }): Record<string, JobHandler> {
+/**
+ * Every job kind this app runs, for startJobRunner / runJobsUntilIdle: a runner claims only kinds listed here.
+ * `longLived`: a server or worker process that keeps running (its backup's restore test goes to a child process).
+ */
+export function jobHandlers(deps: { store: BlobStore; longLived?: boolean }): Record<string, JobHandler> {
   return {
     [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(deps.store),
     [AUDIT_ARCHIVE_JOB]: auditArchiveJobHandler(deps.store),
-    [BACKUP_JOB]: backupJobHandler(),
+    [BACKUP_JOB]: backupJobHandler(undefined, { restoreTestInChild: deps.longLived ?? false }),
     ...importJobHandlers(deps.store),
     [PUSH_JOB]: pushJobHandler(() => getConfig().integrations),
   };
