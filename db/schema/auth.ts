@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamptz, uuid } from "./columns";
 import { users } from "./accounts";
 
@@ -39,7 +40,12 @@ export const signInAttempts = pgTable(
     deviceSummary: text("device_summary"),
     createdAt: timestamptz("created_at").notNull().defaultNow(),
   },
-  (t) => [index("sign_in_attempts_user_idx").on(t.userId, t.createdAt)],
+  (t) => [
+    index("sign_in_attempts_user_idx").on(t.userId, t.createdAt),
+    // Attempts refused before their account was looked up (a full verification pool) carry only the email's keyed
+    // hash: the owner's history finds them by it.
+    index("sign_in_attempts_unmatched_email_idx").on(t.emailHash, t.createdAt).where(sql`${t.userId} is null`),
+  ],
 );
 
 export const emailTokenPurposes = ["verify_email", "reset_password"] as const;

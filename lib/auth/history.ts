@@ -1,10 +1,21 @@
 import "server-only";
-import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
 import { signInAttempts } from "@/db/schema";
 import type { Database } from "@/lib/db";
+import { hashEmail } from "./email";
+
+/** Whose history: the account, and its email address for attempts recorded before the account was looked up. */
+export type HistoryOwner = { id: string; email: string };
+
+/**
+ * A person's attempts: those recorded against the account, and those refused before any lookup (a full verification
+ * pool answers 429 without reading the account) under the keyed hash of the account's email.
+ */
+const attemptsOf = (owner: HistoryOwner) =>
+  or(eq(signInAttempts.userId, owner.id), and(isNull(signInAttempts.userId), eq(signInAttempts.emailHash, hashEmail(owner.email))))!;
 
 /** A person's own sign-in history, newest first. */
-export function listSignInHistory(db: Database, userId: string, limit = 20) {
+export function listSignInHistory(db: Database, owner: HistoryOwner, limit = 20) {
   return db
     .select({
       id: signInAttempts.id,
@@ -14,7 +25,7 @@ export function listSignInHistory(db: Database, userId: string, limit = 20) {
       createdAt: signInAttempts.createdAt,
     })
     .from(signInAttempts)
-    .where(eq(signInAttempts.userId, userId))
+    .where(attemptsOf(owner))
     .orderBy(desc(signInAttempts.createdAt))
     .limit(limit);
 }
@@ -25,7 +36,7 @@ export type AttackSummary = { since: Date; wrongPasswords: number; refused: numb
  * Failed guesses at a person's account over the last day: wrong passwords, attempts refused by the limits (a lockout
  * or a flood), and from how many client addresses (keyed hashes, counted, never shown). Null when there were none.
  */
-export async function signInAttackSummary(db: Database, userId: string, hours = 24): Promise<AttackSummary | null> {
+export async function signInAttackSummary(db: Database, owner: HistoryOwner, hours = 24): Promise<AttackSummary | null> {
   const since = new Date(Date.now() - hours * 3600_000);
   const [row] = await db
     .select({
@@ -34,7 +45,7 @@ export async function signInAttackSummary(db: Database, userId: string, hours = 
       addresses: sql<number>`count(distinct ${signInAttempts.clientAddressHash})`.mapWith(Number),
     })
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.userId, userId), gte(signInAttempts.createdAt, since), inArray(signInAttempts.outcome, ["wrong_password", "rate_limited"])));
+    .where(and(attemptsOf(owner), gte(signInAttempts.createdAt, since), inArray(signInAttempts.outcome, ["wrong_password", "rate_limited"])));
   if (!row || row.wrongPasswords + row.refused === 0) return null;
   return { since, ...row };
 }

@@ -12,7 +12,7 @@ import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testi
 import { requestPasswordReset, resetPassword } from "./accounts";
 import { readDeviceToken, signDeviceToken } from "./device-cookie";
 import { hashEmail } from "./email";
-import { describeAttack, signInAttackSummary } from "./history";
+import { describeAttack, listSignInHistory, signInAttackSummary } from "./history";
 import type { AuthLimiters, SignInGuard } from "./limits";
 import { hashPassword } from "./password";
 import type { SessionPolicy } from "./sessions";
@@ -214,15 +214,37 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD })).toMatchObject({ ok: false, reason: "rate_limited" });
   });
 
+  it("shows the owner the attempts a full pool refused before any lookup (by the email's keyed hash), and nobody else", async () => {
+    const [user, other] = [await newUser(), await newUser()];
+    const pool = new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 0 });
+    const held = pool.admit(false); // the one ordinary slot is taken: the next ordinary attempt is refused at admission
+    const deps = { limiters: limiters(), guard: guard({ pool }) };
+    try {
+      for (const [email, times] of [[user.email, 3], [other.email, 1]] as const)
+        for (let i = 0; i < times; i++) expect(await attempt(deps, { email, password: "a guess", clientAddress: `203.0.113.${40 + i}` })).toMatchObject({ ok: false, reason: "rate_limited" });
+    } finally {
+      held.release();
+    }
+    await deps.guard.recorder.flush();
+    const recorded = await t.db.select({ userId: signInAttempts.userId }).from(signInAttempts).where(eq(signInAttempts.emailHash, hashEmail(user.email)));
+    expect(recorded).toEqual([{ userId: null }, { userId: null }, { userId: null }]); // refused before the account was read
+    expect(await signInAttackSummary(t.db, user)).toMatchObject({ wrongPasswords: 0, refused: 3, addresses: 3 });
+    expect(await signInAttackSummary(t.db, other)).toMatchObject({ refused: 1, addresses: 1 });
+    expect((await listSignInHistory(t.db, user)).map((h) => h.outcome)).toEqual(["rate_limited", "rate_limited", "rate_limited"]);
+    const third = await newUser();
+    expect(await signInAttackSummary(t.db, third)).toBeNull();
+    expect(await listSignInHistory(t.db, third)).toEqual([]);
+  });
+
   it("shows the owner the attack in the sign-in history, and samples the refusals into the audit chain", async () => {
     const user = await newUser();
     const deps = { limiters: limiters(2), guard: guard() };
     for (let i = 0; i < 12; i++) await attempt(deps, { email: user.email, password: `guess ${i}`, clientAddress: `203.0.113.${10 + (i % 4)}` });
     await deps.guard.recorder.flush();
-    const summary = await signInAttackSummary(t.db, user.id);
+    const summary = await signInAttackSummary(t.db, user);
     expect(summary).toMatchObject({ wrongPasswords: 2, refused: 10, addresses: 4 });
     expect(describeAttack(summary!)).toBe("In the last 24 hours: 2 wrong passwords and 10 refused attempts from 4 addresses.");
-    expect(await signInAttackSummary(t.db, (await newUser()).id)).toBeNull();
+    expect(await signInAttackSummary(t.db, await newUser())).toBeNull();
     const audited = await withAuditSystemScope(t.db, (tx) =>
       tx.select({ reason: auditEvents.metadata }).from(auditEvents).where(and(eq(auditEvents.actorId, user.id), eq(auditEvents.action, "auth.sign_in.failed"))),
     );

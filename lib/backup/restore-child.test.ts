@@ -36,7 +36,7 @@ describe("the restore test in a child process (a long-lived server keeps its thr
     target,
     backupKey: () => backupKey,
     keep: { daily: 7, weekly: 4 },
-    channels: { mailer: { send: async () => undefined }, webhookUrl: null, appUrl: "http://localhost:3000" },
+    channels: { mailer: { send: async () => undefined }, appUrl: "http://localhost:3000" },
     scratchDir: dir,
     ...extra,
   });

@@ -38,8 +38,8 @@ export default async function SecuritySettingsPage() {
   const userId = current.user.id;
   const [sessions, history, attack, totpOn, recoveryLeft, securityKeys, accountFeed, apiCampaigns] = await Promise.all([
     listActiveSessions(db, userId),
-    listSignInHistory(db, userId),
-    signInAttackSummary(db, userId),
+    listSignInHistory(db, current.user),
+    signInAttackSummary(db, current.user),
     hasTotp(db, userId),
     remainingRecoveryCodes(db, userId),
     listSecurityKeys(db, userId),

@@ -1,0 +1,1 @@
+CREATE INDEX "sign_in_attempts_unmatched_email_idx" ON "sign_in_attempts" USING btree ("email_hash","created_at") WHERE "sign_in_attempts"."user_id" is null;
