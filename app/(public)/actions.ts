@@ -3,7 +3,7 @@
 import { cookies } from "next/headers";
 import { z } from "zod";
 import { requestPasswordReset, resetPassword, signUp, verifyEmail } from "@/lib/auth/accounts";
-import { DEVICE_COOKIE_MAX_AGE_SECONDS, deviceCookieName, signDeviceToken } from "@/lib/auth/device-cookie";
+import { deviceCookieName, deviceCookieOptions, signDeviceToken } from "@/lib/auth/device-cookie";
 import { emailSchema } from "@/lib/auth/email";
 import { getConfig } from "@/lib/config";
 import { linkTokenSchema, passwordSchema } from "@/lib/auth/fields";
@@ -43,13 +43,8 @@ export const resetPasswordAction = publicAction(z.object({ token: linkTokenSchem
   if (!result.ok) return result.reason === "weak" ? { fieldErrors: { password: result.message } } : { message: result.message };
   // The link proved the mailbox: this browser gets past a lockout of the account (lib/auth/device-cookie.ts).
   const secure = getConfig().secureCookies;
-  (await cookies()).set(deviceCookieName(secure), await signDeviceToken(result.userId, runtime.secret, { emailHash: result.emailHash }), {
-    httpOnly: true,
-    secure,
-    sameSite: "lax",
-    path: "/",
-    maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
-  });
+  const device = await signDeviceToken(result.userId, runtime.secret, { emailHash: result.emailHash, epoch: result.deviceEpoch });
+  (await cookies()).set(deviceCookieName(secure), device, deviceCookieOptions(secure));
   return { ok: true, message: "Your password has been changed and every session was signed out. You can sign in now." };
 });
 

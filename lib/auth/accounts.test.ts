@@ -200,7 +200,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     expect(mails).toHaveLength(1);
     const token = linkToken(mails[0], "reset-password");
 
-    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: user.id, emailHash: hashEmail(user.email) });
+    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: user.id, emailHash: hashEmail(user.email), deviceEpoch: 1 });
     const after = (await userByEmail(user.email))!;
     expect(await verifyPassword(after.passwordHash!, NEW_PASSWORD)).toBe(true);
     expect(await verifyPassword(after.passwordHash!, PASSWORD)).toBe(false);
@@ -218,7 +218,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     expect(weak).toMatchObject({ ok: false, reason: "weak", message: expect.stringMatching(/too easy to guess/) });
     const [row] = await t.db.select().from(emailTokens).where(and(eq(emailTokens.userId, user.id), eq(emailTokens.purpose, "reset_password")));
     expect(row!.usedAt).toBeNull();
-    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: expect.any(String), emailHash: expect.any(String) });
+    expect(await resetPassword(t.db, token, NEW_PASSWORD)).toEqual({ ok: true, userId: expect.any(String), emailHash: expect.any(String), deviceEpoch: 1 });
   });
 
   it("refuses an expired reset link", async () => {
@@ -255,7 +255,7 @@ describe.each(testBackends())("accounts (%s)", (backend) => {
     const someoneElse = await verifiedUser();
     const theirs = await createSession(t.db, { userId: someoneElse.id, policy });
 
-    expect(await changePassword(t.db, { userId: user.id, currentPassword: PASSWORD, newPassword: NEW_PASSWORD, keepSessionId: current.id })).toEqual({ ok: true });
+    expect(await changePassword(t.db, { userId: user.id, currentPassword: PASSWORD, newPassword: NEW_PASSWORD, keepSessionId: current.id })).toEqual({ ok: true, device: { emailHash: hashEmail(user.email), epoch: 1 } });
     expect(await validateSession(t.db, current.id, policy)).not.toBeNull();
     for (const s of others) expect(await validateSession(t.db, s.id, policy)).toBeNull();
     expect(await validateSession(t.db, theirs.id, policy)).not.toBeNull();

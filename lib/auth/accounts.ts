@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { emailTokens, users, type EmailTokenPurpose } from "@/db/schema";
 import type { Database, Queryable } from "@/lib/db";
 import type { Mailer } from "@/lib/mail";
@@ -132,9 +132,10 @@ export async function requestPasswordReset(
   return { ok: true };
 }
 
-export type PasswordChangeResult = { ok: true } | { ok: false; reason: "invalid_link" | "weak" | "wrong_password"; message: string };
+/** `device`: what a device cookie for the browser that changed the password carries (the earlier ones no longer count). */
+export type PasswordChangeResult = { ok: true; device?: { emailHash: string; epoch: number } } | { ok: false; reason: "invalid_link" | "weak" | "wrong_password"; message: string };
 /** `emailHash`: the keyed hash of the account's email, for the device cookie the reset leaves the browser. */
-export type PasswordResetResult = { ok: true; userId: string; emailHash: string } | Extract<PasswordChangeResult, { ok: false }>;
+export type PasswordResetResult = { ok: true; userId: string; emailHash: string; deviceEpoch: number } | Extract<PasswordChangeResult, { ok: false }>;
 
 /**
  * Sets a new password from a reset link, proves the email, and signs out every session. The caller gives the browser
@@ -151,11 +152,16 @@ export async function resetPassword(db: Database, token: string, newPassword: st
   return db.transaction(async (tx) => {
     if ((await consumeLink(tx, token, "reset_password")) !== userId)
       return { ok: false, reason: "invalid_link", message: "This reset link has expired or was already used. Ask for a new one." } as const;
-    await tx.update(users).set({ passwordHash, emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, userId));
+    // The devices recognised until now are recognised no more (lib/auth/device-cookie.ts); the caller issues this browser a new one.
+    const [changed] = await tx
+      .update(users)
+      .set({ passwordHash, emailVerifiedAt: new Date(), updatedAt: new Date(), deviceEpoch: sql`${users.deviceEpoch} + 1` })
+      .where(eq(users.id, userId))
+      .returning({ deviceEpoch: users.deviceEpoch });
     const count = await revokeSessions(tx, { userId }, "password_reset");
     await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "auth.password.reset" });
     await recordAuditEvent(tx, { orgId: null, actor: { kind: "member", id: userId }, action: "session.revoked_all", metadata: { reason: "password_reset", count } });
-    return { ok: true, userId, emailHash: hashEmail(user.email) } as const;
+    return { ok: true, userId, emailHash: hashEmail(user.email), deviceEpoch: changed!.deviceEpoch } as const;
   });
 }
 
@@ -170,12 +176,18 @@ export async function changePassword(
   const strength = assessPassword(input.newPassword, user);
   if (!strength.ok) return { ok: false, reason: "weak", message: strength.reason };
   const passwordHash = await hashPassword(input.newPassword);
+  let device: { emailHash: string; epoch: number } | undefined;
   await db.transaction(async (tx) => {
-    await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, input.userId));
+    const [changed] = await tx
+      .update(users)
+      .set({ passwordHash, updatedAt: new Date(), deviceEpoch: sql`${users.deviceEpoch} + 1` })
+      .where(eq(users.id, input.userId))
+      .returning({ deviceEpoch: users.deviceEpoch, email: users.email });
+    device = { emailHash: hashEmail(changed!.email), epoch: changed!.deviceEpoch };
     const count = await revokeSessions(tx, { userId: input.userId, except: input.keepSessionId }, "password_changed");
     const actor = { kind: "member" as const, id: input.userId };
     await recordAuditEvent(tx, { orgId: null, actor, action: "auth.password.changed" });
     await recordAuditEvent(tx, { orgId: null, actor, action: "session.revoked_all", metadata: { reason: "password_changed", count } });
   });
-  return { ok: true };
+  return { ok: true, device };
 }

@@ -28,13 +28,18 @@ function deviceKey(secret: string): Uint8Array {
   return key;
 }
 
-/** `emailHash`: the keyed hash of the account's email when the token was issued, or null in a token without one. */
-export type DeviceClaims = { userId: string; deviceId: string; emailHash: string | null };
+/**
+ * `emailHash`: the keyed hash of the account's email when the token was issued, or null in a token without one.
+ * `epoch`: the account's device epoch when it was issued (0 in tokens from before epochs): a password change or reset
+ * raises the account's, so the devices recognised before it (a thief's among them) are recognised no more.
+ */
+export type DeviceClaims = { userId: string; deviceId: string; emailHash: string | null; epoch: number };
 
 /** A device token for `userId`; `emailHash` (hashEmail of the account's email) lets it choose the device lane unlooked-up. */
-export async function signDeviceToken(userId: string, secret: string, options: { emailHash?: string; maxAgeSeconds?: number } = {}): Promise<string> {
-  const { emailHash, maxAgeSeconds = DEVICE_COOKIE_MAX_AGE_SECONDS } = options;
-  return new SignJWT(emailHash ? { eh: emailHash } : {})
+export async function signDeviceToken(userId: string, secret: string, options: { emailHash?: string; epoch?: number; maxAgeSeconds?: number } = {}): Promise<string> {
+  const { emailHash, epoch = 0, maxAgeSeconds = DEVICE_COOKIE_MAX_AGE_SECONDS } = options;
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new TypeError("a device epoch is a whole number from 0");
+  return new SignJWT({ ...(emailHash ? { eh: emailHash } : {}), ...(epoch > 0 ? { ep: epoch } : {}) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
     .setJti(randomUUID())
@@ -52,7 +57,9 @@ export async function readDeviceToken(token: string | null | undefined, secret: 
     const { payload } = await jwtVerify(token, deviceKey(secret), { algorithms: ["HS256"], audience: AUDIENCE, issuer: ISSUER, requiredClaims: ["exp", "jti", "sub"] });
     if (typeof payload.sub !== "string" || !isUuid(payload.sub) || typeof payload.jti !== "string" || !isUuid(payload.jti)) return null;
     const emailHash = typeof payload.eh === "string" && /^[A-Za-z0-9_-]{16,64}$/.test(payload.eh) ? payload.eh : null;
-    return { userId: payload.sub, deviceId: payload.jti, emailHash };
+    const epoch = payload.ep === undefined ? 0 : typeof payload.ep === "number" && Number.isSafeInteger(payload.ep) && payload.ep > 0 ? payload.ep : null;
+    if (epoch === null) return null;
+    return { userId: payload.sub, deviceId: payload.jti, emailHash, epoch };
   } catch {
     return null;
   }
@@ -63,10 +70,18 @@ export function deviceMatchesEmail(device: DeviceClaims | null, emailHash: strin
   return device?.emailHash != null && device.emailHash === emailHash;
 }
 
-/** The device, when the token is validly signed, unexpired and issued for `userId`; otherwise null (never throws). */
-export async function verifyDeviceToken(token: string | null | undefined, secret: string, userId: string | undefined): Promise<DeviceClaims | null> {
-  const device = userId ? await readDeviceToken(token, secret) : null;
-  return device && device.userId === userId ? device : null;
+/**
+ * The device, when the token is validly signed, unexpired, issued for this account and since its last password change
+ * or reset (the account's device epoch); otherwise null (never throws).
+ */
+export async function verifyDeviceToken(token: string | null | undefined, secret: string, account: { id: string; deviceEpoch: number } | undefined): Promise<DeviceClaims | null> {
+  const device = account ? await readDeviceToken(token, secret) : null;
+  return device && device.userId === account!.id && device.epoch === account!.deviceEpoch ? device : null;
+}
+
+/** The cookie options a server action sets a device token with (the same attributes as deviceCookieHeader). */
+export function deviceCookieOptions(secure: boolean) {
+  return { httpOnly: true, secure, sameSite: "lax" as const, path: "/", maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS };
 }
 
 /** The Set-Cookie header for a device token: HttpOnly, and `__Host-` whenever the app is served over https. */

@@ -122,7 +122,7 @@ describe("next-auth wiring (pglite)", () => {
     const hooked = buildAuthOptions({ onDeviceToken: (issued) => (token = issued) });
     const signIn = (hooked.providers[0] as unknown as { options: { authorize: Authorize } }).options.authorize;
     await signIn({ email: user.email, password: PASSWORD }, req("192.0.2.40"));
-    expect(await verifyDeviceToken(token, runtime.secret, user.id)).toMatchObject({ userId: user.id });
+    expect(await verifyDeviceToken(token, runtime.secret, { id: user.id, deviceEpoch: 0 })).toMatchObject({ userId: user.id });
     // With that cookie the browser is known: a fresh one is issued again, and the per-device limit is what counts.
     const withCookie = { headers: { ...req("192.0.2.41").headers, cookie: `other=1; ${deviceCookieName(false)}=${token}` } };
     const before = token;

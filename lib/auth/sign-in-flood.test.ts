@@ -9,7 +9,7 @@ import { withAuditSystemScope } from "@/lib/audit/scope";
 import { createOutboxMailer, type MailMessage } from "@/lib/mail";
 import { createMemoryRateLimiter, createPostgresRateLimiter, type RateLimiter } from "@/lib/ratelimit";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
-import { requestPasswordReset, resetPassword } from "./accounts";
+import { changePassword, requestPasswordReset, resetPassword } from "./accounts";
 import { readDeviceToken, signDeviceToken } from "./device-cookie";
 import { hashEmail } from "./email";
 import { describeAttack, listSignInHistory, signInAttackSummary } from "./history";
@@ -207,11 +207,29 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
       .find((m) => m.to === user.email);
     const token = /token=([A-Za-z0-9_-]+)/.exec(mail!.text)![1]!;
     const reset = await resetPassword(t.db, token, NEW_PASSWORD);
-    expect(reset).toEqual({ ok: true, userId: user.id, emailHash: hashEmail(user.email) });
+    expect(reset).toEqual({ ok: true, userId: user.id, emailHash: hashEmail(user.email), deviceEpoch: 1 });
     // What the reset action sets in the browser (app/(public)/actions.ts).
-    const deviceToken = await signDeviceToken(reset.ok ? reset.userId : "", SECRET, { emailHash: reset.ok ? reset.emailHash : "" });
+    const deviceToken = await signDeviceToken(reset.ok ? reset.userId : "", SECRET, { emailHash: reset.ok ? reset.emailHash : "", epoch: reset.ok ? reset.deviceEpoch : 0 });
     expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD, deviceToken })).toMatchObject({ ok: true });
     expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD })).toMatchObject({ ok: false, reason: "rate_limited" });
+  });
+
+  it("forgets the devices recognised before a password change: their cookies no longer pass a lockout, the changing browser's new one does", async () => {
+    const user = await newUser();
+    const deps = { limiters: limiters(2), guard: guard() };
+    const signedIn = await attempt(deps, { email: user.email, password: PASSWORD });
+    const before = signedIn.ok ? signedIn.deviceToken! : "";
+    expect((await readDeviceToken(before, SECRET))?.epoch).toBe(0);
+    const changed = await changePassword(t.db, { userId: user.id, currentPassword: PASSWORD, newPassword: NEW_PASSWORD, keepSessionId: randomUUID() });
+    expect(changed).toEqual({ ok: true, device: { emailHash: hashEmail(user.email), epoch: 1 } });
+    // What the change action sets in the browser that changed it (app/settings/security/actions.ts).
+    const after = await signDeviceToken(user.id, SECRET, changed.ok ? changed.device : {});
+    await locked(deps, user.email); // two wrong guesses from elsewhere: the account is locked
+    expect(await attempt(deps, { email: user.email, password: NEW_PASSWORD, deviceToken: before })).toMatchObject({ ok: false, reason: "rate_limited" });
+    const fresh = await attempt(deps, { email: user.email, password: NEW_PASSWORD, deviceToken: after });
+    expect(fresh).toMatchObject({ ok: true });
+    // A sign-in issues the current epoch from then on.
+    expect((await readDeviceToken(fresh.ok ? fresh.deviceToken : "", SECRET))?.epoch).toBe(1);
   });
 
   it("shows the owner the attempts a full pool refused before any lookup (by the email's keyed hash), and nobody else", async () => {

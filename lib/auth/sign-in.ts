@@ -148,7 +148,7 @@ async function checkAdmitted(
     await record("rate_limited", user?.id ?? null);
     return { ok: false, reason: "rate_limited", retryAt };
   };
-  const device = guard && user ? await verifyDeviceToken(input.deviceToken, guard.deviceSecret, user.id) : null;
+  const device = guard && user ? await verifyDeviceToken(input.deviceToken, guard.deviceSecret, user) : null;
   // A recognised device is held to its own limit below instead (a person signing in again and again is no burst).
   if (guard && !device) {
     const burst = await guard.burstPerAddress.limit(addressHash);
@@ -275,7 +275,7 @@ export async function signInWithPassword(deps: Deps, input: SignInInput): Promis
     policy: deps.policy,
   });
   await record("succeeded", user.id);
-  const deviceToken = deps.guard ? await signDeviceToken(user.id, deps.guard.deviceSecret, { emailHash: hashEmail(user.email) }) : undefined;
+  const deviceToken = deps.guard ? await signDeviceToken(user.id, deps.guard.deviceSecret, { emailHash: hashEmail(user.email), epoch: user.deviceEpoch }) : undefined;
   return { ok: true, userId: user.id, sessionId: session.id, secondFactor, deviceToken };
 }
 

@@ -1,8 +1,11 @@
 "use server";
 
+import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { changePassword } from "@/lib/auth/accounts";
+import { deviceCookieName, deviceCookieOptions, signDeviceToken } from "@/lib/auth/device-cookie";
+import { getConfig } from "@/lib/config";
 import { requiredPasswordSchema, secondFactorCodeSchema, totpCodeSchema } from "@/lib/auth/fields";
 import { getServices } from "@/lib/services";
 import { codeProof, type SecondFactorProof } from "@/lib/auth/second-factor";
@@ -21,6 +24,12 @@ export const changePasswordAction = sessionAction(
     const runtime = await getServices();
     const result = await changePassword(runtime.db, { userId: session.user.id, ...input, keepSessionId: session.session.id });
     if (!result.ok) return { fieldErrors: { [result.reason === "wrong_password" ? "currentPassword" : "newPassword"]: result.message } };
+    // Devices recognised before the change are not any more; this browser just proved the password, so it is again.
+    if (result.device) {
+      const secure = getConfig().secureCookies;
+      const token = await signDeviceToken(session.user.id, runtime.secret, { emailHash: result.device.emailHash, epoch: result.device.epoch });
+      (await cookies()).set(deviceCookieName(secure), token, deviceCookieOptions(secure));
+    }
     return { ok: true, message: "Password changed. Every other session was signed out." };
   },
 );
