@@ -25,6 +25,11 @@ export const policyVersions: readonly PolicyVersion[] = [
     version: "2026-12-06",
     summary: "Adds how security incidents are handled: owners are told in the app and by mail, and the security page publishes how many were resolved.",
   },
+  {
+    document: "cookies",
+    version: "2026-12-07",
+    summary: "Lists the device cookie: strictly necessary, set when you sign in, so an attack on your account never locks you out of your own browser; void once your password changes.",
+  },
 ];
 
 /** Every published change, newest first (for /security and the changelog). */

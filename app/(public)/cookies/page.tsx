@@ -5,11 +5,11 @@ export const metadata = { title: "Cookie policy" };
 
 const rows = [
   { name: "rampart-consent", category: "Strictly necessary", purpose: "Remembers your cookie choice and its proof id.", lifetime: "180 days" },
-  { name: "rampart-session", category: "Strictly necessary", purpose: "Keeps you signed in (once accounts open).", lifetime: "24 hours at most" },
+  { name: "rampart-session", category: "Strictly necessary", purpose: "Keeps you signed in.", lifetime: "24 hours at most" },
   {
     name: "rampart-device",
     category: "Strictly necessary",
-    purpose: "Set when you sign in: recognises this browser as one you used before, so a flood of wrong passwords at your account never locks you out of it.",
+    purpose: "Set when you sign in or reset your password: recognises this browser as one you used before, so a flood of wrong passwords at your account never locks you out of it. Void once your password changes.",
     lifetime: "90 days",
   },
   { name: "rampart-theme", category: "Preferences", purpose: "Remembers your colour theme.", lifetime: "1 year" },
