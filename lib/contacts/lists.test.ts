@@ -113,6 +113,22 @@ describe.each(testBackends())("contact lists (%s)", (backend) => {
     await as(admin(), (tx) => deleteContact(tx, admin(), c));
     expect((await as(admin(), (tx) => listContactLists(tx, admin()))).find((l) => l.id === id)!.members).toBe(0);
   });
+  // Last: it adds lists and audit events the tests above count.
+  it("counts a list's members up to a cap, then says 'at least' (a huge list never costs a read of every member)", async () => {
+    const id = await as(admin(), (tx) => createContactList(tx, admin(), "Capped count"));
+    const c = await as(admin(), (tx) => createContact(tx, admin(), { name: "Cy Three" }));
+    for (const contact of [a, b]) await as(admin(), (tx) => addToContactList(tx, admin(), id, contact));
+    const with2 = (cap: number) => as(admin(), async (tx) => (await listContactLists(tx, admin(), { countCap: cap })).find((l) => l.id === id)!);
+    expect(await with2(2)).toMatchObject({ members: 2, membersExact: true });
+    expect(await with2(1)).toMatchObject({ members: 1, membersExact: false });
+    await as(admin(), (tx) => addToContactList(tx, admin(), id, c));
+    expect(await with2(2)).toMatchObject({ members: 2, membersExact: false });
+    expect(await with2(3)).toMatchObject({ members: 3, membersExact: true });
+    // The default cap is far above: exact.
+    expect((await as(admin(), (tx) => listContactLists(tx, admin()))).find((l) => l.id === id)).toMatchObject({ members: 3, membersExact: true });
+    await as(admin(), (tx) => deleteContactList(tx, admin(), id));
+  });
+
 });
 
 describe("listNameSchema", () => {

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { contactListMembers, contactLists, contacts } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
@@ -8,6 +8,7 @@ import { can } from "@/lib/tenancy/permissions";
 import { NotFoundError, RuleError } from "@/lib/errors";
 import { isUuid } from "@/lib/validation/ids";
 import type { ContactWriteContext } from "./commands";
+import { CONTACT_COUNT_CAP } from "./list-contacts";
 import { contactIsVisible, contactNotFound, contactScope, visibleContacts, type ContactViewer } from "./visibility";
 
 /** Named lists of a campaign's contacts (managers): unique names, member counts, every change in the audit log. */
@@ -20,7 +21,8 @@ export const listNameSchema = z
   // PostgreSQL text cannot hold a NUL: refused here rather than failing in the database.
   .regex(/^[^\u0000]*$/, "A list name cannot contain control characters");
 
-export type ContactListSummary = { id: string; name: string; members: number; createdAt: Date };
+/** `members` is exact when `membersExact`, else "at least" (the count stops at a cap). */
+export type ContactListSummary = { id: string; name: string; members: number; membersExact: boolean; createdAt: Date };
 
 const listNotFound = () => new NotFoundError("That list does not exist or is not available to you.");
 
@@ -30,18 +32,32 @@ const requireWrite = (viewer: ContactViewer) => {
   if (!can(viewer.role, "contacts:write")) throw new RuleError("Only the campaign's admins can change lists.");
 };
 
-/** The campaign's lists by name, each with how many contacts this person can see in it; volunteers get none. */
-export async function listContactLists(tx: Transaction, viewer: ContactViewer): Promise<ContactListSummary[]> {
+/**
+ * The campaign's lists by name, each with how many contacts this person can see in it, counted up to `countCap` (then
+ * "at least"): a list of a million members costs a bounded count, not a read of every member. Volunteers get none.
+ */
+export async function listContactLists(tx: Transaction, viewer: ContactViewer, options: { countCap?: number } = {}): Promise<ContactListSummary[]> {
   if (contactScope(viewer) !== "full") return [];
+  const cap = options.countCap ?? CONTACT_COUNT_CAP;
+  // Per list (LATERAL): at most cap + 1 visible members, then their count.
+  const visibleMembers = tx
+    .select({ one: sql`1`.as("one") })
+    .from(contactListMembers)
+    .innerJoin(contacts, eq(contacts.id, contactListMembers.contactId))
+    .where(and(eq(contactListMembers.listId, contactLists.id), visibleContacts(viewer)))
+    .limit(cap + 1)
+    .as("visible_members");
+  const counted = tx.select({ n: sql<number>`count(*)::int`.as("n") }).from(visibleMembers).as("counted");
   const rows = await tx
-    .select({ id: contactLists.id, name: contactLists.name, createdAt: contactLists.createdAt, members: count(contacts.id) })
+    .select({ id: contactLists.id, name: contactLists.name, createdAt: contactLists.createdAt, members: counted.n })
     .from(contactLists)
-    .leftJoin(contactListMembers, eq(contactListMembers.listId, contactLists.id))
-    .leftJoin(contacts, and(eq(contacts.id, contactListMembers.contactId), visibleContacts(viewer)))
+    .leftJoinLateral(counted, sql`true`)
     .where(eq(contactLists.orgId, viewer.orgId))
-    .groupBy(contactLists.id)
     .orderBy(asc(contactLists.name));
-  return rows.map((r) => ({ ...r, members: Number(r.members) }));
+  return rows.map((r) => {
+    const n = Number(r.members);
+    return { ...r, members: Math.min(n, cap), membersExact: n <= cap };
+  });
 }
 
 async function nameTaken(tx: Transaction, orgId: string, name: string, except?: string): Promise<boolean> {

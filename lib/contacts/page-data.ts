@@ -8,7 +8,7 @@ import { isUuid } from "@/lib/validation/ids";
 import { assignableMembers } from "./assignees";
 import { getContact } from "./get-contact";
 import { listContactHistory } from "./history";
-import { contactTagsInUse, listContacts, type ContactListQuery, type ContactPage } from "./list-contacts";
+import { CONTACT_FILTERED_COUNT_CAP, contactTagsInUse, listContacts, type ContactListQuery, type ContactPage } from "./list-contacts";
 import { listContactLists, type ContactListSummary } from "./lists";
 import type { ContactDetail } from "./read-models";
 import type { ContactViewer } from "./visibility";
@@ -24,7 +24,8 @@ export async function loadContactsPage(tx: Transaction, viewer: ContactViewer, q
   const manager = can(viewer.role, "contacts:read");
   return {
     page: await listContacts(tx, viewer, query),
-    lists: manager ? await listContactLists(tx, viewer) : [],
+    // The filter menu's counts stop sooner than the lists page's: the page must stay cheap at any size.
+    lists: manager ? await listContactLists(tx, viewer, { countCap: CONTACT_FILTERED_COUNT_CAP }) : [],
     members: manager ? await assignableMembers(tx, viewer) : [],
     tags: manager ? await contactTagsInUse(tx, viewer) : [],
   };

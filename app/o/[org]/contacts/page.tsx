@@ -105,7 +105,8 @@ export default async function ContactsPage({ params, searchParams }: { params: P
                 <option value="">Any list</option>
                 {lists.map((l) => (
                   <option key={l.id} value={l.id}>
-                    {l.name} ({n(l.members)})
+                    {l.name} ({n(l.members)}
+                    {l.membersExact ? "" : "+"})
                   </option>
                 ))}
               </select>

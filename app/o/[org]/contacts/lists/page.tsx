@@ -51,7 +51,8 @@ export default async function ContactListsPage({ params }: { params: Promise<{ o
                     {l.name}
                   </Link>
                   <p className={mutedTextClass}>
-                    {l.members.toLocaleString("en-US")} {l.members === 1 ? "contact" : "contacts"} · created {l.createdAt.toISOString().slice(0, 10)}
+                    {l.members.toLocaleString("en-US")}
+                    {l.membersExact ? "" : "+"} {l.members === 1 && l.membersExact ? "contact" : "contacts"} · created {l.createdAt.toISOString().slice(0, 10)}
                   </p>
                 </div>
                 {write && <InlineForm action={deleteContactListAction} hidden={{ org: slug, listId: l.id }} submitLabel={`Delete list ${l.name}`} danger />}
