@@ -68,6 +68,22 @@ export const contacts = pgTable(
   ],
 );
 
+/**
+ * The tags the campaign's own contacts carry (not those of a member's synced address book), for the tag menus: kept by
+ * every write of contacts (lib/contacts/tags-in-use.ts) so a menu never reads a whole campaign; a tag no campaign
+ * contact carries any more leaves with the hourly chores. Tenant table under RLS (migration 0026).
+ */
+export const contactTagsInUse = pgTable(
+  "contact_tags_in_use",
+  {
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    tag: text("tag").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.tag] })],
+);
+
 export const contactLists = pgTable(
   "contact_lists",
   {

@@ -1,3 +1,4 @@
+import { menuTags } from "@/lib/contacts/tags-in-use";
 import "server-only";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { actionAssignees, actions, actionTargets, contactLists, contacts, memberships, users, type Action, type Contact } from "@/db/schema";
@@ -153,13 +154,8 @@ export async function campaignActionFormChoices(tx: Transaction, viewer: Campaig
     .where(and(eq(memberships.orgId, viewer.orgId), isNull(memberships.disabledAt)))
     .orderBy(asc(users.name));
   const lists = await tx.select({ id: contactLists.id, name: contactLists.name }).from(contactLists).where(eq(contactLists.orgId, viewer.orgId)).orderBy(asc(contactLists.name));
-  const tags = await tx
-    .selectDistinct({ tag: sql<string>`unnest(${contacts.tags})` })
-    .from(contacts)
-    .where(campaignContacts(viewer.orgId))
-    .orderBy(sql`1`)
-    .limit(200);
-  return { members, lists, tags: tags.map((r) => r.tag) };
+  const tags = await menuTags(tx, viewer.orgId, campaignContacts(viewer.orgId));
+  return { members, lists, tags };
 }
 
 /** The actions page: the list and, for those who may restore, how many wait in the trash. */

@@ -1,3 +1,4 @@
+import { menuTags } from "./tags-in-use";
 import "server-only";
 import { and, arrayContains, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { contactListMembers, contacts, users } from "@/db/schema";
@@ -119,14 +120,8 @@ async function cappedCount(tx: Transaction, where: SQL, cap: number): Promise<Co
   return { value: Math.min(n, cap), exact: n <= cap };
 }
 
-/** The campaign's tags in use, for the filter (managers only). */
+/** The campaign's tags in use, for the filter (managers only): kept tags plus those of the synced contacts they see. */
 export async function contactTagsInUse(tx: Transaction, viewer: ContactViewer): Promise<string[]> {
   if (contactScope(viewer) !== "full") return [];
-  const rows = await tx
-    .selectDistinct({ tag: sql<string>`unnest(${contacts.tags})` })
-    .from(contacts)
-    .where(visibleContacts(viewer))
-    .orderBy(sql`1`)
-    .limit(200);
-  return rows.map((r) => r.tag);
+  return menuTags(tx, viewer.orgId, visibleContacts(viewer));
 }

@@ -1,3 +1,4 @@
+import { rememberTags, rememberTagsOf } from "./tags-in-use";
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -75,6 +76,8 @@ export async function insertContacts(
     inFlight.catch(() => undefined);
   }
   await inFlight;
+  // Campaign contacts' tags feed the tag menus (a member's synced contacts stay theirs).
+  if ((origin.syncedBy ?? null) === null) await rememberTags(tx, orgId, inputs.flatMap((i) => i.tags));
   return ids;
 }
 
@@ -104,6 +107,7 @@ export async function updateContactFields(tx: Transaction, orgId: string, id: st
   }
   Object.assign(set, await sealedContacts.sealPatch(tx, { orgId, id }, plain));
   await tx.update(contacts).set(set).where(and(eq(contacts.orgId, orgId), eq(contacts.id, id)));
+  if (fields.includes("tags")) await rememberTagsOf(tx, orgId, id);
   return fields;
 }
 

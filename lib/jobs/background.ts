@@ -1,3 +1,4 @@
+import { pruneTagsInUse } from "@/lib/contacts/tags-in-use";
 import "server-only";
 import { pruneIdempotencyKeys } from "@/lib/api/idempotency";
 import { purgeExpiredActions } from "@/lib/campaign-actions/retention";
@@ -32,6 +33,8 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   if (await scheduleDailyBackup(db, now)) logger.info("daily backup queued");
   const imports = await sweepAllImports(db, store, now);
   if (imports.uploads + imports.results + imports.history) logger.info(imports, "import sweep: expired files and history deleted");
+  const tags = await pruneTagsInUse(db);
+  if (tags.failures.length) logger.warn({ failures: tags.failures.length }, "tag menu sweep: some campaigns were not swept");
   const pushes = await queueDuePushes(db, now);
   if (pushes) logger.info({ campaigns: pushes }, "integration outcomes due again: push jobs queued");
 }
