@@ -380,10 +380,11 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     expect(await versionsOf([first!.contactId!])).toEqual([keys.data.version]);
 
     // A rotation in between: the prepared copy is dropped and the row sealed under the active key.
-    const stale = await prepareImportBatch(keys, ownerB, imp, [{ rowNumber: 3, cells: ["Ahead Two", "ahead2@quill.example.org"] }]);
+    const next = [{ rowNumber: 3, cells: ["Ahead Two", "ahead2@quill.example.org"] }];
+    const stale = await prepareImportBatch(keys, ownerB, imp, next);
     const { version } = await startDataKeyRotation(t.db, ownerB);
     expect(version).toBe(keys.data.version + 1);
-    await withTenant(t.db, ownerB, (tx) => writeImportBatch(tx, ownerB, imp, [{ rowNumber: 3, cells: ["Ahead Two", "ahead2@quill.example.org"] }], stale));
+    await withTenant(t.db, ownerB, (tx) => writeImportBatch(tx, ownerB, imp, next, stale));
     const created = (await withTenant(t.db, ownerB, createdIn)).map((r) => r.contactId!);
     const second = created.find((c) => c !== first!.contactId)!;
     expect(second).not.toBe(stale.rows[0]!.sealed!.id);

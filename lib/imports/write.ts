@@ -86,7 +86,7 @@ type PreparedRow = { rowNumber: number; mapped: MappedRow; email: Buffer | null;
  * with the keys of an earlier transaction while that transaction's writes are in flight; writeImportBatch uses it
  * only when its own transaction holds the same keys, and seals again otherwise (a rotation started in between).
  */
-export type PreparedBatch = { keys: ContactKeys; rows: PreparedRow[] };
+export type PreparedBatch = { keys: ContactKeys; input: readonly BatchRow[]; rows: PreparedRow[] };
 
 const importOrigin = (userId: string): ContactOrigin => ({ source: "import", createdBy: userId });
 
@@ -111,11 +111,12 @@ export async function prepareImportBatch(keys: ContactKeys, who: { userId: strin
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     out.push(...prepareRows(keys, sealer, mapper, who.userId, rows.slice(start, start + PREPARE_SLICE)));
   }
-  return { keys, rows: out };
+  return { keys, input: rows, rows: out };
 }
 
+/** Prepared from these very rows, under the keys this transaction holds. */
 const preparedFor = (prepared: PreparedBatch | undefined, keys: ContactKeys, rows: BatchRow[]) =>
-  prepared !== undefined && sameContactKeys(prepared.keys, keys) && prepared.rows.length === rows.length && prepared.rows.every((p, i) => p.rowNumber === rows[i]!.rowNumber);
+  prepared !== undefined && prepared.input === rows && prepared.rows.length === rows.length && sameContactKeys(prepared.keys, keys);
 
 export async function writeImportBatch(
   tx: Transaction,
