@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { nameTokenWithKey, namePrefixes, nameWords, queryPrefixes } from "./name-tokens";
+import { nameTokenizerWithKey, nameTokenWithKey, namePrefixes, nameWords, queryPrefixes } from "./name-tokens";
 
 describe("name tokens", () => {
   it("folds case, accents and punctuation into words", () => {
@@ -29,5 +29,19 @@ describe("name tokens", () => {
     expect(a).toHaveLength(12);
     expect(a.equals(b)).toBe(false);
     expect(a.toString("latin1")).not.toContain("mar");
+  });
+
+  it("a tokenizer that remembers repeated prefixes gives the very tokens of one hashed each time", () => {
+    const key = Buffer.alloc(32, 7);
+    const tokens = nameTokenizerWithKey(key);
+    const names = ["Maria Lopez", "Mario Lopez", "maría LÓPEZ", "Li Maria", "Wolfeschlegelsteinhausen Maria"];
+    for (const round of [1, 2])
+      for (const name of names) {
+        const expected = namePrefixes(name).map((p) => nameTokenWithKey(key, p));
+        expect(tokens.forName(name), `${name}, round ${round}`).toEqual(expected);
+      }
+    expect(tokens.forQuery("MAR lop")).toEqual(queryPrefixes("MAR lop").map((p) => nameTokenWithKey(key, p)));
+    // Another key, another memory: nothing carries over between tokenizers.
+    expect(nameTokenizerWithKey(Buffer.alloc(32, 8)).forName("Maria")[0]!.equals(tokens.forName("Maria")[0]!)).toBe(false);
   });
 });

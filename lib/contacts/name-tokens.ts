@@ -44,11 +44,33 @@ export function nameTokenWithKey(key: Uint8Array, prefix: string): Buffer {
   return hmacSha256(key, [Buffer.from(`rampart/name-token/v1\0${prefix}`, "utf8")]).subarray(0, TOKEN_BYTES);
 }
 
-/** Token functions for one campaign (one key lookup): what to store for a name, what to look up for a query. */
-export async function nameTokenizer(tx: Transaction, orgId: string): Promise<{ forName(name: string): Buffer[]; forQuery(query: string): Buffer[] }> {
-  const key = await blindIndexKey(tx, orgId);
-  return {
-    forName: (name) => namePrefixes(name).map((p) => nameTokenWithKey(key, p)),
-    forQuery: (query) => queryPrefixes(query).map((p) => nameTokenWithKey(key, p)),
+export type NameTokenizer = { forName(name: string): Buffer[]; forQuery(query: string): Buffer[] };
+
+/** Prefixes a tokenizer remembers: enough for the first and family names of a large import, bounded all the same. */
+const MEMO_PREFIXES = 20_000;
+
+/**
+ * Token functions under a key already held. Names repeat their words (a file of 50,000 people has a few thousand
+ * first names and surnames), so each tokenizer remembers the tokens of the prefixes it has hashed, in memory only
+ * and for its own lifetime (one batch, one import job): the same token, one HMAC instead of thousands.
+ */
+export function nameTokenizerWithKey(key: Uint8Array): NameTokenizer {
+  const memo = new Map<string, Buffer>();
+  const token = (prefix: string) => {
+    let t = memo.get(prefix);
+    if (t === undefined) {
+      if (memo.size >= MEMO_PREFIXES) memo.clear();
+      memo.set(prefix, (t = nameTokenWithKey(key, prefix)));
+    }
+    return t;
   };
+  return {
+    forName: (name) => namePrefixes(name).map(token),
+    forQuery: (query) => queryPrefixes(query).map(token),
+  };
+}
+
+/** Token functions for one campaign (one key lookup): what to store for a name, what to look up for a query. */
+export async function nameTokenizer(tx: Transaction, orgId: string): Promise<NameTokenizer> {
+  return nameTokenizerWithKey(await blindIndexKey(tx, orgId));
 }

@@ -4,10 +4,12 @@ import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { contacts, type ContactSource } from "@/db/schema";
 import { blindIndexer } from "@/lib/crypto";
+import { blindIndexWithKey, normalizeForIndex } from "@/lib/crypto/blind-index";
+import { activeDataKey, blindIndexKey, type DataKey } from "@/lib/crypto/data-keys";
 import { bulkInsert } from "@/lib/db/bulk";
 import type { Transaction } from "@/lib/db/client";
 import { contactInputSchema, type ContactValues } from "./input";
-import { nameTokenizer } from "./name-tokens";
+import { nameTokenizer, nameTokenizerWithKey } from "./name-tokens";
 import { sealedContacts } from "./sealed";
 
 /**
@@ -26,6 +28,59 @@ export type ContactOrigin = {
 
 const CHUNK = 250;
 
+/** The keys a contact row is written under: the campaign's active data key (sealing) and its index key (blind indexes, name tokens). */
+export type ContactKeys = { orgId: string; data: DataKey; index: Buffer };
+
+/** The keys as this transaction sees them; the active data key is read FOR SHARE, so no rotation starts until it ends. */
+export async function contactKeys(tx: Transaction, orgId: string): Promise<ContactKeys> {
+  return { orgId, data: await activeDataKey(tx, orgId), index: await blindIndexKey(tx, orgId) };
+}
+
+/** Whether rows sealed under `a` may be written in a transaction whose keys are `b`. */
+export function sameContactKeys(a: ContactKeys, b: ContactKeys): boolean {
+  return a.orgId === b.orgId && a.data.version === b.data.version && a.data.key.equals(b.data.key) && a.index.equals(b.index);
+}
+
+export type NewContactRow = typeof contacts.$inferInsert;
+/** Blind indexes a caller already computed under the same index key (imports look duplicates up with them first). */
+export type KnownIndexes = { email: Buffer | null; phone: Buffer | null };
+
+/**
+ * Seals contact rows under keys already held, synchronously: one tokenizer (and its memory of name prefixes) for
+ * every row it seals. The rows may only be written in a transaction whose contactKeys() are the same keys.
+ */
+export function contactRowSealer(keys: ContactKeys) {
+  const tokens = nameTokenizerWithKey(keys.index);
+  const index = (kind: "email" | "phone", value: string) => blindIndexWithKey(keys.index, kind, normalizeForIndex(kind, value));
+  return {
+    index,
+    seal(input: ContactValues, origin: ContactOrigin, externalId: string | null, known?: KnownIndexes, id: string = randomUUID()): NewContactRow {
+      return sealedContacts.sealWith(keys.data, {
+        id,
+        orgId: keys.orgId,
+        name: input.name,
+        email: input.email ?? null,
+        phone: input.phone ?? null,
+        address: input.address ?? null,
+        notes: input.notes ?? null,
+        emailIndex: input.email ? (known?.email ?? index("email", input.email)) : null,
+        phoneIndex: input.phone ? (known?.phone ?? index("phone", input.phone)) : null,
+        tags: input.tags,
+        nameTokens: tokens.forName(input.name),
+        source: origin.source,
+        syncedBy: origin.syncedBy ?? null,
+        createdBy: origin.createdBy ?? null,
+        assignedTo: origin.assignedTo ?? null,
+        externalId,
+      });
+    },
+  };
+}
+
+function checkOrigin(origin: ContactOrigin) {
+  if ((origin.syncedBy ?? null) !== null && origin.source !== "sync") throw new TypeError("a synced contact has source 'sync'");
+}
+
 /**
  * Inserts validated contacts in one campaign; returns their ids in input order. Each chunk is sealed while the
  * previous chunk's insert is in flight, so the database's work on a server overlaps the encryption here.
@@ -39,37 +94,13 @@ export async function insertContacts(
   externalIds?: readonly (string | null)[],
 ): Promise<string[]> {
   if (inputs.length === 0) return [];
-  if ((origin.syncedBy ?? null) !== null && origin.source !== "sync") throw new TypeError("a synced contact has source 'sync'");
-  const index = await blindIndexer(tx, orgId);
-  const tokens = await nameTokenizer(tx, orgId);
+  checkOrigin(origin);
+  const sealer = contactRowSealer(await contactKeys(tx, orgId));
   const ids: string[] = [];
   let inFlight: Promise<unknown> = Promise.resolve();
   for (let start = 0; start < inputs.length; start += CHUNK) {
-    const rows = [];
-    for (const [k, input] of inputs.slice(start, start + CHUNK).entries()) {
-      const id = randomUUID();
-      ids.push(id);
-      rows.push(
-        await sealedContacts.seal(tx, {
-          id,
-          orgId,
-          name: input.name,
-          email: input.email ?? null,
-          phone: input.phone ?? null,
-          address: input.address ?? null,
-          notes: input.notes ?? null,
-          emailIndex: input.email ? index("email", input.email) : null,
-          phoneIndex: input.phone ? index("phone", input.phone) : null,
-          tags: input.tags,
-          nameTokens: tokens.forName(input.name),
-          source: origin.source,
-          syncedBy: origin.syncedBy ?? null,
-          createdBy: origin.createdBy ?? null,
-          assignedTo: origin.assignedTo ?? null,
-          externalId: externalIds?.[start + k] ?? null,
-        }),
-      );
-    }
+    const rows = inputs.slice(start, start + CHUNK).map((input, k) => sealer.seal(input, origin, externalIds?.[start + k] ?? null));
+    for (const r of rows) ids.push(r.id);
     await inFlight;
     inFlight = bulkInsert(tx, contacts, rows);
     // Handled here so a failure while the next chunk is sealed is not reported as unhandled; awaited below all the same.
@@ -79,6 +110,19 @@ export async function insertContacts(
   // Campaign contacts' tags feed the tag menus (a member's synced contacts stay theirs).
   if ((origin.syncedBy ?? null) === null) await rememberTags(tx, orgId, inputs.flatMap((i) => i.tags));
   return ids;
+}
+
+/**
+ * Inserts contact rows sealed by contactRowSealer(keys) for `origin`, after checking that `keys` are still this
+ * transaction's keys (refused otherwise: the caller seals again under contactKeys(tx)).
+ */
+export async function insertSealedContacts(tx: Transaction, keys: ContactKeys, rows: NewContactRow[], origin: ContactOrigin): Promise<void> {
+  if (rows.length === 0) return;
+  checkOrigin(origin);
+  if (!sameContactKeys(keys, await contactKeys(tx, keys.orgId))) throw new TypeError("contact rows sealed under keys this transaction does not hold");
+  for (const r of rows)
+    if (r.orgId !== keys.orgId || r.source !== origin.source || (r.syncedBy ?? null) !== (origin.syncedBy ?? null)) throw new TypeError("a sealed contact row of another campaign or origin");
+  for (let start = 0; start < rows.length; start += 2 * CHUNK) await bulkInsert(tx, contacts, rows.slice(start, start + 2 * CHUNK));
 }
 
 /**

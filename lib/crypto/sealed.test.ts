@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contacts, type Contact } from "@/db/schema";
 import { withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
-import { activateNewDataKey } from "./data-keys";
+import { activateNewDataKey, activeDataKey } from "./data-keys";
 import { DecryptionError, WrongPlaceError } from "./errors";
 import { sealedTable } from "./sealed";
 import { createOrganization, useTestMasterKeys } from "./test-support";
@@ -67,4 +67,13 @@ describe.each(testBackends())("a page of sealed rows (%s)", (backend) => {
     const [a, b] = [await sealRow(orgB, "Rhys"), await sealRow(orgC, "Sofia")];
     expect(await failure(openPage(orgC, [b, { ...a, orgId: orgC }]))).toBeInstanceOf(DecryptionError);
   });
+
+  it("seals with a key the caller holds exactly as seal() does, and refuses another campaign's key", async () => {
+    const key = await withTenant(t.db, { orgId: orgB }, (tx) => activeDataKey(tx, orgB));
+    const row = table.sealWith(key, { id: randomUUID(), orgId: orgB, name: "Ines", email: "ines@example.org", phone: null }) as unknown as Contact;
+    expect(row.phone).toBeNull();
+    expect((await openPage(orgB, [row]))[0]).toMatchObject({ name: "Ines", email: "ines@example.org", phone: null });
+    expect(() => table.sealWith(key, { id: randomUUID(), orgId: orgA, name: "Wrong Campaign" })).toThrow(/not of the row's organisation/);
+  });
 });
+

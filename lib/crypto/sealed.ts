@@ -30,6 +30,11 @@ export type SealedTable<T extends PgTable> = {
   exportMode: ExportMode;
   /** Encrypts the sealed properties of a new row (its id must already be set). */
   seal(tx: Transaction, values: Opened<NewRow<T>>): Promise<NewRow<T>>;
+  /**
+   * The same with a data key the caller already holds (its organisation's active key, read in the transaction that
+   * writes the row, or checked there to be still active: see lib/imports/write.ts). Synchronous, for batches.
+   */
+  sealWith(key: DataKey, values: Opened<NewRow<T>>): NewRow<T>;
   /** Encrypts the sealed properties of an update to the row `at`. */
   sealPatch(tx: Transaction, at: { orgId: string; id: string }, patch: Partial<Opened<NewRow<T>>>): Promise<Partial<NewRow<T>>>;
   /** Decrypts the sealed properties of rows read from the table (their id and organisation columns must be selected). */
@@ -73,17 +78,25 @@ export function sealedTable<T extends PgTable>(table: T, options: { id: KeyOf<T>
     return { orgId, table: name, column: column.name, rowId: String(id) };
   };
 
-  const sealValues = async (tx: Transaction, orgId: unknown, id: unknown, values: Record<string, unknown>) => {
+  const hasSealedValue = (values: Record<string, unknown>) => sealedColumns.some(({ key }) => values[key] !== undefined && values[key] !== null);
+
+  /** Seals with `key`, which must be the active data key of the row's organisation. */
+  const sealValuesWith = (key: DataKey, orgId: unknown, id: unknown, values: Record<string, unknown>) => {
     const out: Record<string, unknown> = { ...values };
-    let key: DataKey | undefined;
     for (const { key: prop, column } of sealedColumns) {
       const value = values[prop];
       if (value === undefined || value === null) continue;
       const place = placeOf(orgId, id, column);
-      key ??= await activeDataKey(tx, place.orgId);
+      if (key.orgId !== place.orgId) throw new TypeError(`${name}: the data key is not of the row's organisation`);
       out[prop] = sealWithKey(key, place, encode(value));
     }
     return out;
+  };
+
+  const sealValues = async (tx: Transaction, orgId: unknown, id: unknown, values: Record<string, unknown>) => {
+    if (!hasSealedValue(values)) return { ...values };
+    placeOf(orgId, id, sealedColumns[0]!.column);
+    return sealValuesWith(await activeDataKey(tx, orgId as string), orgId, id, values);
   };
 
   const openAll = async (tx: Transaction, rows: Row<T>[]) => {
@@ -117,6 +130,10 @@ export function sealedTable<T extends PgTable>(table: T, options: { id: KeyOf<T>
     seal: async (tx, values) => {
       const v = values as Record<string, unknown>;
       return (await sealValues(tx, v[orgKey], v[idKey], v)) as NewRow<T>;
+    },
+    sealWith: (key, values) => {
+      const v = values as Record<string, unknown>;
+      return sealValuesWith(key, v[orgKey], v[idKey], v) as NewRow<T>;
     },
     sealPatch: async (tx, at, patch) => (await sealValues(tx, at.orgId, at.id, patch as Record<string, unknown>)) as Partial<NewRow<T>>,
     open: async (tx, row) => (await openAll(tx, [row]))[0]!,

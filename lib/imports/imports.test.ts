@@ -1,13 +1,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, contactListMembers, contactLists, contacts, encryptedFiles, importRows, imports } from "@/db/schema";
 import { describeEvent } from "@/lib/audit/describe";
 import { sealedContacts } from "@/lib/contacts/sealed";
-import { updateContactFields } from "@/lib/contacts/write-rows";
+import { contactKeys, insertSealedContacts, updateContactFields } from "@/lib/contacts/write-rows";
+import { sealedKeyVersion } from "@/lib/crypto/fields";
 import { openEncryptedFile } from "@/lib/crypto/files";
 import { resultRows, type Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
@@ -24,6 +25,7 @@ import { FIXED_LIMITS, type ImportLimits } from "./limits";
 import { ImportFileError } from "./read";
 import { importRetentionForPerson } from "./retention";
 import { sealedImportRows } from "./sealed";
+import { prepareImportBatch, writeImportBatch } from "./write";
 import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler, sealedValuesByKeyVersion, startDataKeyRotation } from "@/lib/crypto/rotation";
 import {
   cancelImport,
@@ -358,6 +360,75 @@ describe.each(testBackends())("imports (%s)", (backend) => {
       rows: await tx.select().from(importRows),
     }));
     expect(left).toEqual({ imports: [], rows: [] });
+  });
+
+  it("a batch prepared ahead under a key that a rotation has since replaced is sealed again under the new key", async () => {
+    const ownerB: Who = { orgId: f.orgB, userId: f.ownerB };
+    const { id } = await uploadImportFile(t.db, store, ownerB, { name: "ahead.csv", body: streamOf(csv([["Name", "Email"], ["Ahead One", "ahead1@quill.example.org"]])) }, limits);
+    const imp = { id, mapping: { "0": "name", "1": "email" }, options: { duplicates: "skip" as const, listId: null, tags: [] } };
+    const rows = [{ rowNumber: 2, cells: ["Ahead One", "ahead1@quill.example.org"] }];
+    const versionsOf = (ids: string[]) =>
+      withTenant(t.db, ownerB, async (tx) => (await tx.select({ name: contacts.name }).from(contacts).where(inArray(contacts.id, ids))).map((c) => sealedKeyVersion(c.name)));
+    const createdIn = (tx: Transaction) => tx.select({ contactId: importRows.contactId }).from(importRows).where(and(eq(importRows.importId, id), eq(importRows.outcome, "created")));
+
+    // Same keys: the prepared rows are the ones written (their ids, sealed under the key they were prepared with).
+    const keys = await withTenant(t.db, ownerB, (tx) => contactKeys(tx, f.orgB));
+    const same = await prepareImportBatch(keys, ownerB, imp, rows);
+    await withTenant(t.db, ownerB, (tx) => writeImportBatch(tx, ownerB, imp, rows, same));
+    const [first] = await withTenant(t.db, ownerB, createdIn);
+    expect(first!.contactId).toBe(same.rows[0]!.sealed!.id);
+    expect(await versionsOf([first!.contactId!])).toEqual([keys.data.version]);
+
+    // A rotation in between: the prepared copy is dropped and the row sealed under the active key.
+    const next = [{ rowNumber: 3, cells: ["Ahead Two", "ahead2@quill.example.org"] }];
+    const stale = await prepareImportBatch(keys, ownerB, imp, next);
+    const { version } = await startDataKeyRotation(t.db, ownerB);
+    expect(version).toBe(keys.data.version + 1);
+    await withTenant(t.db, ownerB, (tx) => writeImportBatch(tx, ownerB, imp, next, stale));
+    const created = (await withTenant(t.db, ownerB, createdIn)).map((r) => r.contactId!);
+    const second = created.find((c) => c !== first!.contactId)!;
+    expect(second).not.toBe(stale.rows[0]!.sealed!.id);
+    expect(await versionsOf([second])).toEqual([version]);
+    const opened = await withTenant(t.db, ownerB, async (tx) => sealedContacts.openAll(tx, await tx.select().from(contacts).where(eq(contacts.id, second))));
+    expect(opened[0]).toMatchObject({ name: "Ahead Two", email: "ahead2@quill.example.org" });
+
+    // And rows sealed under the old key are refused outright by the sealed-row insert.
+    await expect(withTenant(t.db, ownerB, (tx) => insertSealedContacts(tx, keys, [stale.rows[0]!.sealed!], { source: "import", createdBy: f.ownerB }))).rejects.toThrow(/keys this transaction does not hold/);
+  });
+
+  it("an import whose batches are prepared while the previous one is written: a rotation mid-way, every row once and readable", async () => {
+    const ownerB: Who = { orgId: f.orgB, userId: f.ownerB };
+    await runJobsUntilIdle(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(store) } }); // the rotation the test above started
+    const { id } = await upload(ownerB, "pipelined.csv", csv([["Name", "Email", "Phone", "Notes"], ...people(10, 900)]));
+    await as(ownerB, (tx) => startImport(tx, ownerB, id, choices()));
+    const inner = importJobHandler(store, { batchRows: 3 });
+    let steps = 0;
+    let rotatedTo = 0;
+    const rotating: JobHandler = (job, ctx) =>
+      inner(job, {
+        ...ctx,
+        step: async (fn) => {
+          const r = await ctx.step(fn);
+          if (++steps === 3) {
+            const started = await startDataKeyRotation(t.db, ownerB);
+            expect(started.started).toBe(true);
+            rotatedTo = started.version;
+          }
+          return r;
+        },
+      });
+    await runJobsUntilIdle(t.db, { handlers: { [IMPORT_JOB]: rotating } });
+    expect(await as(ownerB, (tx) => importProgress(tx, f.orgB, id))).toMatchObject({ status: "succeeded", rowsDone: 10, created: 10, failed: 0 });
+    const written = await as(ownerB, async (tx) => {
+      const history = await tx.select({ rowNumber: importRows.rowNumber, contactId: importRows.contactId }).from(importRows).where(eq(importRows.importId, id));
+      const rows = await tx.select().from(contacts).where(inArray(contacts.id, history.map((h) => h.contactId!)));
+      return { history, rows, opened: await sealedContacts.openAll(tx, rows) };
+    });
+    expect(written.history.map((h) => h.rowNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+    expect(new Set(written.opened.map((c) => c.email))).toEqual(new Set(people(10, 900).map((p) => p[1])));
+    // Batches 1 and 2 (steps 2 and 3) were written before the rotation; every later batch under the new key.
+    const byRow = new Map(written.history.map((h) => [h.contactId, h.rowNumber]));
+    for (const c of written.rows) expect(sealedKeyVersion(c.name)).toBe(byRow.get(c.id)! <= 7 ? rotatedTo - 1 : rotatedTo);
   });
 
   it("a RuleError for an unknown import is a 404", async () => {

@@ -6,7 +6,7 @@ import { uuidSchema } from "@/lib/validation/ids";
 import { contactListMembers, contacts, importRows, imports, type Import } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { neutralizeCsvCell } from "@/lib/contacts/export-csv";
-import { deleteContactRows, setContactExternalIds, updateContactFields } from "@/lib/contacts/write-rows";
+import { contactKeys, deleteContactRows, setContactExternalIds, updateContactFields, type ContactKeys } from "@/lib/contacts/write-rows";
 import type { ContactValues } from "@/lib/contacts/input";
 import { openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
 import type { Database, Transaction } from "@/lib/db/client";
@@ -17,7 +17,7 @@ import { importLimits, type ImportLimits } from "./limits";
 import { ImportFileError, readSheet } from "./read";
 import { campaignSettings, deleteImportFile, IMPORT_EXPIRE_JOB, IMPORT_JOB, IMPORT_ROLLBACK_JOB, importRow, textEncodingOf, type Who } from "./service";
 import { sealedImportRows } from "./sealed";
-import { writeImportBatch, type BatchRow } from "./write";
+import { prepareImportBatch, writeImportBatch, type BatchRow, type PreparedBatch } from "./write";
 
 /**
  * The import's background jobs on the shared runner. Each batch is one step: the rows it wrote, their history records,
@@ -26,7 +26,7 @@ import { writeImportBatch, type BatchRow } from "./write";
  * the campaign's RLS applies to the job as it would to that person.
  */
 
-export const IMPORT_BATCH_ROWS = 500;
+export const IMPORT_BATCH_ROWS = 1000;
 const ROLLBACK_BATCH_ROWS = 200;
 const payloadSchema = z.object({ importId: uuidSchema });
 const cursorSchema = z.object({ done: z.number().int().min(0) }).nullable().catch(null);
@@ -133,11 +133,15 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
       return { cursor: { done: start } };
     });
 
-    const commit = async (batch: BatchRow[], done: number) =>
+    // The keys of the last batch's transaction: the next batch is prepared (validated, indexed, sealed) under them
+    // while that transaction's writes are in flight, and used only if its own transaction holds the same keys.
+    let keys: ContactKeys | undefined;
+    const commit = async (batch: BatchRow[], done: number, prepared: PreparedBatch | undefined) =>
       stepAs(ctx, who, async (tx) => {
         const [current] = await tx.select({ cancel: imports.cancelRequestedAt }).from(imports).where(eq(imports.id, importId)).for("update");
         if (current?.cancel) return { cursor: { done: done - batch.length }, result: "cancel" as const };
-        const counts = await writeImportBatch(tx, who, { id: importId, mapping, options }, batch);
+        const counts = await writeImportBatch(tx, who, { id: importId, mapping, options }, batch, prepared);
+        keys = await contactKeys(tx, orgId);
         await tx
           .update(imports)
           .set({
@@ -152,6 +156,22 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
         return { cursor: { done }, progress: { done, total: imp.totalRows }, result: "ok" as const };
       });
 
+    // One batch's step in flight at a time; the next batch is read and prepared meanwhile.
+    let pending: Promise<"ok" | "cancel" | undefined> | undefined;
+    const settle = async () => {
+      const p = pending;
+      pending = undefined;
+      return p ? await p : "ok";
+    };
+    const send = async (batch: BatchRow[], done: number) => {
+      const prepared = keys ? await prepareImportBatch(keys, who, { id: importId, mapping, options }, batch) : undefined;
+      if ((await settle()) === "cancel") return "cancel";
+      pending = commit(batch, done, prepared);
+      // Handled here so a failure while the next batch is read is not reported as unhandled; settled below all the same.
+      pending.catch(() => undefined);
+      return "ok";
+    };
+
     try {
       const open = async () => (await openEncryptedFile(ctx.db, store, who, fileId)).stream;
       let seen = -1;
@@ -161,14 +181,22 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
         if (seen === 0 || seen <= start) continue;
         batch.push(row);
         if (batch.length >= batchRows) {
-          if ((await commit(batch, seen)) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
+          if ((await send(batch, seen)) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
           batch = [];
         }
       }
-      if (batch.length && (await commit(batch, seen)) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
+      if (batch.length && (await send(batch, seen)) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
+      if ((await settle()) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
       const after = await load(ctx.db, orgId, importId);
       return await finishImport(ctx.db, store, imp, who, after.cancelRequestedAt ? "cancelled" : "succeeded");
-    } catch (err) {
+    } catch (thrown) {
+      let err = thrown;
+      // A batch still in flight ends first: its own failure is the earlier one, and nothing else may write meanwhile.
+      try {
+        if ((await settle()) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
+      } catch (earlier) {
+        err = earlier;
+      }
       if (err instanceof JobInterruptedError || err instanceof LeaseLostError) throw err;
 
       if (err instanceof ImportFileError || job.attempts >= job.maxAttempts) {

@@ -61,35 +61,46 @@ export type MappedRow =
   | { ok: true; values: ContactValues; externalId: string | null; listName: string | null }
   | { ok: false; field: string; reason: string };
 
-const cell = (cells: string[], mapping: ImportMapping, field: ImportField): string | undefined => {
-  const column = Object.entries(mapping).find(([, f]) => f === field)?.[0];
-  const value = column === undefined ? undefined : cells[Number(column)]?.trim();
-  return value ? value : undefined;
-};
-
 const splitTags = (v: string | undefined) => (v ? v.split(/[,;|]/).map((t) => t.trim()).filter(Boolean) : []);
+
+/** mapRow for one mapping, the column of each field looked up once rather than per row and field. */
+export function rowMapper(mapping: ImportMapping, extraTags: readonly string[]): (cells: string[]) => MappedRow {
+  const columns = new Map<string, number>();
+  for (const [column, field] of Object.entries(mapping)) if (!columns.has(field)) columns.set(field, Number(column));
+  const cell = (cells: string[], field: ImportField): string | undefined => {
+    const column = columns.get(field);
+    const value = column === undefined ? undefined : cells[column]?.trim();
+    return value ? value : undefined;
+  };
+  return (cells) => mapCells(cells, cell, extraTags);
+}
 
 /** Turns one row into contact values through the shared contact schema; a refusal names the field and the rule, never the value. */
 export function mapRow(cells: string[], mapping: ImportMapping, extraTags: readonly string[]): MappedRow {
-  const first = cell(cells, mapping, "first_name");
-  const last = cell(cells, mapping, "last_name");
-  const name = cell(cells, mapping, "name") ?? ([first, last].filter(Boolean).join(" ") || undefined);
+  return rowMapper(mapping, extraTags)(cells);
+}
+
+function mapCells(cells: string[], cellOf: (cells: string[], field: ImportField) => string | undefined, extraTags: readonly string[]): MappedRow {
+  const cell = (field: ImportField) => cellOf(cells, field);
+  const first = cell("first_name");
+  const last = cell("last_name");
+  const name = cell("name") ?? ([first, last].filter(Boolean).join(" ") || undefined);
   const address = {
-    line1: cell(cells, mapping, "address_line1"),
-    line2: cell(cells, mapping, "address_line2"),
-    city: cell(cells, mapping, "city"),
-    region: cell(cells, mapping, "region"),
-    postcode: cell(cells, mapping, "postcode"),
-    country: cell(cells, mapping, "country"),
+    line1: cell("address_line1"),
+    line2: cell("address_line2"),
+    city: cell("city"),
+    region: cell("region"),
+    postcode: cell("postcode"),
+    country: cell("country"),
   };
   const hasAddress = Object.values(address).some((v) => v !== undefined);
   const parsed = contactInputSchema.safeParse({
     name: name ?? "",
-    email: cell(cells, mapping, "email"),
-    phone: cell(cells, mapping, "phone"),
+    email: cell("email"),
+    phone: cell("phone"),
     address: hasAddress ? address : undefined,
-    notes: cell(cells, mapping, "notes"),
-    tags: [...splitTags(cell(cells, mapping, "tags")), ...extraTags],
+    notes: cell("notes"),
+    tags: [...splitTags(cell("tags")), ...extraTags],
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -98,9 +109,9 @@ export function mapRow(cells: string[], mapping: ImportMapping, extraTags: reado
     const field = top === "address" ? (part.startsWith("line") ? `address_${part}` : part) : top;
     return { ok: false, field, reason: issue.message };
   }
-  const externalId = cell(cells, mapping, "external_id") ?? null;
+  const externalId = cell("external_id") ?? null;
   if (externalId !== null && externalId.length > 100) return { ok: false, field: "external_id", reason: "External id is too long (at most 100 characters)" };
-  const listName = cell(cells, mapping, "list") ?? null;
+  const listName = cell("list") ?? null;
   if (listName !== null && listName.length > 100) return { ok: false, field: "list", reason: "List name is too long (at most 100 characters)" };
   return { ok: true, values: parsed.data, externalId, listName };
 }

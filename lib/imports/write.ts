@@ -2,13 +2,12 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import { contactListMembers, contactLists, contacts, importRows, type DuplicatePolicy, type ImportMapping, type ImportOptions, type ImportRowOutcome } from "@/db/schema";
-import { blindIndexer } from "@/lib/crypto";
 import { bulkInsert, inBytes, inTexts } from "@/lib/db/bulk";
 import { resultRows, type Transaction } from "@/lib/db/client";
 import type { ContactValues } from "@/lib/contacts/input";
 import { sealedContacts } from "@/lib/contacts/sealed";
-import { insertContacts, setContactExternalIds, updateContactFields } from "@/lib/contacts/write-rows";
-import { mapRow } from "./mapping";
+import { contactKeys, contactRowSealer, insertSealedContacts, sameContactKeys, setContactExternalIds, updateContactFields, type ContactKeys, type ContactOrigin, type NewContactRow } from "@/lib/contacts/write-rows";
+import { rowMapper, type MappedRow } from "./mapping";
 import { sealedImportRows } from "./sealed";
 
 /**
@@ -78,29 +77,65 @@ async function listIdsByName(tx: Transaction, orgId: string, userId: string, nam
   return out;
 }
 
+type Imp = { id: string; mapping: ImportMapping; options: ImportOptions };
+type PreparedRow = { rowNumber: number; mapped: MappedRow; email: Buffer | null; phone: Buffer | null; sealed: NewContactRow | null };
+
+/**
+ * A batch's work that needs no database: rows mapped and validated, their blind indexes, and each valid row sealed
+ * as the contact it would create (a row that turns out to match an existing contact drops its sealed copy). Made
+ * with the keys of an earlier transaction while that transaction's writes are in flight; writeImportBatch uses it
+ * only when its own transaction holds the same keys, and seals again otherwise (a rotation started in between).
+ */
+export type PreparedBatch = { keys: ContactKeys; input: readonly BatchRow[]; rows: PreparedRow[] };
+
+const importOrigin = (userId: string): ContactOrigin => ({ source: "import", createdBy: userId });
+
+function prepareRows(keys: ContactKeys, sealer: ReturnType<typeof contactRowSealer>, mapper: (cells: string[]) => MappedRow, userId: string, rows: BatchRow[]): PreparedRow[] {
+  return rows.map((row) => {
+    const mapped = mapper(row.cells);
+    if (!mapped.ok) return { rowNumber: row.rowNumber, mapped, email: null, phone: null, sealed: null };
+    const { values } = mapped;
+    const known = { email: values.email ? sealer.index("email", values.email) : null, phone: values.phone ? sealer.index("phone", values.phone) : null };
+    return { rowNumber: row.rowNumber, mapped, ...known, sealed: sealer.seal(values, importOrigin(userId), mapped.externalId, known) };
+  });
+}
+
+const PREPARE_SLICE = 100;
+
+/** Prepares a batch under `keys`, yielding to the event loop every few rows so another batch's queries keep flowing. */
+export async function prepareImportBatch(keys: ContactKeys, who: { userId: string }, imp: Imp, rows: BatchRow[]): Promise<PreparedBatch> {
+  const sealer = contactRowSealer(keys);
+  const mapper = rowMapper(imp.mapping, imp.options.tags);
+  const out: PreparedRow[] = [];
+  for (let start = 0; start < rows.length; start += PREPARE_SLICE) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    out.push(...prepareRows(keys, sealer, mapper, who.userId, rows.slice(start, start + PREPARE_SLICE)));
+  }
+  return { keys, input: rows, rows: out };
+}
+
+/** Prepared from these very rows, under the keys this transaction holds. */
+const preparedFor = (prepared: PreparedBatch | undefined, keys: ContactKeys, rows: BatchRow[]) =>
+  prepared !== undefined && prepared.input === rows && prepared.rows.length === rows.length && sameContactKeys(prepared.keys, keys);
+
 export async function writeImportBatch(
   tx: Transaction,
   who: { orgId: string; userId: string },
-  imp: { id: string; mapping: ImportMapping; options: ImportOptions },
+  imp: Imp,
   rows: BatchRow[],
+  /** This batch prepared ahead (prepareImportBatch); used only if made under this transaction's keys. */
+  prepared?: PreparedBatch,
 ): Promise<BatchCounts> {
   const { orgId, userId } = who;
-  const index = await blindIndexer(tx, orgId);
+  const keys = await contactKeys(tx, orgId);
+  const prep = preparedFor(prepared, keys, rows) ? prepared!.rows : prepareRows(keys, contactRowSealer(keys), rowMapper(imp.mapping, imp.options.tags), userId, rows);
   const records: RowRecord[] = [];
-  type Good = { rowNumber: number; values: ContactValues; externalId: string | null; listName: string | null; email: Buffer | null; phone: Buffer | null };
+  type Good = { rowNumber: number; values: ContactValues; externalId: string | null; listName: string | null; email: Buffer | null; phone: Buffer | null; sealed: NewContactRow };
   const good: Good[] = [];
-  for (const row of rows) {
-    const m = mapRow(row.cells, imp.mapping, imp.options.tags);
-    if (!m.ok) records.push({ rowNumber: row.rowNumber, outcome: "failed", errorColumn: m.field, errorReason: m.reason });
-    else
-      good.push({
-        rowNumber: row.rowNumber,
-        values: m.values,
-        externalId: m.externalId,
-        listName: m.listName,
-        email: m.values.email ? index("email", m.values.email) : null,
-        phone: m.values.phone ? index("phone", m.values.phone) : null,
-      });
+  for (const p of prep) {
+    const m = p.mapped;
+    if (!m.ok) records.push({ rowNumber: p.rowNumber, outcome: "failed", errorColumn: m.field, errorReason: m.reason });
+    else good.push({ rowNumber: p.rowNumber, values: m.values, externalId: m.externalId, listName: m.listName, email: p.email, phone: p.phone, sealed: p.sealed! });
   }
 
   const keysOf = (g: { externalId: string | null; email: Buffer | null; phone: Buffer | null }) =>
@@ -142,13 +177,13 @@ export async function writeImportBatch(
   const listsFor = (g: Good) => [...new Set([imp.options.listId, g.listName ? listIds.get(g.listName)! : null].filter((l): l is string => l !== null))];
   const memberships: { listId: string; contactId: string; rowNumber: number }[] = [];
 
-  const createdIds = await insertContacts(
+  await insertSealedContacts(
     tx,
-    orgId,
-    creates.map((c) => c.values),
-    { source: "import", createdBy: userId },
-    creates.map((c) => c.externalId),
+    keys,
+    creates.map((c) => c.sealed),
+    importOrigin(userId),
   );
+  const createdIds = creates.map((c) => c.sealed.id);
   creates.forEach((c, i) => {
     records.push({ rowNumber: c.rowNumber, outcome: "created", contactId: createdIds[i]!, tagsAdded: c.values.tags });
     for (const listId of listsFor(c)) memberships.push({ listId, contactId: createdIds[i]!, rowNumber: c.rowNumber });
@@ -205,7 +240,7 @@ export async function writeImportBatch(
   for (const r of records) {
     const id = randomUUID();
     rowsToInsert.push(
-      await sealedImportRows.seal(tx, {
+      sealedImportRows.sealWith(keys.data, {
         id,
         importId: imp.id,
         orgId,
