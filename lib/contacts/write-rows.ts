@@ -123,6 +123,7 @@ export async function insertSealedContacts(tx: Transaction, keys: ContactKeys, r
   for (const r of rows)
     if (r.orgId !== keys.orgId || r.source !== origin.source || (r.syncedBy ?? null) !== (origin.syncedBy ?? null)) throw new TypeError("a sealed contact row of another campaign or origin");
   for (let start = 0; start < rows.length; start += 2 * CHUNK) await bulkInsert(tx, contacts, rows.slice(start, start + 2 * CHUNK));
+  if ((origin.syncedBy ?? null) === null) await rememberTags(tx, keys.orgId, rows.flatMap((r) => r.tags ?? []));
 }
 
 /**

@@ -4,7 +4,7 @@ import path from "node:path";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, contactListMembers, contactLists, contacts, encryptedFiles, importRows, imports } from "@/db/schema";
+import { auditEvents, contactListMembers, contactLists, contactTagsInUse, contacts, encryptedFiles, importRows, imports } from "@/db/schema";
 import { describeEvent } from "@/lib/audit/describe";
 import { sealedContacts } from "@/lib/contacts/sealed";
 import { contactKeys, insertSealedContacts, updateContactFields } from "@/lib/contacts/write-rows";
@@ -89,6 +89,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
       const opened = await sealedContacts.openAll(tx, rows);
       return opened.find((c) => c.email === email) ?? null;
     });
+  const keptTags = () => as(admin, async (tx) => (await tx.select({ tag: contactTagsInUse.tag }).from(contactTagsInUse).where(eq(contactTagsInUse.orgId, f.orgA))).map((r) => r.tag));
   const importNow = async (bytes: Uint8Array, c: ImportChoices, name = "people.csv") => {
     const { id } = await upload(admin, name, bytes);
     await as(admin, (tx) => startImport(tx, admin, id, c));
@@ -130,6 +131,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     ]);
     expect(JSON.stringify(problems)).not.toContain("not-an-email");
     expect((await contactByEmail("p3@quill.example.org"))?.tags).toEqual(["imported"]);
+    expect(await keptTags()).toContain("imported"); // the tag menus' source (lib/contacts/tags-in-use.ts)
 
     // The upload is gone with the job; the result file stays, encrypted, readable by the admin.
     const after = await as(admin, (tx) => getImport(tx, f.orgA, id));
@@ -200,6 +202,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     expect(kept).toMatchObject({ notes: "original", tags: ["base"] });
     expect(await as(admin, (tx) => tx.select().from(contactListMembers).where(eq(contactListMembers.contactId, kept.id)))).toHaveLength(0);
     expect(await contactByEmail("edited@quill.example.org")).toMatchObject({ notes: "typed by a person", tags: ["base", "wave2"] });
+    expect(await keptTags()).toEqual(expect.arrayContaining(["base", "wave2"]));
     const problems = await as(admin, (tx) => importProblems(tx, f.orgA, id));
     expect(problems.filter((p) => p.kept).map((p) => p.contactId)).toEqual([edited.id]);
     const [event] = await as(admin, (tx) => tx.select().from(auditEvents).where(and(eq(auditEvents.targetId, id), eq(auditEvents.action, "import.rolled_back"))));
