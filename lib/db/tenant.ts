@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { wallEnabled } from "@/lib/tenancy/walls";
-import { APP_ROLE, type Database, type Transaction } from "./client";
+import { APP_ROLE, resultRows, type Database, type Transaction } from "./client";
 import { uuidSchema } from "@/lib/validation/ids";
 
 
@@ -61,6 +61,23 @@ export async function enterPerson(tx: Transaction, userId: string, options: { te
   const id = uuidSchema.parse(userId);
   const role = options.tenantWall ? tenantRole() : APP_ROLE;
   await tx.execute(sql`select set_config('role', ${role}, true), set_config('app.org_id', '', true), set_config('app.user_id', ${id}, true), set_config('app.system_scope', '', true)`);
+}
+
+/**
+ * enterPerson (with `tenantWall`) for a request about one campaign, named by its slug: in the same statement the
+ * campaign the slug names (none: '') is requested as the organisation, so the request's tenant reads can follow
+ * without another set-up. The transaction is then as enterTenant({ orgId, userId }) leaves it, and RLS decides as it
+ * does there: app_current_org_id() opens the campaign only to a person who may access it. Returns the campaign
+ * requested, or null.
+ */
+export async function enterPersonForCampaign(tx: Transaction, userId: string, slug: string | null): Promise<string | null> {
+  const id = uuidSchema.parse(userId);
+  const [row] = resultRows<{ org: string }>(
+    await tx.execute(
+      sql`select set_config('role', ${tenantRole()}, true), set_config('app.org_id', coalesce((select l.id::text from org_lookup_by_slug(${slug}::text) l), ''), true) as org, set_config('app.user_id', ${id}, true), set_config('app.system_scope', '', true)`,
+    ),
+  );
+  return row?.org ? row.org : null;
 }
 
 /** Trusted cross-organisation work (seed, staff console, breach switches, scripts): the system scope, no person. */

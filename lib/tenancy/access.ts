@@ -4,7 +4,7 @@ import { sessions, users } from "@/db/schema";
 import { acceptSessionRow, isSessionId, sessionRowFields, type SessionPolicy, type ValidSession } from "@/lib/auth/sessions";
 import type { Database, Transaction } from "@/lib/db";
 import { resultRows } from "@/lib/db/client";
-import { enterPerson, enterTenant, withTenant } from "@/lib/db/tenant";
+import { enterPerson, enterPersonForCampaign, enterTenant, withTenant } from "@/lib/db/tenant";
 import { isSlug, uuidSchema } from "@/lib/validation/ids";
 import { can, type AccessRole, type Permission } from "./permissions";
 import { orgSettingsSchema, type OrgSettings } from "./settings";
@@ -44,23 +44,15 @@ type StandingRow = {
 };
 
 /**
- * The standing read: campaign by slug (not suspended), the person's membership row, a live support grant when
- * `staff` holds (only one that has begun and spans at most 24 h, whoever dated it), and the campaign row, which
- * the caller reads under the person's RLS (`organizations_visible`: an active member, or staff under a live grant
- * the campaign allows, of a campaign not suspended, a person not disabled), so wall 3 checks them in the same read.
+ * The standing read (app_campaign_standing, migration 0024): campaign by slug (not suspended), the person's membership
+ * row, a live support grant when `staff` holds (only one that has begun and spans at most 24 h, whoever dated it),
+ * and the campaign row, which the function reads under the person's RLS (`organizations_visible`: an active member,
+ * or staff under a live grant the campaign allows, of a campaign not suspended, a person not disabled), so wall 3
+ * checks them in the same read. One JSON value, null when no campaign has the slug. A function, so its plan is
+ * prepared once per connection rather than on every request.
  */
-function standingSql(userId: string, staff: SQL, slug: string): SQL {
-  const now = new Date().toISOString();
-  return sql`select l.id, l.suspended, m.role as member_role, m.disabled_at is not null as member_disabled,
-      case when ${staff} then (select g.id from support_access_grants g
-        where g.org_id = l.id and g.staff_user_id = ${userId} and g.revoked_at is null
-          and g.expires_at > ${now}::timestamptz and g.created_at <= ${now}::timestamptz
-          and g.expires_at <= g.created_at + interval '24 hours'
-        limit 1) end as grant_id,
-      o.id as row_id, o.slug, o.name, o.settings
-    from org_lookup_by_slug(${slug}) l
-    left join memberships m on m.org_id = l.id and m.user_id = ${userId}
-    left join organizations o on o.id = l.id`;
+function standingSql(userId: string, staff: SQL, slug: string | null): SQL {
+  return sql`app_campaign_standing(${userId}::uuid, ${staff}, ${slug}::text, ${new Date().toISOString()}::timestamptz)`;
 }
 
 /** A transaction as this person with no campaign: the role follows wall 3's test switch, as the campaign row's read is wall 3's check. */
@@ -80,8 +72,10 @@ function asPerson<T>(db: Database, userId: string, fn: (tx: Transaction) => Prom
 export async function resolveOrgMembership(db: Database, viewer: Viewer, slug: string): Promise<ResolvedAccess> {
   if (!isSlug(slug)) return { ok: false, reason: "not_found" };
   const userId = uuidSchema.parse(viewer.id);
-  const [found] = await asPerson(db, userId, async (tx) => resultRows<StandingRow>(await tx.execute(standingSql(userId, viewer.isStaff ? sql`true` : sql`false`, slug))));
-  return standingFrom(viewer.id, slug, found, (orgId) => (fn) => withTenant(db, { orgId, userId: viewer.id }, fn));
+  const [row] = await asPerson(db, userId, async (tx) =>
+    resultRows<{ standing: StandingRow | null }>(await tx.execute(sql`select ${standingSql(userId, viewer.isStaff ? sql`true` : sql`false`, slug)} as standing`)),
+  );
+  return standingFrom(viewer.id, slug, row?.standing ?? undefined, (orgId) => (fn) => withTenant(db, { orgId, userId: viewer.id }, fn));
 }
 
 export type SessionInCampaign = { session: ValidSession | null; resolved: ResolvedAccess };
@@ -89,7 +83,7 @@ const refused = { ok: false, reason: "not_found" } as const;
 
 /** The session row behind the token (its person must be the token's) with the standing in the campaign as one JSON column. */
 async function readSessionStanding(tx: Transaction, userId: string, sessionId: string, slug: string) {
-  const standing = isSlug(slug) ? sql`(select row_to_json(st) from (${standingSql(userId, sql`${users.isStaff}`, slug)}) st)` : sql`null::json`;
+  const standing = isSlug(slug) ? standingSql(userId, sql`${users.isStaff}`, slug) : sql`null::json`;
   const [row] = await tx
     .select({ ...sessionRowFields, standing: sql<StandingRow | null>`${standing}` })
     .from(sessions)
@@ -115,8 +109,9 @@ export async function resolveSessionInCampaign(db: Database, token: { sub: strin
 
 /**
  * The same checks, and the request's own work in the same transaction (for read routes: one BEGIN, COMMIT and
- * person set-up fewer). `access.run` first switches the transaction to the campaign (enterTenant: the role, the
- * campaign and the person for RLS, as withTenant does), then runs there. Inside `body` every database call goes
+ * person set-up fewer). The transaction starts as the person with the slug's campaign already requested
+ * (enterPersonForCampaign: the role, the campaign and the person for RLS, as enterTenant sets them), so `access.run`
+ * for that campaign runs at once; for any other campaign it first switches (enterTenant). Inside `body` every database call goes
  * through `tx` or `access.run` (an embedded database has one connection); a failure in `body` rolls back the
  * session's touch too, which the next request repeats.
  */
@@ -129,11 +124,12 @@ export async function withSessionInCampaign<T>(
 ): Promise<T> {
   const userId = uuidSchema.safeParse(token.sub);
   if (!userId.success || !isSessionId(token.sid)) return body({ session: null, resolved: refused });
-  return asPerson(db, userId.data, async (tx) => {
+  return db.transaction(async (tx) => {
+    // The person, and already the campaign the slug names: access.run below need not set up again for it.
+    let entered = await enterPersonForCampaign(tx, userId.data, isSlug(slug) ? slug : null);
     const row = await readSessionStanding(tx, userId.data, token.sid, slug);
     const session = row ? await acceptSessionRow(tx, row, policy) : null;
     if (!session || !row) return body({ session: null, resolved: refused, tx });
-    let entered: string | null = null;
     const run =
       (orgId: string) =>
       async <R>(fn: (tx: Transaction) => Promise<R>): Promise<R> => {
