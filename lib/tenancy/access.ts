@@ -44,7 +44,7 @@ type StandingRow = {
 };
 
 /**
- * The standing read (app_campaign_standing, migration 0024): campaign by slug (not suspended), the person's membership
+ * The standing read (app_campaign_standing, migration 0027): campaign by slug (not suspended), the person's membership
  * row, a live support grant when `staff` holds (only one that has begun and spans at most 24 h, whoever dated it),
  * and the campaign row, which the function reads under the person's RLS (`organizations_visible`: an active member,
  * or staff under a live grant the campaign allows, of a campaign not suspended, a person not disabled), so wall 3

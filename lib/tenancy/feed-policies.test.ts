@@ -7,12 +7,12 @@ import { enterPersonForCampaign, withSystem, withTenant } from "@/lib/db/tenant"
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 
 /**
- * The policies a member's feed request reads through (migration 0024: audit events, memberships, campaigns, support
+ * The policies a member's feed request reads through (migration 0027: audit events, memberships, campaigns, support
  * grants, with their checks evaluated once per statement) let nothing more through than before: each read below is
  * a bare SELECT with no condition of its own, so only RLS decides what it returns. Another campaign's rows, a removed
  * or disabled member, a suspended campaign and a revoked grant see nothing; a volunteer sees their own part only.
  */
-describe.each(testBackends())("the feed's policies after 0024 (%s)", (backend) => {
+describe.each(testBackends())("the feed's policies after 0027 (%s)", (backend) => {
   let t: TestDatabase;
   const ids: Record<string, string> = {};
   const system = <T>(fn: (tx: Transaction) => Promise<T>) => withSystem(t.db, fn);
