@@ -1,5 +1,6 @@
 import "server-only";
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { parseConfig } from "@/lib/config";
@@ -69,11 +70,21 @@ export async function restoreTestChildMain(stdin: string): Promise<ChildAnswer> 
 }
 
 /** The parent's side: the same RestoreReport, or the same errors, as restoreBackup in this process would give. */
-export function restoreTestInChildProcess(input: RestoreTestInput, root = process.cwd()): Promise<RestoreReport> {
+export function restoreTestInChildProcess(input: RestoreTestInput, options: { root?: string; onSpawn?: (pid: number) => void } = {}): Promise<RestoreReport> {
+  const root = options.root ?? process.cwd();
   const tsx = path.join(root, "node_modules", ".bin", "tsx");
   const script = path.join(root, "scripts", "restore-test-child.ts");
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, ["--conditions=react-server", script], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["pipe", "pipe", "pipe"] });
+    // Background work: at the lowest CPU priority, so requests and sign-ins (argon2 takes a core) go first.
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, os.constants.priority.PRIORITY_LOW);
+      } catch {
+        // Not permitted here (some containers): it then runs at normal priority, still off the server's thread.
+      }
+      options.onSpawn?.(child.pid);
+    }
     let out = "";
     let err = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
