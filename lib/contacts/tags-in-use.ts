@@ -7,7 +7,7 @@ import { withSystem, withTenant } from "@/lib/db/tenant";
 /**
  * The tags of a campaign's own contacts, kept in contact_tags_in_use so that a tag menu reads a few rows instead of
  * unnesting every contact of the campaign (≈1.5-3.5 s at a million). Every write of contacts' tags adds what it wrote
- * (insertContacts, updateContactFields); the hourly chores drop the tags no campaign contact carries any more, so a
+ * (insertContacts, insertSealedContacts, updateContactFields); the hourly chores drop the tags no campaign contact carries any more, so a
  * tag removed from its last contact can linger in a menu for up to an hour (choosing it finds nobody).
  * Contacts a member synced from their own address book are left out: nobody else may see them until reported, and a
  * menu adds the tags of the synced contacts its reader sees from the contacts themselves (few, by a partial index).
