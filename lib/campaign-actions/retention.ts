@@ -3,7 +3,7 @@ import { and, eq, isNotNull, lt } from "drizzle-orm";
 import { actions, organizations } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import type { Database } from "@/lib/db/client";
-import { withSystem, withTenant } from "@/lib/db/tenant";
+import { inEachCampaign, type CampaignFailure } from "@/lib/db/each-campaign";
 import { TRASH_RETENTION_DAYS } from "@/lib/tenancy/settings";
 
 const DAY_MS = 86_400_000;
@@ -15,7 +15,7 @@ export function trashRetentionDays(settings: Record<string, unknown> | null | un
   return Math.min(TRASH_RETENTION_DAYS.max, Math.max(TRASH_RETENTION_DAYS.min, Math.round(value)));
 }
 
-export type PurgeSweep = { purged: number; failures: { orgId: string; error: string }[] };
+export type PurgeSweep = { purged: number; failures: CampaignFailure[] };
 
 /**
  * The scheduled purge: in each campaign (system scope, its own transaction), hard-deletes the actions in the trash
@@ -23,23 +23,15 @@ export type PurgeSweep = { purged: number; failures: { orgId: string; error: str
  * failure does not stop the others.
  */
 export async function purgeExpiredActions(db: Database, now = new Date()): Promise<PurgeSweep> {
-  const orgIds = await withSystem(db, async (tx) => (await tx.select({ id: organizations.id }).from(organizations)).map((o) => o.id));
-  const sweep: PurgeSweep = { purged: 0, failures: [] };
-  for (const orgId of orgIds) {
-    try {
-      sweep.purged += await withTenant(db, { orgId }, async (tx) => {
-        const [org] = await tx.select({ settings: organizations.settings }).from(organizations).where(eq(organizations.id, orgId));
-        const cutoff = new Date(now.getTime() - trashRetentionDays(org?.settings) * DAY_MS);
-        const gone = await tx
-          .delete(actions)
-          .where(and(eq(actions.orgId, orgId), isNotNull(actions.deletedAt), lt(actions.deletedAt, cutoff)))
-          .returning({ id: actions.id });
-        for (const { id } of gone) await recordAuditEvent(tx, { orgId, actor: { kind: "system" }, action: "action.purged", target: { type: "action", id } });
-        return gone.length;
-      });
-    } catch (err) {
-      sweep.failures.push({ orgId, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) });
-    }
-  }
-  return sweep;
+  const { values, failures } = await inEachCampaign(db, async (tx, orgId) => {
+    const [org] = await tx.select({ settings: organizations.settings }).from(organizations).where(eq(organizations.id, orgId));
+    const cutoff = new Date(now.getTime() - trashRetentionDays(org?.settings) * DAY_MS);
+    const gone = await tx
+      .delete(actions)
+      .where(and(eq(actions.orgId, orgId), isNotNull(actions.deletedAt), lt(actions.deletedAt, cutoff)))
+      .returning({ id: actions.id });
+    for (const { id } of gone) await recordAuditEvent(tx, { orgId, actor: { kind: "system" }, action: "action.purged", target: { type: "action", id } });
+    return gone.length;
+  });
+  return { purged: values.reduce((n, v) => n + v, 0), failures };
 }

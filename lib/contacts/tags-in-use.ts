@@ -1,8 +1,8 @@
 import "server-only";
 import { and, eq, isNotNull, sql, type SQL } from "drizzle-orm";
-import { contactTagsInUse, contacts, organizations } from "@/db/schema";
+import { contactTagsInUse, contacts } from "@/db/schema";
 import type { Database, Transaction } from "@/lib/db/client";
-import { withSystem, withTenant } from "@/lib/db/tenant";
+import { inEachCampaign, type CampaignFailure } from "@/lib/db/each-campaign";
 
 /**
  * The tags of a campaign's own contacts, kept in contact_tags_in_use so that a tag menu reads a few rows instead of
@@ -46,26 +46,18 @@ export async function menuTags(tx: Transaction, orgId: string, visible: SQL): Pr
 }
 
 /** The hourly chore: per campaign, forget the tags no campaign contact carries (one GIN lookup per kept tag). */
-export async function pruneTagsInUse(db: Database): Promise<{ removed: number; failures: { orgId: string; error: string }[] }> {
-  const orgIds = await withSystem(db, async (tx) => (await tx.select({ id: organizations.id }).from(organizations)).map((o) => o.id));
-  const out = { removed: 0, failures: [] as { orgId: string; error: string }[] };
-  for (const orgId of orgIds) {
-    try {
-      out.removed += await withTenant(db, { orgId }, async (tx) => {
-        const gone = await tx
-          .delete(contactTagsInUse)
-          .where(
-            and(
-              eq(contactTagsInUse.orgId, orgId),
-              sql`not exists (select 1 from ${contacts} c where c.org_id = ${orgId} and c.synced_by is null and c.tags @> array[${contactTagsInUse.tag}])`,
-            ),
-          )
-          .returning({ tag: contactTagsInUse.tag });
-        return gone.length;
-      });
-    } catch (err) {
-      out.failures.push({ orgId, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) });
-    }
-  }
-  return out;
+export async function pruneTagsInUse(db: Database): Promise<{ removed: number; failures: CampaignFailure[] }> {
+  const { values, failures } = await inEachCampaign(db, async (tx, orgId) => {
+    const gone = await tx
+      .delete(contactTagsInUse)
+      .where(
+        and(
+          eq(contactTagsInUse.orgId, orgId),
+          sql`not exists (select 1 from ${contacts} c where c.org_id = ${orgId} and c.synced_by is null and c.tags @> array[${contactTagsInUse.tag}])`,
+        ),
+      )
+      .returning({ tag: contactTagsInUse.tag });
+    return gone.length;
+  });
+  return { removed: values.reduce((n, v) => n + v, 0), failures };
 }
