@@ -7,6 +7,7 @@ import { parseConfig } from "@/lib/config";
 import { createLocalBlobStore, createBlobStore, type BlobStore } from "@/lib/storage";
 import { RestoreRefusedError, RestoreVerificationError } from "./errors";
 import { restoreBackup, type RestoreReport } from "./restore";
+import { backupStore } from "./run";
 
 /**
  * The restore test in a child process. A restore builds a scratch PGlite database (initdb, migrations, the load, the
@@ -43,10 +44,7 @@ const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
 function stores(input: z.infer<typeof childInput>): { target: BlobStore; blobs: BlobStore } {
   if (input.stores) return { target: createLocalBlobStore(input.stores.target), blobs: createLocalBlobStore(input.stores.blobs) };
   const config = parseConfig();
-  return {
-    target: config.backup.target.kind === "local" ? createLocalBlobStore(config.backup.target.dir) : createBlobStore(config.blob),
-    blobs: createBlobStore(config.blob),
-  };
+  return { target: backupStore(config), blobs: createBlobStore(config.blob) };
 }
 
 /** The child's side (scripts/restore-test-child.ts): one restore test, its answer as the last stdout line. */
