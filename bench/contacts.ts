@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { contacts, memberships, organizations, users } from "@/db/schema";
-import { sealedContacts } from "@/lib/contacts/sealed";
+import { contactCardColumns, sealedContacts } from "@/lib/contacts/sealed";
 import { contactInputSchema, type ContactValues } from "@/lib/contacts/input";
 import { openContactRows } from "@/lib/contacts/read-models";
 import { insertContacts } from "@/lib/contacts/write-rows";
@@ -116,10 +116,7 @@ async function withIndexesRebuilt<T>(b: Backend, fn: () => Promise<T>): Promise<
 const twinColumns = {
   id: contacts.id,
   orgId: contacts.orgId,
-  name: contacts.name,
-  email: contacts.email,
-  phone: contacts.phone,
-  address: contacts.address,
+  ...contactCardColumns,
   notes: contacts.notes,
   tags: contacts.tags,
   assignedTo: contacts.assignedTo,

@@ -16,6 +16,8 @@ export type ContactSource = (typeof contactSources)[number];
 
 /** A postal address, sealed as one value. */
 export type ContactAddress = { line1?: string; line2?: string; city?: string; region?: string; postcode?: string; country?: string };
+/** A contact's reach-out fields as sealed together in contacts.card (a member without a value is left out). */
+export type ContactCard = { name: string; email?: string | null; phone?: string | null; address?: ContactAddress | null };
 
 export const contacts = pgTable(
   "contacts",
@@ -24,7 +26,16 @@ export const contacts = pgTable(
     orgId: uuid("org_id")
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
-    name: sealed<string>("name").notNull(),
+    /**
+     * The reach-out fields (name, email, phone, address) sealed together as one value, one OpenPGP message per row
+     * (lib/contacts/sealed.ts). Notes stay a value of their own: a volunteer's read never carries them.
+     */
+    card: sealed<ContactCard>("card"),
+    /**
+     * The same fields one value per column, as rows written before the card (migration 0028) hold them until the pack
+     * job moves them into it; a row holds one form or the other (checks below). Read through lib/contacts only.
+     */
+    name: sealed<string>("name"),
     email: sealed<string>("email"),
     phone: sealed<string>("phone"),
     address: sealed<ContactAddress>("address"),
@@ -65,6 +76,9 @@ export const contacts = pgTable(
     index("contacts_name_tokens_idx").using("gin", t.nameTokens),
     check("contacts_source", oneOf(t.source, contactSources)),
     check("contacts_synced_source", sql`${t.syncedBy} is null or ${t.source} = 'sync'`),
+    check("contacts_card_or_columns", sql`(${t.card} is not null and ${t.name} is null and ${t.email} is null and ${t.phone} is null and ${t.address} is null) or (${t.card} is null and ${t.name} is not null)`),
+    // Rows still in the per-column form, for the pack job to find (empty once every campaign is packed).
+    index("contacts_per_column_idx").on(t.orgId, t.id).where(sql`${t.card} is null`),
   ],
 );
 

@@ -2,9 +2,8 @@ import { menuTags } from "@/lib/contacts/tags-in-use";
 import "server-only";
 import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { actionAssignees, actions, actionTargets, contactLists, contacts, memberships, users, type Action, type Contact } from "@/db/schema";
-import { sealedActions, sealedContacts } from "@/lib/contacts/sealed";
+import { contactCardColumns, openContacts, sealedActions, type OpenedContact } from "@/lib/contacts/sealed";
 import { campaignContacts, visibleContacts } from "@/lib/contacts/visibility";
-import type { Opened } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
 import { isUuid } from "@/lib/validation/ids";
@@ -72,14 +71,10 @@ export type ManagerCampaignActionView = CampaignActionCore & {
 };
 
 /** What a volunteer needs to reach a target: never notes, tags, lists or anything about the others given the action. */
-export type ReachOutTarget = { contactId: Contact["id"] } & Pick<Opened<Contact>, "name" | "phone" | "email" | "address">;
+export type ReachOutTarget = { contactId: Contact["id"] } & Pick<OpenedContact<Contact>, "name" | "phone" | "email" | "address">;
 export type VolunteerCampaignActionView = CampaignActionCore & { view: "volunteer"; targets: ReachOutTarget[] };
 export type CampaignActionView = ManagerCampaignActionView | VolunteerCampaignActionView;
 
-/** Decrypts the sealed columns a query selected, and only those (openAll skips the ones absent from the row). */
-async function openTargets<R extends Pick<Contact, "id" | "orgId">>(tx: Transaction, rows: R[]): Promise<Opened<R>[]> {
-  return (await sealedContacts.openAll(tx, rows as unknown as Contact[])) as unknown as Opened<R>[];
-}
 
 /** One live action as the viewer may see it, or null when it is not theirs to see (deleted ones live in the trash). */
 export async function getCampaignAction(tx: Transaction, viewer: CampaignActionViewer, id: string): Promise<CampaignActionView | null> {
@@ -112,25 +107,25 @@ export async function getCampaignAction(tx: Transaction, viewer: CampaignActionV
       .where(and(eq(actionAssignees.actionId, id), eq(actionAssignees.orgId, viewer.orgId)))
       .orderBy(asc(users.name));
     const targetRows = await tx
-      .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name })
+      .select({ id: contacts.id, orgId: contacts.orgId, card: contacts.card, name: contacts.name })
       .from(actionTargets)
       .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
       .where(targetsOf)
       .orderBy(asc(contacts.createdAt), asc(contacts.id))
       .limit(TARGET_PAGE);
     const [total] = await tx.select({ n: count() }).from(actionTargets).innerJoin(contacts, eq(contacts.id, actionTargets.contactId)).where(targetsOf);
-    const named = await openTargets(tx, targetRows);
+    const named = await openContacts(tx, targetRows);
     return { ...core, view: "manager", assignees, targets: named.map((c) => ({ contactId: c.id, name: c.name })), targetCount: total?.n ?? 0 };
   }
 
   const targetRows = await tx
-    .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name, phone: contacts.phone, email: contacts.email, address: contacts.address })
+    .select({ id: contacts.id, orgId: contacts.orgId, ...contactCardColumns })
     .from(actionTargets)
     .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
     .where(targetsOf)
     .orderBy(asc(contacts.createdAt), asc(contacts.id))
     .limit(TARGET_PAGE);
-  const reach = await openTargets(tx, targetRows);
+  const reach = await openContacts(tx, targetRows);
   return {
     ...core,
     view: "volunteer",

@@ -9,7 +9,7 @@ import { can } from "@/lib/tenancy/permissions";
 import { isUuid } from "@/lib/validation/ids";
 import { requireAssignableMember } from "./assignees";
 import { contactEditSchema, contactInputSchema, tagsSchema, type ContactEdit, type ContactInput } from "./input";
-import { mayEditContact, openContactRows } from "./read-models";
+import { contactReachOutColumns, mayEditContact, openContactRows } from "./read-models";
 import { contactNotFound, visibleContacts, type ContactViewer } from "./visibility";
 import { deleteContactRows, insertContacts, updateContactFields } from "./write-rows";
 
@@ -69,7 +69,7 @@ export async function updateContact(tx: Transaction, viewer: ContactViewer, id: 
   const [current] = await openContactRows(
     tx,
     await tx
-      .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name, email: contacts.email, phone: contacts.phone, address: contacts.address, notes: contacts.notes })
+      .select({ ...contactReachOutColumns, notes: contacts.notes })
       .from(contacts)
       .where(and(eq(contacts.orgId, viewer.orgId), eq(contacts.id, id))),
   );

@@ -3,10 +3,9 @@ import { stringify } from "csv-stringify/sync";
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import { contacts, users, type ContactAddress } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
-import type { Opened } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
-import { sealedContacts } from "./sealed";
+import { openContacts } from "./sealed";
 import { RuleError } from "@/lib/errors";
 import type { ContactWriteContext } from "./commands";
 import { notesColumn, visibleContacts, type ContactViewer } from "./visibility";
@@ -102,7 +101,7 @@ export async function exportContactsCsv(
       .orderBy(desc(contacts.createdAt), desc(contacts.id))
       .limit(pageSize);
     if (page.length === 0) break;
-    const opened = (await sealedContacts.openAll(tx, page as never)) as unknown as Opened<(typeof page)[number]>[];
+    const opened = await openContacts(tx, page);
     await write(stringify(opened.map(contactCsvRecord)));
     rows += page.length;
     last = page.at(-1)!.id;

@@ -1,17 +1,15 @@
 import "server-only";
 import { contacts, type Contact, type ContactSource } from "@/db/schema";
-import type { Opened } from "@/lib/crypto";
-import type { Transaction } from "@/lib/db/client";
 import { can } from "@/lib/tenancy/permissions";
-import { sealedContacts } from "./sealed";
+import { contactCardColumns, openContacts, type OpenedContact as OpenedRow } from "./sealed";
 import type { ContactViewer } from "./visibility";
 
 /** The columns every contact read starts from: the row's place (id, campaign) and its sealed reach-out fields. */
-export const contactReachOutColumns = { id: contacts.id, orgId: contacts.orgId, name: contacts.name, email: contacts.email, phone: contacts.phone, address: contacts.address };
+export const contactReachOutColumns = { id: contacts.id, orgId: contacts.orgId, ...contactCardColumns };
 
 /** How contacts leave lib/contacts: a volunteer's reach-out view or a manager's full view, decrypted. */
 
-type OpenedContact = Opened<Contact>;
+type OpenedContact = OpenedRow<Contact>;
 
 /** The columns both views read. */
 export type ContactBaseColumns = Pick<OpenedContact, "id" | "name" | "email" | "phone" | "address" | "syncedBy" | "createdAt">;
@@ -47,9 +45,7 @@ export type FullContact = FullContactRow & {
 export type ContactDetail = FullContact | ReachOutContact;
 
 /** Decrypts only the sealed columns a partial row carries (its id and orgId must be there). */
-export async function openContactRows<R extends Pick<Contact, "id" | "orgId">>(tx: Transaction, rows: R[]): Promise<Opened<R>[]> {
-  return (await sealedContacts.openAll(tx, rows as unknown as Contact[])) as unknown as Opened<R>[];
-}
+export const openContactRows = openContacts;
 
 export function toReachOutRow(viewer: ContactViewer, r: ContactBaseColumns): ReachOutContactRow {
   return { view: "reach_out", id: r.id, name: r.name, email: r.email, phone: r.phone, address: r.address, syncedByMe: r.syncedBy === viewer.userId, createdAt: r.createdAt };

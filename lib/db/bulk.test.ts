@@ -50,7 +50,7 @@ describe.each(testBackends())("bulk writes with one JSON parameter (%s)", (backe
     const byId = new Map(back.map((b) => [b.id, b]));
     for (const r of rows) {
       const b = byId.get(r.id)!;
-      expect(Buffer.compare(b.name, r.name)).toBe(0);
+      expect(Buffer.compare(b.name!, r.name)).toBe(0);
       expect(b.email === null ? null : Buffer.from(b.email).toString("hex")).toBe(r.email === null ? null : r.email.toString("hex"));
       expect(Buffer.from(b.emailIndex!).equals(r.emailIndex)).toBe(true);
       expect(b.phoneIndex).toBeNull();

@@ -371,7 +371,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     const imp = { id, mapping: { "0": "name", "1": "email" }, options: { duplicates: "skip" as const, listId: null, tags: [] } };
     const rows = [{ rowNumber: 2, cells: ["Ahead One", "ahead1@quill.example.org"] }];
     const versionsOf = (ids: string[]) =>
-      withTenant(t.db, ownerB, async (tx) => (await tx.select({ name: contacts.name }).from(contacts).where(inArray(contacts.id, ids))).map((c) => sealedKeyVersion(c.name)));
+      withTenant(t.db, ownerB, async (tx) => (await tx.select({ card: contacts.card }).from(contacts).where(inArray(contacts.id, ids))).map((c) => sealedKeyVersion(c.card!)));
     const createdIn = (tx: Transaction) => tx.select({ contactId: importRows.contactId }).from(importRows).where(and(eq(importRows.importId, id), eq(importRows.outcome, "created")));
 
     // Same keys: the prepared rows are the ones written (their ids, sealed under the key they were prepared with).
@@ -431,7 +431,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     expect(new Set(written.opened.map((c) => c.email))).toEqual(new Set(people(10, 900).map((p) => p[1])));
     // Batches 1 and 2 (steps 2 and 3) were written before the rotation; every later batch under the new key.
     const byRow = new Map(written.history.map((h) => [h.contactId, h.rowNumber]));
-    for (const c of written.rows) expect(sealedKeyVersion(c.name)).toBe(byRow.get(c.id)! <= 7 ? rotatedTo - 1 : rotatedTo);
+    for (const c of written.rows) expect(sealedKeyVersion(c.card!)).toBe(byRow.get(c.id)! <= 7 ? rotatedTo - 1 : rotatedTo);
   });
 
   it("a RuleError for an unknown import is a 404", async () => {

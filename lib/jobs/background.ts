@@ -7,6 +7,7 @@ import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
 import { scheduleDailyBackup } from "@/lib/backup/job";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
+import { queuePacks } from "@/lib/crypto/pack";
 import { sweepAllImports } from "@/lib/imports/sweep";
 import { queueDuePushes } from "@/lib/integrations/push";
 import { logger } from "@/lib/log";
@@ -19,7 +20,7 @@ import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** The periodic chores: archive audit events past each campaign's window, purge expired trash, drop dead rate-limit counters and API idempotency answers, mail owners about new policy versions, queue the daily backup, delete expired import files, queue integration outcomes due again. */
+/** The periodic chores: archive audit events past each campaign's window, purge expired trash, queue the packing of rows sealed per column, drop dead rate-limit counters and API idempotency answers, mail owners about new policy versions, queue the daily backup, delete expired import files, queue integration outcomes due again. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
   const store = createBlobStore(config.blob);
   const sweep = await archiveAllExpiredEvents(db, store, createOrgKeyArchiveSealer(db), { now });
@@ -35,6 +36,9 @@ export async function runScheduledChores(db: Database, config: Config, now = new
   if (imports.uploads + imports.results + imports.history) logger.info(imports, "import sweep: expired files and history deleted");
   const tags = await pruneTagsInUse(db);
   if (tags.failures.length) logger.warn({ failures: tags.failures.length }, "tag menu sweep: some campaigns were not swept");
+  const packs = await queuePacks(db);
+  if (packs.queued) logger.info({ campaigns: packs.queued }, "contacts in the per-column form: pack jobs queued");
+  if (packs.failures.length) logger.warn({ failures: packs.failures.length }, "pack check: some campaigns were not checked");
   const pushes = await queueDuePushes(db, now);
   if (pushes) logger.info({ campaigns: pushes }, "integration outcomes due again: push jobs queued");
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { AUDIT_ARCHIVE_JOB, auditArchiveJobHandler } from "@/lib/audit/job";
 import { BACKUP_JOB, backupJobHandler } from "@/lib/backup/job";
+import { PACK_SEALED_ROWS_JOB, packSealedRowsHandler } from "@/lib/crypto/pack";
 import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler } from "@/lib/crypto/rotation";
 import { getConfig } from "@/lib/config";
 import { importJobHandlers } from "@/lib/imports/jobs";
@@ -16,6 +17,7 @@ import type { JobHandler } from "./runner";
 export function jobHandlers(deps: { store: BlobStore; longLived?: boolean }): Record<string, JobHandler> {
   return {
     [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(deps.store),
+    [PACK_SEALED_ROWS_JOB]: packSealedRowsHandler(),
     [AUDIT_ARCHIVE_JOB]: auditArchiveJobHandler(deps.store),
     [BACKUP_JOB]: backupJobHandler(undefined, { restoreTestInChild: deps.longLived ?? false }),
     ...importJobHandlers(deps.store),

@@ -2,9 +2,9 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, count, desc, eq, exists, gte, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { actionAssignees, actions, contacts, reports, users, type Contact, type ReportOutcome } from "@/db/schema";
+import { actionAssignees, actions, contacts, reports, users, type ReportOutcome } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
-import { sealedContacts, sealedReports } from "@/lib/contacts/sealed";
+import { openContacts, sealedReports } from "@/lib/contacts/sealed";
 import type { Transaction } from "@/lib/db/client";
 import { contactIsVisible, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/visibility";
 import { can } from "@/lib/tenancy/permissions";
@@ -222,11 +222,11 @@ async function withContactNames(tx: Transaction, viewer: ReportViewer, items: Re
   const ids = [...new Set(items.map((i) => i.contactId))];
   const rows = ids.length
     ? await tx
-        .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name })
+        .select({ id: contacts.id, orgId: contacts.orgId, card: contacts.card, name: contacts.name })
         .from(contacts)
         .where(and(eq(contacts.orgId, viewer.orgId), inArray(contacts.id, ids), visibleContacts(viewer)))
     : [];
-  const names = new Map((await sealedContacts.openAll(tx, rows as Contact[])).map((c) => [c.id, c.name]));
+  const names = new Map((await openContacts(tx, rows)).map((c) => [c.id, c.name]));
   return items.map((i) => ({ ...i, contactName: names.get(i.contactId) ?? null }));
 }
 
