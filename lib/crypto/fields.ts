@@ -29,10 +29,21 @@ export type FieldContext = FieldPlace & { tx: Transaction };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** The organisation id and table/column names checked last (a page checks the same few thousands of times). */
+let checkedOrg = "";
+let checkedColumn = "";
+
 /** The literal packet's file name: SHA-256 of the place, base64url (43 ASCII bytes). */
 export function placeName(place: FieldPlace): Buffer {
-  if (!isUuid(place.orgId)) throw new TypeError("orgId must be a UUID");
-  if (!IDENTIFIER.test(place.table) || !IDENTIFIER.test(place.column)) throw new TypeError("table and column must be SQL identifiers");
+  if (place.orgId !== checkedOrg) {
+    if (!isUuid(place.orgId)) throw new TypeError("orgId must be a UUID");
+    checkedOrg = place.orgId;
+  }
+  const column = `${place.table}.${place.column}`;
+  if (column !== checkedColumn) {
+    if (!IDENTIFIER.test(place.table) || !IDENTIFIER.test(place.column)) throw new TypeError("table and column must be SQL identifiers");
+    checkedColumn = column;
+  }
   if (place.rowId.length === 0 || place.rowId.length > 200) throw new TypeError("rowId must be 1 to 200 characters");
   const digest = hash("sha256", `rampart/field/v1\0${place.orgId.toLowerCase()}\0${place.table}\0${place.column}\0${place.rowId}`, "base64url");
   return Buffer.from(digest, "latin1");

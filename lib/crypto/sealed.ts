@@ -167,6 +167,7 @@ export function sealedTable<T extends PgTable>(
     return (await openAll(tx, [row as Row<T>]))[0] as Record<string, unknown>;
   };
 
+  const memberList = [...members];
   const openAll = async (tx: Transaction, rows: Row<T>[]) => {
     const keys = new Map<string, DataKey>();
     const keyFor = async (orgId: string, bytes: Uint8Array) => {
@@ -178,26 +179,26 @@ export function sealedTable<T extends PgTable>(
     };
     const out: Record<string, unknown>[] = [];
     for (const row of rows as Record<string, unknown>[]) {
-      const opened: Record<string, unknown> = { ...row };
+      const opened: Record<string, unknown> = {};
+      for (const prop in row) if (prop !== group?.into) opened[prop] = row[prop];
       for (const { key: prop, column } of sealedColumns) {
         const value = row[prop];
         if (value === undefined || value === null) continue;
         const place = placeOf(row[orgKey], row[idKey], column);
-        opened[prop] = decode(openWithKey(await keyFor(place.orgId, value as Uint8Array), place, value as Uint8Array));
-      }
-      if (group) {
-        const selected = [...members].filter((m) => m in row);
-        if (selected.length > 0 && !(group.into in row)) throw new TypeError(`${name}: select ${group.into} with the members of its group`);
-        const packed = opened[group.into];
-        delete opened[group.into];
-        if (packed !== undefined && packed !== null) {
-          if (typeof packed !== "object" || Array.isArray(packed)) throw new CiphertextFormatError(`${name}.${group.into} is not a group of values`);
-          for (const m of selected) {
-            if (row[m] !== null) throw new CiphertextFormatError(`${name}: a row holds ${m} in both forms`);
-            opened[m] = (packed as Record<string, unknown>)[m] ?? null;
-          }
+        const bytes = value as Uint8Array;
+        const packed = decode(openWithKey(await keyFor(place.orgId, bytes), place, bytes));
+        if (prop !== group?.into) {
+          opened[prop] = packed;
+          continue;
+        }
+        if (typeof packed !== "object" || packed === null || Array.isArray(packed)) throw new CiphertextFormatError(`${name}.${group.into} is not a group of values`);
+        for (const m of memberList) {
+          if (!(m in row)) continue;
+          if (row[m] !== null) throw new CiphertextFormatError(`${name}: a row holds ${m} in both forms`);
+          opened[m] = (packed as Record<string, unknown>)[m] ?? null;
         }
       }
+      if (group && !(group.into in row) && memberList.some((m) => m in row)) throw new TypeError(`${name}: select ${group.into} with the members of its group`);
       out.push(opened);
     }
     return out as Opened<Row<T>>[];
