@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, contactListMembers, contactLists, contactTagsInUse, contacts, encryptedFiles, importRows, imports } from "@/db/schema";
 import { describeEvent } from "@/lib/audit/describe";
 import { sealedContacts } from "@/lib/contacts/sealed";
+import { deleteContact } from "@/lib/contacts/commands";
 import { contactKeys, insertSealedContacts, updateContactFields } from "@/lib/contacts/write-rows";
 import { sealedKeyVersion } from "@/lib/crypto/fields";
 import { openEncryptedFile } from "@/lib/crypto/files";
@@ -175,6 +176,14 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     const over = await importNow(csv([["Name", "Email", "Phone", "Notes"], ["Dup By Phone", "", "+44 20 7946 0001", "other"]]), choices({ duplicates: "overwrite" }));
     expect(await as(admin, (tx) => importProgress(tx, f.orgA, over))).toMatchObject({ created: 0, updated: 1 });
     expect(await contactByEmail("dup1@quill.example.org")).toMatchObject({ name: "Dup By Phone", notes: "other" });
+
+    // Deleting the contact deletes the import history's before-images of it too (deletion that really deletes).
+    const dup = (await contactByEmail("dup1@quill.example.org"))!;
+    const beforeImages = () =>
+      as(admin, async (tx) => (await tx.select({ id: importRows.id }).from(importRows).where(and(inArray(importRows.importId, [fill, over]), isNotNull(importRows.before)))).length);
+    expect(await beforeImages()).toBe(2);
+    await as(admin, (tx) => deleteContact(tx, { orgId: f.orgA, userId: f.admin, role: "admin" }, dup.id));
+    expect(await beforeImages()).toBe(0);
 
     // Two rows of one file naming the same person make one contact.
     const twice = await importNow(csv([["Name", "Email"], ["Twin", "twin@quill.example.org"], ["Twin Again", "TWIN@quill.example.org"]]), choices({ mapping: { "0": "name", "1": "email" } }));
