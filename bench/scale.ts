@@ -125,8 +125,8 @@ async function runOn(b: Backend, scale: number, say: Say): Promise<BackendResult
     for (let done = 0; done < n; done += COPY_CHUNK) {
       const m = Math.min(COPY_CHUNK, n - done);
       // Each copy: a sealed row of the campaign again under a new id, dated between 2002 and now, its email index random.
-      await owner(sql`insert into contacts (id, org_id, name, email, phone, address, notes, email_index, phone_index, tags, source, created_by, created_at, updated_at)
-        select gen_random_uuid(), ${target}::uuid, c.name, c.email, c.phone, c.address, c.notes, decode(md5(g::text || c.id::text || ${label}), 'hex'), null, c.tags, c.source, c.created_by,
+      await owner(sql`insert into contacts (id, org_id, card, name, email, phone, address, notes, email_index, phone_index, tags, source, created_by, created_at, updated_at)
+        select gen_random_uuid(), ${target}::uuid, c.card, c.name, c.email, c.phone, c.address, c.notes, decode(md5(g::text || c.id::text || ${label}), 'hex'), null, c.tags, c.source, c.created_by,
                timestamptz '2002-01-01' + ((${done}::bigint + g) * interval '1 second') + (c.n * interval '1 microsecond'), now()
         from (select *, row_number() over (order by id) as n from contacts where org_id = ${orgId} order by id limit ${half}) c,
              generate_series(1, ${Math.ceil(m / half)}) g
