@@ -1,19 +1,24 @@
-import { decodePageCursor, encodePageCursor } from "@/lib/api/cursor";
+import { decodeNextCursor } from "@/lib/api/cursor";
 import { endpoints } from "@/lib/api/endpoints";
 import { apiRoute } from "@/lib/api/route";
-import { fileReport, listCompletedReports, listMyReports, reportViewer } from "@/lib/reports/reports";
+import { HttpError } from "@/lib/http/route";
+import { decodeMyReportsCursor, fileReport, listCompletedReports, listMyReports, reportViewer } from "@/lib/reports/reports";
 import { contactNotFound } from "@/lib/contacts/visibility";
 import { can } from "@/lib/tenancy/permissions";
 
 export const dynamic = "force-dynamic";
 
-/** Readers get the campaign's completed reports; a member who only files (or asks with mine=true) gets their own. */
+/** Readers get the campaign's completed reports; a member who only files (or asks with mine=true) gets their own, drafts first. */
 export const GET = apiRoute(endpoints.listReports, async ({ tx, access, query }) => {
   const viewer = reportViewer(access);
-  const page = decodePageCursor(query.cursor);
-  const mine = query.mine === "true" || !can(access.role, "reports:read");
-  const result = mine ? await listMyReports(tx, viewer, { page }) : await listCompletedReports(tx, viewer, { page });
-  return { body: { reports: result.items, nextCursor: result.hasMore ? encodePageCursor(result.page + 1) : null } };
+  if (query.mine === "true" || !can(access.role, "reports:read")) {
+    const at = decodeMyReportsCursor(query.cursor);
+    if (!at) throw new HttpError(400, "Unknown cursor");
+    const mine = await listMyReports(tx, viewer, at);
+    return { body: { reports: mine.items, nextCursor: mine.nextCursor } };
+  }
+  const page = await listCompletedReports(tx, viewer, { position: decodeNextCursor(query.cursor) });
+  return { body: { reports: page.items, nextCursor: page.nextCursor } };
 });
 
 export const POST = apiRoute(endpoints.fileReport, async ({ tx, access, body }) => {
