@@ -242,8 +242,9 @@ export const endpoints = {
     method: "GET",
     path: "/imports",
     tag: "Imports",
-    summary: "The campaign's imports, newest first (file name, who, counts, status)",
+    summary: "The campaign's imports, newest first (file name, who, counts, status); keyset pages through nextCursor",
     auth: { scope: "imports:read", permission: "imports:manage" },
+    query: z.object({ cursor }).strict(),
   }),
   getImport: defineEndpoint({
     method: "GET",
@@ -257,8 +258,9 @@ export const endpoints = {
     method: "GET",
     path: "/deletion-requests",
     tag: "Deletion requests",
-    summary: "Deletion requests addressed to the campaign",
+    summary: "Deletion requests addressed to the campaign: pending ones by due date, then decided ones, newest first; keyset pages through nextCursor",
     auth: { scope: "contacts:write", permission: "deletion_requests:manage" },
+    query: z.object({ cursor }).strict(),
   }),
   fulfilDeletionRequest: defineEndpoint({
     method: "POST",

@@ -103,3 +103,36 @@ export async function keysetPage<R extends { micros: string; id: string }>(
   const cursorOf = (r: R | undefined) => (r ? encodeTimeIdCursor({ micros: r.micros, id: r.id }) : null);
   return { rows: page, nextCursor: older ? cursorOf(page.at(-1)) : null, prevCursor: newer ? cursorOf(page[0]) : null };
 }
+
+/**
+ * Where a forward walk through two lists shown one after the other is (an API's nextCursor over, say, a person's
+ * drafts and then their completed reports): in the first list after a row, or in the second from its top or after a
+ * row. The cursor reads "1.<row>", "2." or "2.<row>"; none is the first list's top; anything else is null.
+ */
+export type TwoListsAt = { list: 1 | 2; after: TimeIdKey | null };
+
+export function decodeTwoListsCursor(cursor: string | null | undefined): TwoListsAt | null {
+  if (!cursor) return { list: 1, after: null };
+  if (cursor === "2.") return { list: 2, after: null };
+  const match = /^([12])\.([A-Za-z0-9_-]+)$/.exec(cursor);
+  const after = match ? decodeTimeIdCursor(match[2]) : null;
+  return after ? { list: match![1] === "1" ? 1 : 2, after } : null;
+}
+
+/** One page of that walk: the first list's page, and when it ends the first list, as much of the second as fits. */
+export async function twoListsPage<R>(
+  at: TwoListsAt,
+  pageSize: number,
+  read: (list: 1 | 2, position: KeysetPosition | null, pageSize: number) => Promise<KeysetPage<R>>,
+): Promise<{ rows: R[]; nextCursor: string | null }> {
+  const position = at.after ? { after: at.after } : null;
+  const second = async (pos: KeysetPosition | null, size: number, before: R[]) => {
+    const page = await read(2, pos, size);
+    return { rows: [...before, ...page.rows], nextCursor: page.nextCursor && `2.${page.nextCursor}` };
+  };
+  if (at.list === 2) return second(position, pageSize, []);
+  const first = await read(1, position, pageSize);
+  if (first.nextCursor) return { rows: first.rows, nextCursor: `1.${first.nextCursor}` };
+  const room = pageSize - first.rows.length;
+  return room > 0 ? second(null, room, first.rows) : { rows: first.rows, nextCursor: "2." };
+}

@@ -7,7 +7,7 @@ import { recordAuditEvent } from "@/lib/audit";
 import { sealedContacts, sealedReports } from "@/lib/contacts/sealed";
 import type { Transaction } from "@/lib/db/client";
 import { contactIsVisible, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/visibility";
-import { decodeTimeIdCursor, keysetMicros, keysetPage, type KeysetPosition, type TimeIdKey } from "@/lib/pagination/keyset";
+import { keysetMicros, keysetPage, twoListsPage, type KeysetPosition, type TwoListsAt } from "@/lib/pagination/keyset";
 import { can } from "@/lib/tenancy/permissions";
 import { uuidSchema } from "@/lib/validation/ids";
 import { answersSchema, outcomeSchema, type SurveyAnswers } from "./survey";
@@ -273,34 +273,15 @@ export async function listCompletedReports(tx: Transaction, viewer: ReportViewer
 }
 
 /**
- * Where a walk through the viewer's own reports is (the API's `mine`): in the drafts after a row, or in the completed
- * reports from the top (`after` null) or after a row. Null for anything else: the caller refuses it.
- */
-type MyReportsAt = { part: "drafts" | "completed"; after: TimeIdKey | null };
-export function decodeMyReportsCursor(cursor: string | null | undefined): MyReportsAt | null {
-  if (!cursor) return { part: "drafts", after: null };
-  if (cursor === "c.") return { part: "completed", after: null };
-  const match = /^([dc])\.(.+)$/.exec(cursor);
-  const after = match ? decodeTimeIdCursor(match[2]) : null;
-  return after ? { part: match![1] === "d" ? "drafts" : "completed", after } : null;
-}
-
-/**
  * The viewer's own reports in one forward walk, open drafts first, then completed ones, newest first (the API's
- * mine=true). A page that ends the drafts is filled from the completed reports; `nextCursor` names the part it is in.
+ * mine=true; `at` from decodeTwoListsCursor). A page that ends the drafts is filled from the completed reports.
  */
-export async function listMyReports(tx: Transaction, viewer: ReportViewer, at: MyReportsAt = { part: "drafts", after: null }): Promise<{ items: ReportListItem[]; nextCursor: string | null }> {
-  const position = at.after ? { after: at.after } : null;
-  if (at.part === "completed") {
-    const done = await reportPage(tx, viewer, "myCompleted", position);
-    return { items: done.items, nextCursor: done.nextCursor && `c.${done.nextCursor}` };
-  }
-  const drafts = await reportPage(tx, viewer, "drafts", position);
-  if (drafts.nextCursor) return { items: drafts.items, nextCursor: `d.${drafts.nextCursor}` };
-  const room = REPORTS_PAGE_SIZE - drafts.items.length;
-  if (room === 0) return { items: drafts.items, nextCursor: "c." };
-  const done = await reportPage(tx, viewer, "myCompleted", null, room);
-  return { items: [...drafts.items, ...done.items], nextCursor: done.nextCursor && `c.${done.nextCursor}` };
+export async function listMyReports(tx: Transaction, viewer: ReportViewer, at: TwoListsAt = { list: 1, after: null }): Promise<{ items: ReportListItem[]; nextCursor: string | null }> {
+  const page = await twoListsPage(at, REPORTS_PAGE_SIZE, async (list, position, pageSize) => {
+    const { items, ...cursors } = await reportPage(tx, viewer, list === 1 ? "drafts" : "myCompleted", position, pageSize);
+    return { rows: items, ...cursors };
+  });
+  return { items: page.rows, nextCursor: page.nextCursor };
 }
 
 /** Reports completed in the last seven days that this transaction's person may read (RLS: all of them for managers). */

@@ -1,8 +1,7 @@
-import { decodeNextCursor } from "@/lib/api/cursor";
+import { decodeNextCursor, decodeTwoListsNextCursor } from "@/lib/api/cursor";
 import { endpoints } from "@/lib/api/endpoints";
 import { apiRoute } from "@/lib/api/route";
-import { HttpError } from "@/lib/http/route";
-import { decodeMyReportsCursor, fileReport, listCompletedReports, listMyReports, reportViewer } from "@/lib/reports/reports";
+import { fileReport, listCompletedReports, listMyReports, reportViewer } from "@/lib/reports/reports";
 import { contactNotFound } from "@/lib/contacts/visibility";
 import { can } from "@/lib/tenancy/permissions";
 
@@ -12,9 +11,7 @@ export const dynamic = "force-dynamic";
 export const GET = apiRoute(endpoints.listReports, async ({ tx, access, query }) => {
   const viewer = reportViewer(access);
   if (query.mine === "true" || !can(access.role, "reports:read")) {
-    const at = decodeMyReportsCursor(query.cursor);
-    if (!at) throw new HttpError(400, "Unknown cursor");
-    const mine = await listMyReports(tx, viewer, at);
+    const mine = await listMyReports(tx, viewer, decodeTwoListsNextCursor(query.cursor));
     return { body: { reports: mine.items, nextCursor: mine.nextCursor } };
   }
   const page = await listCompletedReports(tx, viewer, { position: decodeNextCursor(query.cursor) });
