@@ -176,8 +176,9 @@ export const endpoints = {
     method: "GET",
     path: "/actions",
     tag: "Actions",
-    summary: "Actions (volunteers: those given to them)",
+    summary: "Actions (volunteers: those given to them), newest first; keyset pages through nextCursor",
     auth: { scope: "actions:read", permission: ["actions:read", "actions:read_assigned"] },
+    query: z.object({ cursor }).strict(),
   }),
   createAction: defineEndpoint({
     method: "POST",

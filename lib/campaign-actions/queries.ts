@@ -1,11 +1,12 @@
 import { menuTags } from "@/lib/contacts/tags-in-use";
 import "server-only";
-import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { actionAssignees, actions, actionTargets, contactLists, contacts, memberships, users, type Action, type Contact } from "@/db/schema";
 import { sealedActions, sealedContacts } from "@/lib/contacts/sealed";
 import { campaignContacts, visibleContacts } from "@/lib/contacts/visibility";
 import type { Opened } from "@/lib/crypto";
 import type { Transaction } from "@/lib/db/client";
+import { keysetMicros, keysetPage, withoutKeys, type KeysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
 import { can } from "@/lib/tenancy/permissions";
 import { isUuid } from "@/lib/validation/ids";
 import { countCampaignActionTrash } from "./trash";
@@ -14,7 +15,6 @@ import { readsAllCampaignActions, readsAssignedCampaignActions, requirePermissio
 /** What people read of campaign actions: the list, one action (a manager's or a volunteer's view), the form's choices. */
 
 const TARGET_PAGE = 200;
-export const CAMPAIGN_ACTION_LIST_LIMIT = 500;
 
 // Subqueries name their tables outright: drizzle drops table prefixes inside a single-table select's fields.
 const givenTo = (userId: string) => sql`exists (select 1 from action_assignees aa where aa.action_id = "actions"."id" and aa.user_id = ${userId})`;
@@ -26,39 +26,57 @@ export type CampaignActionListItem = Pick<Action, "id" | "kind" | "title" | "sta
   targetCount: number;
 };
 
-/** Live actions: all of them for readers, only those given to them for volunteers, nothing for anyone else. */
-export async function listCampaignActions(tx: Transaction, viewer: CampaignActionViewer): Promise<CampaignActionListItem[]> {
-  const base = { id: actions.id, kind: actions.kind, title: actions.title, startsAt: actions.startsAt, endsAt: actions.endsAt, createdAt: actions.createdAt };
+export const CAMPAIGN_ACTION_PAGE_SIZE = 50;
+
+/**
+ * One page of live actions, newest first by keyset over (created_at, id) through the (org_id, deleted_at, created_at)
+ * index: all of them for readers, only those given to them for volunteers, nothing for anyone else.
+ */
+export async function listCampaignActions(
+  tx: Transaction,
+  viewer: CampaignActionViewer,
+  options: { position?: KeysetPosition | null; pageSize?: number } = {},
+): Promise<KeysetPage<CampaignActionListItem>> {
+  const base = { id: actions.id, kind: actions.kind, title: actions.title, startsAt: actions.startsAt, endsAt: actions.endsAt, createdAt: actions.createdAt, micros: keysetMicros(actions.createdAt) };
   const live = and(eq(actions.orgId, viewer.orgId), isNull(actions.deletedAt));
+  const page = (fetch: Parameters<typeof keysetPage<CampaignActionListItem & { micros: string }>>[3]) =>
+    keysetPage({ time: actions.createdAt, id: actions.id }, options.position ?? null, options.pageSize ?? CAMPAIGN_ACTION_PAGE_SIZE, fetch);
   if (readsAllCampaignActions(viewer)) {
-    return tx
-      .select({
-        ...base,
-        assigneeCount: sql<number>`(select count(*)::int from action_assignees aa where aa.action_id = "actions"."id")`.mapWith(Number),
-        targetCount: sql<number>`(select count(*)::int from action_targets at where at.action_id = "actions"."id")`.mapWith(Number),
-      })
-      .from(actions)
-      .where(live)
-      .orderBy(desc(actions.createdAt), asc(actions.id))
-      .limit(CAMPAIGN_ACTION_LIST_LIMIT);
+    return withoutKeys(
+      await page((keyset, order, limit) =>
+        tx
+          .select({
+            ...base,
+            assigneeCount: sql<number>`(select count(*)::int from action_assignees aa where aa.action_id = "actions"."id")`.mapWith(Number),
+            targetCount: sql<number>`(select count(*)::int from action_targets at where at.action_id = "actions"."id")`.mapWith(Number),
+          })
+          .from(actions)
+          .where(and(live, keyset))
+          .orderBy(...order)
+          .limit(limit),
+      ),
+    );
   }
-  if (!readsAssignedCampaignActions(viewer)) return [];
-  const rows = await tx
-    .select(base)
-    .from(actions)
-    .where(and(live, givenTo(viewer.userId)))
-    .orderBy(asc(actions.startsAt), desc(actions.createdAt))
-    .limit(CAMPAIGN_ACTION_LIST_LIMIT);
-  const counts = rows.length
-    ? await tx
-        .select({ actionId: actionTargets.actionId, n: count() })
-        .from(actionTargets)
-        .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
-        .where(and(inArray(actionTargets.actionId, rows.map((r) => r.id)), visibleContacts(viewer)))
-        .groupBy(actionTargets.actionId)
-    : [];
-  const targetCounts = new Map(counts.map((c) => [c.actionId, c.n]));
-  return rows.map((r) => ({ ...r, assigneeCount: null, targetCount: targetCounts.get(r.id) ?? 0 }));
+  if (!readsAssignedCampaignActions(viewer)) return { rows: [], nextCursor: null, prevCursor: null };
+  const found = await page(async (keyset, order, limit) => {
+    const rows = await tx
+      .select(base)
+      .from(actions)
+      .where(and(live, givenTo(viewer.userId), keyset))
+      .orderBy(...order)
+      .limit(limit);
+    const counts = rows.length
+      ? await tx
+          .select({ actionId: actionTargets.actionId, n: count() })
+          .from(actionTargets)
+          .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
+          .where(and(inArray(actionTargets.actionId, rows.map((r) => r.id)), visibleContacts(viewer)))
+          .groupBy(actionTargets.actionId)
+      : [];
+    const targetCounts = new Map(counts.map((c) => [c.actionId, c.n]));
+    return rows.map((r) => ({ ...r, assigneeCount: null, targetCount: targetCounts.get(r.id) ?? 0 }));
+  });
+  return withoutKeys(found);
 }
 
 type CampaignActionCore = Pick<Action, "id" | "kind" | "title" | "startsAt" | "endsAt" | "createdAt" | "updatedAt"> & { instructions: string | null };
@@ -159,8 +177,12 @@ export async function campaignActionFormChoices(tx: Transaction, viewer: Campaig
 }
 
 /** The actions page: the list and, for those who may restore, how many wait in the trash. */
-export async function loadCampaignActionsPage(tx: Transaction, viewer: CampaignActionViewer): Promise<{ items: CampaignActionListItem[]; trashCount: number }> {
-  return { items: await listCampaignActions(tx, viewer), trashCount: await countCampaignActionTrash(tx, viewer) };
+export async function loadCampaignActionsPage(
+  tx: Transaction,
+  viewer: CampaignActionViewer,
+  position: KeysetPosition | null = null,
+): Promise<{ page: KeysetPage<CampaignActionListItem>; trashCount: number }> {
+  return { page: await listCampaignActions(tx, viewer, { position }), trashCount: await countCampaignActionTrash(tx, viewer) };
 }
 
 /** One action's page: the action and, for a manager who may change it, the form's choices; null when it is not theirs to see. */

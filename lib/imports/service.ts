@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { contactLists, encryptedFiles, importRows, imports, organizations, users, type Import, type ImportFormat, type ImportStatus } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { deleteEncryptedFile, openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";

@@ -104,6 +104,11 @@ export async function keysetPage<R extends { micros: string; id: string }>(
   return { rows: page, nextCursor: older ? cursorOf(page.at(-1)) : null, prevCursor: newer ? cursorOf(page[0]) : null };
 }
 
+/** The page without its rows' `micros` (a cursor's key, nothing to show or send). */
+export function withoutKeys<R extends { micros: string }>(page: KeysetPage<R>): KeysetPage<Omit<R, "micros">> {
+  return { ...page, rows: page.rows.map(({ micros, ...row }) => (void micros, row)) };
+}
+
 /**
  * Where a forward walk through two lists shown one after the other is (an API's nextCursor over, say, a person's
  * drafts and then their completed reports): in the first list after a row, or in the second from its top or after a

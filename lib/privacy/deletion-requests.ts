@@ -6,7 +6,7 @@ import { blindIndexer, listOrganizationKeys } from "@/lib/crypto";
 import type { Database, Transaction } from "@/lib/db/client";
 import { resultRows } from "@/lib/db/client";
 import { withPerson, withSystem, withTenant } from "@/lib/db/tenant";
-import { keysetMicros, keysetPage, twoListsPage, type KeysetPage, type KeysetPosition, type TwoListsAt } from "@/lib/pagination/keyset";
+import { keysetMicros, keysetPage, twoListsPage, withoutKeys, type KeysetPage, type KeysetPosition, type TwoListsAt } from "@/lib/pagination/keyset";
 import { campaignNames } from "./campaigns";
 import { databaseErrorOf } from "./db-errors";
 import { writeReceipts } from "./receipts";
@@ -164,7 +164,7 @@ export async function deletionRequestsPage(tx: Transaction, orgId: string, list:
         .limit(limit),
     pending ? "asc" : "desc",
   );
-  return { ...page, rows: page.rows.map(({ micros: _, ...r }) => r) };
+  return withoutKeys(page);
 }
 
 /** The queue page: a page of pending requests and a page of decided ones. */
