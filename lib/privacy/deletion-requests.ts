@@ -173,8 +173,8 @@ export async function listCampaignDeletionRequests(tx: Transaction, orgId: strin
 }
 
 /** The queue in one forward walk (the API): pending requests by due date, then decided ones, newest request first. */
-export function walkCampaignDeletionRequests(tx: Transaction, orgId: string, at: TwoListsAt): Promise<{ rows: QueuedDeletionRequest[]; nextCursor: string | null }> {
-  return twoListsPage(at, DELETION_REQUESTS_PAGE_SIZE, (list, position, pageSize) => deletionRequestsPage(tx, orgId, list === 1 ? "pending" : "decided", position, pageSize));
+export function walkCampaignDeletionRequests(tx: Transaction, orgId: string, at: TwoListsAt, pageSize = DELETION_REQUESTS_PAGE_SIZE): Promise<{ rows: QueuedDeletionRequest[]; nextCursor: string | null }> {
+  return twoListsPage(at, pageSize, (list, position, pageSize) => deletionRequestsPage(tx, orgId, list === 1 ? "pending" : "decided", position, pageSize));
 }
 
 /** Whole days a pending request is past due (0 when not yet due). */

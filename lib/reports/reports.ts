@@ -256,28 +256,35 @@ async function reportPage(tx: Transaction, viewer: ReportViewer, list: ReportLis
   return { items, nextCursor: page.nextCursor, prevCursor: page.prevCursor };
 }
 
+export type ReportListOptions = { position?: KeysetPosition | null; pageSize?: number };
+
 /** The viewer's own open drafts, last saved first. */
-export function listMyDrafts(tx: Transaction, viewer: ReportViewer, options: { position?: KeysetPosition | null } = {}): Promise<ReportPage> {
-  return reportPage(tx, viewer, "drafts", options.position ?? null);
+export function listMyDrafts(tx: Transaction, viewer: ReportViewer, options: ReportListOptions = {}): Promise<ReportPage> {
+  return reportPage(tx, viewer, "drafts", options.position ?? null, options.pageSize);
 }
 
 /** The viewer's own completed reports, newest first. */
-export function listMyCompletedReports(tx: Transaction, viewer: ReportViewer, options: { position?: KeysetPosition | null } = {}): Promise<ReportPage> {
-  return reportPage(tx, viewer, "myCompleted", options.position ?? null);
+export function listMyCompletedReports(tx: Transaction, viewer: ReportViewer, options: ReportListOptions = {}): Promise<ReportPage> {
+  return reportPage(tx, viewer, "myCompleted", options.position ?? null, options.pageSize);
 }
 
 /** Every completed report of the campaign, newest first, for those who read reports; empty for anyone else. */
-export async function listCompletedReports(tx: Transaction, viewer: ReportViewer, options: { position?: KeysetPosition | null } = {}): Promise<ReportPage> {
+export async function listCompletedReports(tx: Transaction, viewer: ReportViewer, options: ReportListOptions = {}): Promise<ReportPage> {
   if (!can(viewer.role, "reports:read")) return { items: [], nextCursor: null, prevCursor: null };
-  return reportPage(tx, viewer, "campaign", options.position ?? null);
+  return reportPage(tx, viewer, "campaign", options.position ?? null, options.pageSize);
 }
 
 /**
  * The viewer's own reports in one forward walk, open drafts first, then completed ones, newest first (the API's
  * mine=true; `at` from decodeTwoListsCursor). A page that ends the drafts is filled from the completed reports.
  */
-export async function listMyReports(tx: Transaction, viewer: ReportViewer, at: TwoListsAt = { list: 1, after: null }): Promise<{ items: ReportListItem[]; nextCursor: string | null }> {
-  const page = await twoListsPage(at, REPORTS_PAGE_SIZE, async (list, position, pageSize) => {
+export async function listMyReports(
+  tx: Transaction,
+  viewer: ReportViewer,
+  at: TwoListsAt = { list: 1, after: null },
+  pageSize = REPORTS_PAGE_SIZE,
+): Promise<{ items: ReportListItem[]; nextCursor: string | null }> {
+  const page = await twoListsPage(at, pageSize, async (list, position, pageSize) => {
     const { items, ...cursors } = await reportPage(tx, viewer, list === 1 ? "drafts" : "myCompleted", position, pageSize);
     return { rows: items, ...cursors };
   });
