@@ -1,6 +1,6 @@
 import { menuTags } from "@/lib/contacts/tags-in-use";
 import "server-only";
-import { and, asc, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { actionAssignees, actions, actionTargets, contactLists, contacts, memberships, users, type Action, type Contact } from "@/db/schema";
 import { sealedActions, sealedContacts } from "@/lib/contacts/sealed";
 import { campaignContacts, visibleContacts } from "@/lib/contacts/visibility";
@@ -80,18 +80,20 @@ export async function listCampaignActions(
 }
 
 type CampaignActionCore = Pick<Action, "id" | "kind" | "title" | "startsAt" | "endsAt" | "createdAt" | "updatedAt"> & { instructions: string | null };
+/** Cursors of the targets' pages (lib/pagination/keyset), null at either end. */
+type TargetPageCursors = { targetPage: { nextCursor: string | null; prevCursor: string | null } };
 
 export type ManagerCampaignActionView = CampaignActionCore & {
   view: "manager";
   assignees: { userId: string; name: string }[];
-  /** The first TARGET_PAGE targets by when they were added to the campaign; targetCount has them all. */
+  /** One page (TARGET_PAGE) of targets by when they were added to the campaign; targetCount has them all. */
   targets: { contactId: string; name: string }[];
   targetCount: number;
-};
+} & TargetPageCursors;
 
 /** What a volunteer needs to reach a target: never notes, tags, lists or anything about the others given the action. */
 export type ReachOutTarget = { contactId: Contact["id"] } & Pick<Opened<Contact>, "name" | "phone" | "email" | "address">;
-export type VolunteerCampaignActionView = CampaignActionCore & { view: "volunteer"; targets: ReachOutTarget[] };
+export type VolunteerCampaignActionView = CampaignActionCore & { view: "volunteer"; targets: ReachOutTarget[] } & TargetPageCursors;
 export type CampaignActionView = ManagerCampaignActionView | VolunteerCampaignActionView;
 
 /** Decrypts the sealed columns a query selected, and only those (openAll skips the ones absent from the row). */
@@ -99,8 +101,14 @@ async function openTargets<R extends Pick<Contact, "id" | "orgId">>(tx: Transact
   return (await sealedContacts.openAll(tx, rows as unknown as Contact[])) as unknown as Opened<R>[];
 }
 
-/** One live action as the viewer may see it, or null when it is not theirs to see (deleted ones live in the trash). */
-export async function getCampaignAction(tx: Transaction, viewer: CampaignActionViewer, id: string): Promise<CampaignActionView | null> {
+/** One live action as the viewer may see it, or null when it is not theirs to see (deleted ones live in the trash). Its
+ * targets come a page at a time, by when they were added to the campaign, by keyset over (created_at, id). */
+export async function getCampaignAction(
+  tx: Transaction,
+  viewer: CampaignActionViewer,
+  id: string,
+  options: { targets?: KeysetPosition | null; targetPageSize?: number } = {},
+): Promise<CampaignActionView | null> {
   if (!isUuid(id)) return null;
   const manager = readsAllCampaignActions(viewer);
   if (!manager && !readsAssignedCampaignActions(viewer)) return null;
@@ -121,6 +129,9 @@ export async function getCampaignAction(tx: Transaction, viewer: CampaignActionV
     instructions: opened.instructions ?? null,
   };
   const targetsOf = and(eq(actionTargets.actionId, id), visibleContacts(viewer));
+  const targetPage = <R extends { id: string; micros: string }>(fetch: (keyset: SQL | undefined, order: SQL[], limit: number) => Promise<R[]>) =>
+    keysetPage({ time: contacts.createdAt, id: contacts.id }, options.targets ?? null, options.targetPageSize ?? TARGET_PAGE, fetch, "asc");
+  const cursorsOf = (p: KeysetPage<unknown>) => ({ nextCursor: p.nextCursor, prevCursor: p.prevCursor });
 
   if (manager) {
     const assignees = await tx
@@ -129,30 +140,35 @@ export async function getCampaignAction(tx: Transaction, viewer: CampaignActionV
       .innerJoin(users, eq(users.id, actionAssignees.userId))
       .where(and(eq(actionAssignees.actionId, id), eq(actionAssignees.orgId, viewer.orgId)))
       .orderBy(asc(users.name));
-    const targetRows = await tx
-      .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name })
-      .from(actionTargets)
-      .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
-      .where(targetsOf)
-      .orderBy(asc(contacts.createdAt), asc(contacts.id))
-      .limit(TARGET_PAGE);
+    const page = await targetPage((keyset, order, limit) =>
+      tx
+        .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name, micros: keysetMicros(contacts.createdAt) })
+        .from(actionTargets)
+        .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
+        .where(and(targetsOf, keyset))
+        .orderBy(...order)
+        .limit(limit),
+    );
     const [total] = await tx.select({ n: count() }).from(actionTargets).innerJoin(contacts, eq(contacts.id, actionTargets.contactId)).where(targetsOf);
-    const named = await openTargets(tx, targetRows);
-    return { ...core, view: "manager", assignees, targets: named.map((c) => ({ contactId: c.id, name: c.name })), targetCount: total?.n ?? 0 };
+    const named = await openTargets(tx, page.rows);
+    return { ...core, view: "manager", assignees, targets: named.map((c) => ({ contactId: c.id, name: c.name })), targetCount: total?.n ?? 0, targetPage: cursorsOf(page) };
   }
 
-  const targetRows = await tx
-    .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name, phone: contacts.phone, email: contacts.email, address: contacts.address })
-    .from(actionTargets)
-    .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
-    .where(targetsOf)
-    .orderBy(asc(contacts.createdAt), asc(contacts.id))
-    .limit(TARGET_PAGE);
-  const reach = await openTargets(tx, targetRows);
+  const page = await targetPage((keyset, order, limit) =>
+    tx
+      .select({ id: contacts.id, orgId: contacts.orgId, name: contacts.name, phone: contacts.phone, email: contacts.email, address: contacts.address, micros: keysetMicros(contacts.createdAt) })
+      .from(actionTargets)
+      .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
+      .where(and(targetsOf, keyset))
+      .orderBy(...order)
+      .limit(limit),
+  );
+  const reach = await openTargets(tx, page.rows);
   return {
     ...core,
     view: "volunteer",
     targets: reach.map((c) => ({ contactId: c.id, name: c.name, phone: c.phone ?? null, email: c.email ?? null, address: c.address ?? null })),
+    targetPage: cursorsOf(page),
   };
 }
 
@@ -190,8 +206,9 @@ export async function loadCampaignActionPage(
   tx: Transaction,
   viewer: CampaignActionViewer,
   id: string,
+  targets: KeysetPosition | null = null,
 ): Promise<{ action: CampaignActionView; choices: CampaignActionFormChoices | null } | null> {
-  const action = await getCampaignAction(tx, viewer, id);
+  const action = await getCampaignAction(tx, viewer, id, { targets });
   if (!action) return null;
   const choices = action.view === "manager" && can(viewer.role, "actions:write") ? await campaignActionFormChoices(tx, viewer) : null;
   return { action, choices };

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionAssignees, actions, deletionRequests, imports, reports } from "@/db/schema";
-import { listCampaignActions } from "@/lib/campaign-actions/queries";
+import { getCampaignAction, listCampaignActions } from "@/lib/campaign-actions/queries";
 import { listCampaignActionTrash } from "@/lib/campaign-actions/trash";
 import type { CampaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { contactInputSchema } from "@/lib/contacts/input";
@@ -310,6 +310,28 @@ describe.each(testBackends())("keyset lists: reports, imports, deletion requests
     const foreign = await orderOf(sql`select id from actions where org_id = ${f.orgB}`);
     const rivalPage = await as(f.orgB, f.ownerB, (tx) => listCampaignActionTrash(tx, rival(), { pageSize: 1 }));
     await expectNoLeak((position) => as(f.orgA, f.admin, (tx) => listCampaignActionTrash(tx, admin(), { position, pageSize: 3 })), trashed, rivalPage.nextCursor!, foreign);
+  });
+
+  it("an action's targets: by when they joined the campaign both ways, a volunteer only the ones they see", async () => {
+    // Eleven contacts added in one transaction (one created_at, ties broken by id), four assigned to the volunteer.
+    const people = await as(f.orgA, f.admin, (tx) =>
+      insertContacts(tx, f.orgA, Array.from({ length: 11 }, (_, k) => contactInputSchema.parse({ name: `Target ${k}` })), { source: "manual", createdBy: f.admin }),
+    );
+    const [action] = await orderOf(sql`select a.id from actions a join action_assignees aa on aa.action_id = a.id and aa.user_id = ${f.volunteer} where a.org_id = ${f.orgA} and a.deleted_at is null limit 1`);
+    await asOwner(sql`insert into action_targets (action_id, contact_id, org_id) select ${action}::uuid, id, org_id from contacts where id in ${people}`);
+    await asOwner(sql`update contacts set assigned_to = ${f.volunteer} where id in ${people.slice(0, 4)}`);
+    const all = await orderOf(sql`select c.id from action_targets t join contacts c on c.id = t.contact_id where t.action_id = ${action} order by c.created_at, c.id`);
+    const theirs = await orderOf(sql`select c.id from action_targets t join contacts c on c.id = t.contact_id where t.action_id = ${action} and c.assigned_to = ${f.volunteer} order by c.created_at, c.id`);
+    expect(theirs).toHaveLength(4);
+    const targetsOf = (who: ReportViewer & CampaignActionViewer, size: number): Read => async (position) => {
+      const view = await as(f.orgA, who.userId, (tx) => getCampaignAction(tx, who, action!, { targets: position, targetPageSize: size }));
+      return { rows: view!.targets.map((c) => ({ id: c.contactId })), ...view!.targetPage };
+    };
+    await expectWalk(targetsOf(admin(), 3), all, 3);
+    await expectWalk(targetsOf(vol(), 1), theirs, 1);
+    // The manager's cursor in the volunteer's hands still shows only the volunteer's targets.
+    const managerPage = await targetsOf(admin(), 2)(null);
+    for (const id of ids(await targetsOf(vol(), 2)({ after: decodeTimeIdCursor(managerPage.nextCursor)! }))) expect(theirs).toContain(id);
   });
 
   it("a malformed cursor in the URL is the first page, never a query", () => {
