@@ -85,20 +85,22 @@ export type OwnDeletionRequest = {
   declineReason: DeletionDeclineReason | null;
 };
 
+/** What both the requester and the campaign's managers read of a request (never who asked). */
+const requestColumns = {
+  id: deletionRequests.id,
+  status: deletionRequests.status,
+  createdAt: deletionRequests.createdAt,
+  dueAt: deletionRequests.dueAt,
+  decidedAt: deletionRequests.decidedAt,
+  contactsDeleted: deletionRequests.contactsDeleted,
+  declineReason: deletionRequests.declineReason,
+};
+
 /** The person's own requests (RLS: requester only), newest first, with campaign names and nothing else of theirs. */
 export async function listOwnDeletionRequests(db: Database, userId: string): Promise<OwnDeletionRequest[]> {
   const rows = await withPerson(db, userId, (tx) =>
     tx
-      .select({
-        id: deletionRequests.id,
-        orgId: deletionRequests.orgId,
-        status: deletionRequests.status,
-        createdAt: deletionRequests.createdAt,
-        dueAt: deletionRequests.dueAt,
-        decidedAt: deletionRequests.decidedAt,
-        contactsDeleted: deletionRequests.contactsDeleted,
-        declineReason: deletionRequests.declineReason,
-      })
+      .select({ ...requestColumns, orgId: deletionRequests.orgId })
       .from(deletionRequests)
       .where(eq(deletionRequests.requesterId, userId))
       .orderBy(desc(deletionRequests.createdAt)),
@@ -132,13 +134,7 @@ export const DELETION_REQUESTS_PAGE_SIZE = 50;
 export type DeletionQueuePositions = { pending?: KeysetPosition | null; decided?: KeysetPosition | null };
 
 const queueColumns = {
-  id: deletionRequests.id,
-  status: deletionRequests.status,
-  createdAt: deletionRequests.createdAt,
-  dueAt: deletionRequests.dueAt,
-  decidedAt: deletionRequests.decidedAt,
-  contactsDeleted: deletionRequests.contactsDeleted,
-  declineReason: deletionRequests.declineReason,
+  ...requestColumns,
   // Qualified by hand: drizzle leaves columns of a one-table select unqualified, which the subquery would capture.
   matchingVisible: sql<number>`(select count(*)::int from contacts c where c.org_id = deletion_requests.org_id and c.email_index = deletion_requests.email_index)`.mapWith(Number),
 };
