@@ -392,6 +392,7 @@ test.describe("workspace journeys", () => {
     const older = pages.getByRole("link", { name: "Older", exact: true });
     for (let i = 0; i < 200 && !(await older.evaluate((el) => el === document.activeElement)); i++) await admin.keyboard.press("Tab");
     await expect(older).toBeFocused();
+    await shot(admin, "paging", "actions-older-focused");
     const firstPage = await admin.getByTestId("action-row").allTextContents();
     await admin.keyboard.press("Enter");
     await admin.waitForURL((url) => url.searchParams.has("after"));
@@ -403,7 +404,6 @@ test.describe("workspace journeys", () => {
     // Back to the newest page (the other journeys may add actions meanwhile: compare with the page left, not the first).
     await expect(admin.getByTestId("action-row")).toHaveCount(50);
     expect((await admin.getByTestId("action-row").allTextContents()).filter((row) => secondPage.includes(row))).toEqual([]);
-    await shot(admin, "paging", "actions");
 
     // A cursor that is not one, on every paged list, is that list's first page: never an error.
     for (const path of [`${ORG}/actions`, `${ORG}/actions/trash`, `${ORG}/imports`, `${ORG}/reports`, `${ORG}/deletion-requests`]) {
