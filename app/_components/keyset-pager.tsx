@@ -19,6 +19,15 @@ export function keysetHref(base: string, keep: Query, at: Query = {}): string {
 }
 
 /**
+ * The cursor parameters of a page that shows two lists (`""` and, say, `"drafts_"`), to keep when one of them moves;
+ * nothing else of the URL is carried over.
+ */
+export function keysetCursorsOf(searchParams: Record<string, string | string[] | undefined>, prefixes: string[]): Record<string, string> {
+  const names = new Set(prefixes.flatMap((prefix) => Object.values(keysetParamNames(prefix))));
+  return Object.fromEntries(Object.entries(searchParams).filter((e): e is [string, string] => names.has(e[0]) && typeof e[1] === "string"));
+}
+
+/**
  * First / previous / next / last links of a keyset-paginated list: plain links (keyboard reachable, work without
  * JavaScript), the cursors opaque. `prefix` names the list's parameters when a page shows two lists.
  */

@@ -1,4 +1,4 @@
-import { KeysetPager, pageLabels } from "@/app/_components/keyset-pager";
+import { KeysetPager, keysetCursorsOf, pageLabels } from "@/app/_components/keyset-pager";
 import { Card, PageHeading, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import { daysOverdue, listCampaignDeletionRequests, type QueuedDeletionRequest } from "@/lib/privacy/deletion-requests";
 import { keysetPositionFrom } from "@/lib/pagination/keyset";
@@ -56,7 +56,6 @@ function RequestList({ requests, now, slug }: { requests: QueuedDeletionRequest[
 }
 
 type SearchParams = Record<string, string | string[] | undefined>;
-const keepOf = (sp: SearchParams) => Object.fromEntries(Object.entries(sp).filter((e): e is [string, string] => typeof e[1] === "string" && /^(pending_)?(after|before|last)$/.test(e[0])));
 
 export default async function DeletionRequestsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<SearchParams> }) {
   const { org } = await params;
@@ -65,7 +64,7 @@ export default async function DeletionRequestsPage({ params, searchParams }: { p
   // Two lists, each with its own cursor; a malformed one reads as that list's first page (lib/pagination/keyset).
   const at = { pending: keysetPositionFrom(sp, "pending_"), decided: keysetPositionFrom(sp) };
   const { pending, decided } = await access.run((tx) => listCampaignDeletionRequests(tx, access.org.id, at));
-  const keep = keepOf(sp);
+  const keep = keysetCursorsOf(sp, ["", "pending_"]);
   const now = new Date();
   const slug = access.org.slug;
   const base = `/o/${slug}/deletion-requests`;

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { Card, PageHeading, dividedListClass, mutedTextClass } from "@/app/_components/ui";
-import { KeysetPager, pageLabels } from "@/app/_components/keyset-pager";
+import { KeysetPager, keysetCursorsOf, pageLabels } from "@/app/_components/keyset-pager";
 import { keysetPositionFrom } from "@/lib/pagination/keyset";
 import { loadReportsPage, reportViewer, type ReportListItem, type ReportPage } from "@/lib/reports/reports";
 import { outcomeLabels } from "@/lib/reports/survey";
@@ -50,9 +50,8 @@ function MyReports({ base, page, testId = "my-reports" }: { base: string; page: 
   );
 }
 
-/** The page's query parameters, kept when one of its two lists moves. */
+/** The page's query parameters. */
 type SearchParams = Record<string, string | string[] | undefined>;
-const keepOf = (sp: SearchParams) => Object.fromEntries(Object.entries(sp).filter((e): e is [string, string] => typeof e[1] === "string" && /^(drafts_)?(after|before|last)$/.test(e[0])));
 
 /** The person's own drafts, with their own pager (drafts_after, drafts_before, drafts_last). */
 function Drafts({ base, page, keep }: { base: string; page: ReportPage; keep: Record<string, string> }) {
@@ -71,7 +70,7 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
   const sp = await searchParams;
   // Malformed cursors read as the first page (lib/pagination/keyset); the old ?page=N links land there too.
   const at = { completed: keysetPositionFrom(sp), drafts: keysetPositionFrom(sp, "drafts_") };
-  const keep = keepOf(sp);
+  const keep = keysetCursorsOf(sp, ["", "drafts_"]);
   const base = `/o/${access.org.slug}`;
   const data = await access.run((tx) => loadReportsPage(tx, reportViewer(access), at));
   const pager = (page: ReportPage, label: string) => <KeysetPager page={page} base={`${base}/reports`} keep={keep} labels={pageLabels} label={label} testId="report-pages" />;
