@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "@playwright/test";
 import { parse } from "csv-parse/sync";
-import { expect, test } from "./fixtures/auth";
+import { DEMO_PASSWORD, expect, test } from "./fixtures/auth";
 import {
   confirmEmail,
   createVerifiedAccount,
@@ -371,6 +371,55 @@ test.describe("workspace journeys", () => {
     await expect(admin.getByTestId("contact-detail")).toContainText("A member's address book");
     await expect(admin.getByTestId("report-row").filter({ hasText: VERA })).toHaveAttribute("data-status", "completed");
     await shot(admin, "volunteer", "08-admin-sees-reported");
+  });
+
+  test("admin: the actions list pages by Older / Newer links from the keyboard, and a malformed cursor is the first page", async ({ browser, baseURL, storageStateOf, request }) => {
+    test.setTimeout(120_000);
+    // More than a page (50) of actions of this journey's own, made through the API.
+    const issued = await request.post("/api/v1/tokens", {
+      data: { email: "admin@demo.test", password: DEMO_PASSWORD, campaign: "demo-campaign", name: `paging ${unique()}`, scopes: ["actions:read", "actions:write"] },
+    });
+    expect(issued.status()).toBe(201);
+    const auth = { authorization: `Bearer ${(await issued.json()).token}` };
+    const tag = unique();
+    for (let batch = 0; batch < 52; batch += 13) {
+      const made = await Promise.all(Array.from({ length: 13 }, (_, i) => request.post("/api/v1/actions", { headers: auth, data: { kind: "call", title: `Paging ${tag} ${batch + i}` } })));
+      expect(made.map((res) => res.status())).toEqual(Array(13).fill(201));
+    }
+
+    const admin = await pageAs(browser, baseURL, await storageStateOf("admin@demo.test"));
+    await visit(admin, `${ORG}/actions`);
+    const pages = admin.getByRole("navigation", { name: "Pages of actions" });
+    await expect(admin.getByTestId("action-row")).toHaveCount(50);
+    await expect(pages.getByRole("link", { name: "Newer" })).toHaveCount(0);
+    // From the last action's link, Tab reaches "Older" (no "Newest" / "Newer" on the first page); Enter follows it.
+    const older = pages.getByRole("link", { name: "Older", exact: true });
+    await admin.getByTestId("action-row").last().getByRole("link").focus();
+    await admin.keyboard.press("Tab");
+    await expect(older).toBeFocused();
+    await shot(admin, "paging", "actions-older-focused");
+    const firstPage = await admin.getByTestId("action-row").allTextContents();
+    await admin.keyboard.press("Enter");
+    await admin.waitForURL((url) => url.searchParams.has("after"));
+    await expect(pages.getByRole("link", { name: "Newer" })).toBeVisible();
+    const secondPage = await admin.getByTestId("action-row").allTextContents();
+    expect(secondPage.filter((row) => firstPage.includes(row))).toEqual([]);
+    await pages.getByRole("link", { name: "Newer" }).click();
+    await admin.waitForURL((url) => url.searchParams.has("before") || url.search === "");
+    // Back to the newest page (the other journeys may add actions meanwhile: compare with the page left, not the first).
+    await expect(admin.getByTestId("action-row")).toHaveCount(50);
+    expect((await admin.getByTestId("action-row").allTextContents()).filter((row) => secondPage.includes(row))).toEqual([]);
+
+    // A cursor that is not one, on every paged list, is that list's first page: never an error.
+    for (const path of [`${ORG}/actions`, `${ORG}/actions/trash`, `${ORG}/imports`, `${ORG}/reports`, `${ORG}/deletion-requests`]) {
+      const res = await admin.goto(`${path}?after=not-a-cursor&before=%25%25&pending_after=x&drafts_before=y`);
+      expect(res?.status(), path).toBe(200);
+      await expect(admin.getByRole("heading", { level: 1 })).toBeVisible();
+    }
+    await admin.goto(`${ORG}/actions?after=not-a-cursor`);
+    await expect(admin.getByTestId("action-row")).toHaveCount(50);
+    await expect(pages.getByRole("link", { name: "Newer" })).toHaveCount(0);
+    await admin.context().close();
   });
 
   test.describe("requester: a deletion request addressed to the campaign", () => {

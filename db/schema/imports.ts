@@ -91,7 +91,7 @@ export const importRows = pgTable(
       .references(() => organizations.id, { onDelete: "cascade" }),
     rowNumber: integer("row_number").notNull(),
     outcome: text("outcome").$type<ImportRowOutcome>().notNull(),
-    /** Deleting the contact deletes this row with its before-image: deletion that really deletes (migration 0029). */
+    /** Deleting the contact deletes this row with its before-image: deletion that really deletes (migration 0030). */
     contactId: uuid("contact_id").references(() => contacts.id, { onDelete: "cascade" }),
     /** The fields the import overwrote, as they were before (null for created, skipped and failed rows). */
     before: sealed<Record<string, unknown>>("before"),

@@ -154,6 +154,8 @@ export const actions = pgTable(
   },
   (t) => [
     index("actions_org_idx").on(t.orgId, t.deletedAt, t.createdAt),
+    // The live list's keyset order: "deleted_at is null" is no equality, so actions_org_idx cannot give created_at order.
+    index("actions_org_live_created_idx").on(t.orgId, t.createdAt, t.id).where(sql`${t.deletedAt} is null`),
     check("actions_kind", oneOf(t.kind, actionKinds)),
     check("actions_dates", sql`${t.endsAt} is null or ${t.startsAt} is null or ${t.endsAt} >= ${t.startsAt}`),
   ],
@@ -253,6 +255,8 @@ export const deletionRequests = pgTable(
   },
   (t) => [
     index("deletion_requests_org_idx").on(t.orgId, t.status, t.dueAt),
+    // The decided requests' keyset order, newest first (the pending ones go by deletion_requests_org_idx).
+    index("deletion_requests_org_created_idx").on(t.orgId, t.createdAt, t.id),
     index("deletion_requests_requester_idx").on(t.requesterId),
     uniqueIndex("deletion_requests_one_open").on(t.orgId, t.requesterId).where(sql`status = 'pending'`),
     check("deletion_requests_status", oneOf(t.status, deletionRequestStatuses)),

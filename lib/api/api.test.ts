@@ -5,6 +5,7 @@ import { createAuthLimiters } from "@/lib/auth/limits";
 import { hashPassword } from "@/lib/auth/password";
 import { contactInputSchema } from "@/lib/contacts/input";
 import { insertContacts } from "@/lib/contacts/write-rows";
+import { resultRows } from "@/lib/db/client";
 import { withSystem, withTenant } from "@/lib/db/tenant";
 import { loadSecrets } from "@/lib/keys";
 import type { Services } from "@/lib/services";
@@ -262,6 +263,68 @@ describe.each(testBackends())("/api/v1 on %s", (backend) => {
       const rival = await tokenFor(f.ownerB, ["contacts:read"]);
       const theirs = (await (await callApi("GET", `/contacts?cursor=${first.nextCursor}`, { token: rival.secret })).json()) as { contacts: { id: string }[] };
       expect(theirs.contacts.filter((c) => seen.includes(c.id))).toEqual([]);
+    });
+  });
+
+  describe("the other lists page by keyset too", () => {
+    /** Follows nextCursor to the end; every page 200. */
+    const walkApi = async (path: string, key: string, secret: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await callApi("GET", `${path}${path.includes("?") ? "&" : "?"}${cursor ? `cursor=${encodeURIComponent(cursor)}` : ""}`, { token: secret });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as Record<string, { id: string }[]> & { nextCursor: string | null };
+        seen.push(...body[key]!.map((r) => r.id));
+        cursor = body.nextCursor;
+        pages++;
+      } while (cursor && pages < 50);
+      expect(cursor).toBeNull();
+      return { seen, pages };
+    };
+
+    it("actions, imports, reports and deletion requests follow nextCursor to the end, refuse unknown cursors with 400, and a volunteer still gets only theirs", async () => {
+      // 60 live actions (more than a page of 50), every third one given to the volunteer.
+      const ids = await withTenant(t.db, { orgId: f.orgA, userId: f.admin }, async (tx) => {
+        const rows = resultRows<{ id: string }>(await tx.execute(sql`insert into actions (id, org_id, kind, title, created_at) select gen_random_uuid(), ${f.orgA}, 'call', 'Paged ' || g, now() - (g / 3) * interval '1 second' from generate_series(1, 60) g returning id`));
+        await tx.execute(sql`insert into action_assignees (action_id, user_id, org_id) select id, ${f.volunteer}, org_id from actions where org_id = ${f.orgA} and title like 'Paged %' and split_part(title, ' ', 2)::int % 3 = 0`);
+        return rows.map((r) => r.id);
+      });
+      const admin = await tokenFor(f.admin, ["actions:read", "reports:read", "imports:read", "contacts:write"]);
+      const all = await walkApi("/actions", "actions", admin.secret);
+      expect(all.pages).toBeGreaterThan(1);
+      expect(new Set(all.seen).size).toBe(all.seen.length);
+      expect(all.seen).toEqual(expect.arrayContaining(ids));
+      const volunteer = await tokenFor(f.volunteer, ["actions:read", "reports:read"]);
+      const given = await walkApi("/actions", "actions", volunteer.secret);
+      expect(given.seen).toHaveLength(20);
+      expect(given.seen.every((id) => all.seen.includes(id))).toBe(true);
+
+      expect((await walkApi("/imports", "imports", admin.secret)).seen).toEqual([]);
+      expect((await walkApi("/deletion-requests", "deletionRequests", admin.secret)).seen).toEqual([]);
+      expect((await walkApi("/reports", "reports", admin.secret)).seen).toEqual([]);
+      expect((await walkApi("/reports?mine=true", "reports", volunteer.secret)).seen).toEqual([]);
+
+      const pageCursor = Buffer.from("p:2").toString("base64url");
+      for (const [path, secret] of [
+        ["/actions", admin.secret],
+        ["/imports", admin.secret],
+        ["/deletion-requests", admin.secret],
+        ["/reports", admin.secret],
+        ["/reports?mine=true", volunteer.secret],
+      ] as const)
+        for (const bad of [pageCursor, "not a cursor", "3.AAAA", `${"A".repeat(150)}`]) {
+          const res = await callApi("GET", `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(bad)}`, { token: secret });
+          expect(res.status, `${path} ${bad}`).toBe(400);
+          expect((await problemOf(res)).title).toBe("Unknown cursor");
+        }
+
+      // Our cursor in the rival's hands: their actions, none of ours.
+      const first = (await (await callApi("GET", "/actions", { token: admin.secret })).json()) as { nextCursor: string };
+      const rival = await tokenFor(f.ownerB, ["actions:read"]);
+      const theirs = (await (await callApi("GET", `/actions?cursor=${first.nextCursor}`, { token: rival.secret })).json()) as { actions: { id: string }[] };
+      expect(theirs.actions.filter((a) => all.seen.includes(a.id))).toEqual([]);
     });
   });
 

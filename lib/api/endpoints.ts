@@ -176,8 +176,9 @@ export const endpoints = {
     method: "GET",
     path: "/actions",
     tag: "Actions",
-    summary: "Actions (volunteers: those given to them)",
+    summary: "Actions (volunteers: those given to them), newest first; keyset pages through nextCursor",
     auth: { scope: "actions:read", permission: ["actions:read", "actions:read_assigned"] },
+    query: z.object({ cursor }).strict(),
   }),
   createAction: defineEndpoint({
     method: "POST",
@@ -242,8 +243,9 @@ export const endpoints = {
     method: "GET",
     path: "/imports",
     tag: "Imports",
-    summary: "The campaign's imports, newest first (file name, who, counts, status)",
+    summary: "The campaign's imports, newest first (file name, who, counts, status); keyset pages through nextCursor",
     auth: { scope: "imports:read", permission: "imports:manage" },
+    query: z.object({ cursor }).strict(),
   }),
   getImport: defineEndpoint({
     method: "GET",
@@ -257,8 +259,9 @@ export const endpoints = {
     method: "GET",
     path: "/deletion-requests",
     tag: "Deletion requests",
-    summary: "Deletion requests addressed to the campaign",
+    summary: "Deletion requests addressed to the campaign: pending ones by due date, then decided ones, newest first; keyset pages through nextCursor",
     auth: { scope: "contacts:write", permission: "deletion_requests:manage" },
+    query: z.object({ cursor }).strict(),
   }),
   fulfilDeletionRequest: defineEndpoint({
     method: "POST",

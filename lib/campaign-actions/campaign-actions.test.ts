@@ -133,13 +133,13 @@ describe.each(testBackends())("campaign actions (%s)", (backend) => {
     });
 
     it("list only the live actions given to them, counting only their own targets and no assignees", async () => {
-      const mine = await as(vol(), (tx) => listCampaignActions(tx, vol()));
+      const mine = await as(vol(), (tx) => listCampaignActions(tx, vol()).then((p) => p.rows));
       expect(mine.map((a) => a.id)).toContain(given);
       expect(mine.map((a) => a.id)).not.toContain(other);
       expect(mine.map((a) => a.id)).not.toContain(trashed);
       expect(mine.find((a) => a.id === given)).toMatchObject({ title: "Call round", targetCount: 1, assigneeCount: null });
-      expect((await as(vol2(), (tx) => listCampaignActions(tx, vol2()))).map((a) => a.id)).toEqual(expect.arrayContaining([given, other]));
-      const managed = await as(admin(), (tx) => listCampaignActions(tx, admin()));
+      expect((await as(vol2(), (tx) => listCampaignActions(tx, vol2()).then((p) => p.rows))).map((a) => a.id)).toEqual(expect.arrayContaining([given, other]));
+      const managed = await as(admin(), (tx) => listCampaignActions(tx, admin()).then((p) => p.rows));
       expect(managed.find((a) => a.id === given)).toMatchObject({ assigneeCount: 2, targetCount: 3 });
       expect(managed.map((a) => a.id)).not.toContain(trashed);
     });
@@ -181,7 +181,7 @@ describe.each(testBackends())("campaign actions (%s)", (backend) => {
       await expect(as(vol(), (tx) => tx.insert(actionAssignees).values({ actionId: other, userId: f.volunteer, orgId: f.orgA }))).rejects.toThrow();
       const still = (await as(admin(), (tx) => getCampaignAction(tx, admin(), given))) as ManagerCampaignActionView;
       expect(still.title).toBe("Call round");
-      expect((await as(admin(), (tx) => listCampaignActionTrash(tx, admin()))).items.map((i) => i.id)).toContain(trashed);
+      expect((await as(admin(), (tx) => listCampaignActionTrash(tx, admin()))).rows.map((i) => i.id)).toContain(trashed);
     });
 
     it("support staff read every live action but change nothing", async () => {
@@ -210,14 +210,14 @@ describe.each(testBackends())("campaign actions (%s)", (backend) => {
     it("soft delete takes an action out of every view and into the trash; restore brings it back", async () => {
       const id = await create(admin(), { kind: "call", title: "To trash", assignees: [f.volunteer] });
       await as(owner(), (tx) => trashCampaignAction(tx, owner(), id));
-      expect((await as(admin(), (tx) => listCampaignActions(tx, admin()))).map((a) => a.id)).not.toContain(id);
-      expect((await as(vol(), (tx) => listCampaignActions(tx, vol()))).map((a) => a.id)).not.toContain(id);
+      expect((await as(admin(), (tx) => listCampaignActions(tx, admin()).then((p) => p.rows))).map((a) => a.id)).not.toContain(id);
+      expect((await as(vol(), (tx) => listCampaignActions(tx, vol()).then((p) => p.rows))).map((a) => a.id)).not.toContain(id);
       expect(await as(admin(), (tx) => getCampaignAction(tx, admin(), id))).toBeNull();
       await expect(as(admin(), (tx) => trashCampaignAction(tx, admin(), id))).rejects.toThrow(RuleError);
       await expect(as(admin(), (tx) => updateCampaignAction(tx, admin(), id, { title: "x" }))).rejects.toThrow(RuleError);
 
       const trash = await as(admin(), (tx) => listCampaignActionTrash(tx, admin()));
-      const item = trash.items.find((i) => i.id === id)!;
+      const item = trash.rows.find((i) => i.id === id)!;
       expect(trash.retentionDays).toBe(30);
       expect(item.deletedByName).toBe("owner");
       expect(item.purgeAfter.getTime() - item.deletedAt.getTime()).toBe(30 * 86_400_000);
@@ -225,9 +225,9 @@ describe.each(testBackends())("campaign actions (%s)", (backend) => {
       expect(await events("action.deleted", id)).toEqual([{ actorKind: "member", actorId: f.owner, metadata: {} }]);
 
       await as(admin(), (tx) => restoreCampaignAction(tx, admin(), id));
-      expect((await as(admin(), (tx) => listCampaignActions(tx, admin()))).map((a) => a.id)).toContain(id);
-      expect((await as(vol(), (tx) => listCampaignActions(tx, vol()))).map((a) => a.id)).toContain(id);
-      expect((await as(admin(), (tx) => listCampaignActionTrash(tx, admin()))).items.map((i) => i.id)).not.toContain(id);
+      expect((await as(admin(), (tx) => listCampaignActions(tx, admin()).then((p) => p.rows))).map((a) => a.id)).toContain(id);
+      expect((await as(vol(), (tx) => listCampaignActions(tx, vol()).then((p) => p.rows))).map((a) => a.id)).toContain(id);
+      expect((await as(admin(), (tx) => listCampaignActionTrash(tx, admin()))).rows.map((i) => i.id)).not.toContain(id);
       expect(await events("action.restored", id)).toEqual([{ actorKind: "member", actorId: f.admin, metadata: {} }]);
       await expect(as(admin(), (tx) => restoreCampaignAction(tx, admin(), id))).rejects.toThrow(RuleError);
     });
@@ -244,7 +244,7 @@ describe.each(testBackends())("campaign actions (%s)", (backend) => {
     it("another campaign's people see none of it", async () => {
       const id = await create(admin(), { kind: "call", title: "Private" });
       const b = viewer(f.ownerB, "owner", f.orgB);
-      expect((await as(b, (tx) => listCampaignActions(tx, b))).map((a) => a.id)).not.toContain(id);
+      expect((await as(b, (tx) => listCampaignActions(tx, b).then((p) => p.rows))).map((a) => a.id)).not.toContain(id);
       expect(await as(b, (tx) => getCampaignAction(tx, b, id))).toBeNull();
       await expect(as(b, (tx) => trashCampaignAction(tx, b, id))).rejects.toThrow(RuleError);
     });

@@ -1,8 +1,9 @@
 import "server-only";
-import { and, asc, count, desc, eq, isNotNull } from "drizzle-orm";
+import { and, count, eq, isNotNull } from "drizzle-orm";
 import { actions, organizations, users, type ActionKind } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
+import { keysetMicros, keysetPage, withoutKeys, type KeysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
 import { can } from "@/lib/tenancy/permissions";
 import { isUuid } from "@/lib/validation/ids";
 import { trashRetentionDays } from "./retention";
@@ -10,7 +11,6 @@ import { campaignActionNotFound, requirePermission, type CampaignActionViewer, t
 
 /** The trash of campaign actions: what is in it, and putting an action back or deleting it for good before the purge job does. */
 
-const TRASH_LIST_LIMIT = 500;
 
 async function trashedForUpdate(tx: Transaction, viewer: CampaignActionViewer, id: string): Promise<void> {
   if (!isUuid(id)) throw campaignActionNotFound();
@@ -50,22 +50,31 @@ export type TrashItem = {
   purgeAfter: Date;
 };
 
-/** The trash, newest first, for those who may restore; with the campaign's retention in days. */
-export async function listCampaignActionTrash(tx: Transaction, viewer: CampaignActionViewer): Promise<{ retentionDays: number; items: TrashItem[] }> {
+export const TRASH_PAGE_SIZE = 50;
+
+/**
+ * One page of the trash, the latest deleted first by keyset over (deleted_at, id) through the (org_id, deleted_at, …)
+ * index, for those who may restore; with the campaign's retention in days.
+ */
+export async function listCampaignActionTrash(
+  tx: Transaction,
+  viewer: CampaignActionViewer,
+  options: { position?: KeysetPosition | null; pageSize?: number } = {},
+): Promise<{ retentionDays: number } & KeysetPage<TrashItem>> {
   requirePermission(viewer, "actions:restore");
   const [org] = await tx.select({ settings: organizations.settings }).from(organizations).where(eq(organizations.id, viewer.orgId));
   const retentionDays = trashRetentionDays(org?.settings);
-  const rows = await tx
-    .select({ id: actions.id, kind: actions.kind, title: actions.title, deletedAt: actions.deletedAt, deletedByName: users.name })
-    .from(actions)
-    .leftJoin(users, eq(users.id, actions.deletedBy))
-    .where(and(eq(actions.orgId, viewer.orgId), isNotNull(actions.deletedAt)))
-    .orderBy(desc(actions.deletedAt), asc(actions.id))
-    .limit(TRASH_LIST_LIMIT);
-  return {
-    retentionDays,
-    items: rows.map((r) => ({ ...r, deletedAt: r.deletedAt!, purgeAfter: new Date(r.deletedAt!.getTime() + retentionDays * 86_400_000) })),
-  };
+  const page = await keysetPage({ time: actions.deletedAt, id: actions.id }, options.position ?? null, options.pageSize ?? TRASH_PAGE_SIZE, (keyset, order, limit) =>
+    tx
+      .select({ id: actions.id, kind: actions.kind, title: actions.title, deletedAt: actions.deletedAt, deletedByName: users.name, micros: keysetMicros(actions.deletedAt) })
+      .from(actions)
+      .leftJoin(users, eq(users.id, actions.deletedBy))
+      .where(and(eq(actions.orgId, viewer.orgId), isNotNull(actions.deletedAt), keyset))
+      .orderBy(...order)
+      .limit(limit),
+  );
+  const { rows, ...cursors } = withoutKeys(page);
+  return { retentionDays, ...cursors, rows: rows.map((r) => ({ ...r, deletedAt: r.deletedAt!, purgeAfter: new Date(r.deletedAt!.getTime() + retentionDays * 86_400_000) })) };
 }
 
 /** How many actions are in the trash (for the "Trash (N)" link); 0 for those who may not restore. */

@@ -143,7 +143,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     expect(result).toContain("33,failed,,email,Enter an email address");
     expect(result).not.toContain(MARKER);
 
-    const history = await as(admin, (tx) => listImports(tx, f.orgA));
+    const history = (await as(admin, (tx) => listImports(tx, f.orgA))).rows;
     expect(history[0]).toMatchObject({ id, fileName: "people.csv", created: 30, failed: 2, createdByName: "admin" });
     const events = await as(admin, (tx) => tx.select().from(auditEvents).where(and(eq(auditEvents.orgId, f.orgA), eq(auditEvents.targetId, id))));
     const completed = events.find((e) => e.action === "import.completed")!;
@@ -246,7 +246,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     await withWallsOff(["middleware", "guard"], async () => {
       for (const who of [volunteer, rival]) {
         await expect(as(who, (tx) => getImport(tx, f.orgA, id))).rejects.toBeInstanceOf(NotFoundError);
-        await expect(as(who, (tx) => listImports(tx, f.orgA))).resolves.toEqual([]);
+        await expect(as(who, (tx) => listImports(tx, f.orgA))).resolves.toEqual({ rows: [], nextCursor: null, prevCursor: null });
         await expect(as(who, (tx) => startImport(tx, who, id, choices({ mapping: { "0": "name" } })))).rejects.toBeInstanceOf(NotFoundError);
         await expect(as(who, (tx) => cancelImport(tx, who, id))).rejects.toBeInstanceOf(NotFoundError);
         await expect(as(who, (tx) => requestRollback(tx, who, id))).rejects.toBeInstanceOf(NotFoundError);
@@ -356,7 +356,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     await startDataKeyRotation(t.db, f.orgA);
     await runJobsUntilIdle(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: rotateDataKeyHandler(store) } });
     expect(await sealedValuesByKeyVersion(t.db, f.orgA)).toEqual({ 2: before[1] });
-    const history = await as(admin, (tx) => listImports(tx, f.orgA));
+    const history = (await as(admin, (tx) => listImports(tx, f.orgA))).rows;
     expect(history.map((h) => h.fileName)).toContain("people.csv");
     const withBefore = await as(admin, async (tx) => sealedImportRows.openAll(tx, await tx.select().from(importRows).where(eq(importRows.outcome, "updated"))));
     expect(withBefore.some((r) => r.before !== null)).toBe(true);

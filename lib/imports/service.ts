@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { contactLists, encryptedFiles, importRows, imports, organizations, users, type Import, type ImportFormat, type ImportStatus } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { deleteEncryptedFile, openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
@@ -13,6 +13,7 @@ import { orgSettingsSchema } from "@/lib/tenancy/settings";
 import type { ImportLimits } from "./limits";
 import { importChoicesSchema, type ImportChoices } from "./mapping";
 import { ImportFileError, inspectImportFile, readSheet, type OpenSource, type TextEncoding } from "./read";
+import { keysetMicros, keysetPage, type KeysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
 import { sealedImports } from "./sealed";
 
 /** The campaign's import history and what an admin does with one import, each step inside the person's own tenant context. */
@@ -143,15 +144,26 @@ export type ImportSummary = {
   rollbackKept: number;
 };
 
-/** The history page: newest first, file names opened in memory. */
-export async function listImports(tx: Transaction, orgId: string, limit = 100): Promise<ImportSummary[]> {
-  const rows = await tx
-    .select({ imp: imports, createdByName: users.name })
-    .from(imports)
-    .leftJoin(users, eq(users.id, imports.createdBy))
-    .where(eq(imports.orgId, orgId))
-    .orderBy(desc(imports.createdAt), desc(imports.id))
-    .limit(limit);
+export const IMPORT_HISTORY_PAGE_SIZE = 50;
+
+/**
+ * One page of the import history, newest first by keyset over (created_at, id) through the (org_id, created_at, id)
+ * index; file names opened in memory for that page only.
+ */
+export async function listImports(tx: Transaction, orgId: string, options: { position?: KeysetPosition | null; pageSize?: number } = {}): Promise<KeysetPage<ImportSummary>> {
+  const page = await keysetPage({ time: imports.createdAt, id: imports.id }, options.position ?? null, options.pageSize ?? IMPORT_HISTORY_PAGE_SIZE, (keyset, order, limit) =>
+    tx
+      .select({ imp: imports, createdByName: users.name, id: imports.id, micros: keysetMicros(imports.createdAt) })
+      .from(imports)
+      .leftJoin(users, eq(users.id, imports.createdBy))
+      .where(and(eq(imports.orgId, orgId), keyset))
+      .orderBy(...order)
+      .limit(limit),
+  );
+  return { ...page, rows: await openImportSummaries(tx, page.rows) };
+}
+
+async function openImportSummaries(tx: Transaction, rows: { imp: Import; createdByName: string | null }[]): Promise<ImportSummary[]> {
   const opened = await sealedImports.openAll(
     tx,
     rows.map((r) => r.imp),

@@ -29,7 +29,8 @@ describe.each(testBackends())("deletion requests (%s)", (backend) => {
   const requesterEmail = "outsider@dr.test";
   const input = (name: string, email: string) => contactInputSchema.parse({ name, email });
   const as = (orgId: string, userId: string) => ({ orgId, userId });
-  const queue = (orgId: string, userId: string) => withTenant(t.db, as(orgId, userId), (tx) => listCampaignDeletionRequests(tx, orgId));
+  const queue = (orgId: string, userId: string) =>
+    withTenant(t.db, as(orgId, userId), (tx) => listCampaignDeletionRequests(tx, orgId)).then((q) => [...q.pending.rows, ...q.decided.rows]);
   const events = (orgId: string) =>
     asDatabaseOwner(t.db, (q) => q<{ action: string; metadata: Record<string, unknown> }>(sql`select action, metadata from audit_events where org_id = ${orgId}::uuid order by seq`));
   const matching = (orgId: string) =>

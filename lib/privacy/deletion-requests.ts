@@ -1,11 +1,12 @@
 import "server-only";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, ne, sql } from "drizzle-orm";
 import { contacts, deletionRequests, organizations, users, type DeletionDeclineReason, type DeletionRequestStatus } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { blindIndexer, listOrganizationKeys } from "@/lib/crypto";
 import type { Database, Transaction } from "@/lib/db/client";
 import { resultRows } from "@/lib/db/client";
 import { withPerson, withSystem, withTenant } from "@/lib/db/tenant";
+import { keysetMicros, keysetPage, twoListsPage, withoutKeys, type KeysetPage, type KeysetPosition, type TwoListsAt } from "@/lib/pagination/keyset";
 import { campaignNames } from "./campaigns";
 import { databaseErrorOf } from "./db-errors";
 import { writeReceipts } from "./receipts";
@@ -84,20 +85,22 @@ export type OwnDeletionRequest = {
   declineReason: DeletionDeclineReason | null;
 };
 
+/** What both the requester and the campaign's managers read of a request (never who asked). */
+const requestColumns = {
+  id: deletionRequests.id,
+  status: deletionRequests.status,
+  createdAt: deletionRequests.createdAt,
+  dueAt: deletionRequests.dueAt,
+  decidedAt: deletionRequests.decidedAt,
+  contactsDeleted: deletionRequests.contactsDeleted,
+  declineReason: deletionRequests.declineReason,
+};
+
 /** The person's own requests (RLS: requester only), newest first, with campaign names and nothing else of theirs. */
 export async function listOwnDeletionRequests(db: Database, userId: string): Promise<OwnDeletionRequest[]> {
   const rows = await withPerson(db, userId, (tx) =>
     tx
-      .select({
-        id: deletionRequests.id,
-        orgId: deletionRequests.orgId,
-        status: deletionRequests.status,
-        createdAt: deletionRequests.createdAt,
-        dueAt: deletionRequests.dueAt,
-        decidedAt: deletionRequests.decidedAt,
-        contactsDeleted: deletionRequests.contactsDeleted,
-        declineReason: deletionRequests.declineReason,
-      })
+      .select({ ...requestColumns, orgId: deletionRequests.orgId })
       .from(deletionRequests)
       .where(eq(deletionRequests.requesterId, userId))
       .orderBy(desc(deletionRequests.createdAt)),
@@ -125,24 +128,49 @@ export type QueuedDeletionRequest = {
   matchingVisible: number;
 };
 
-/** A campaign's queue for its managers: pending first by due date, then decided ones, newest first. No requester identity. */
-export async function listCampaignDeletionRequests(tx: Transaction, orgId: string, limit = 200): Promise<QueuedDeletionRequest[]> {
-  return tx
-    .select({
-      id: deletionRequests.id,
-      status: deletionRequests.status,
-      createdAt: deletionRequests.createdAt,
-      dueAt: deletionRequests.dueAt,
-      decidedAt: deletionRequests.decidedAt,
-      contactsDeleted: deletionRequests.contactsDeleted,
-      declineReason: deletionRequests.declineReason,
-      // Qualified by hand: drizzle leaves columns of a one-table select unqualified, which the subquery would capture.
-      matchingVisible: sql<number>`(select count(*)::int from contacts c where c.org_id = deletion_requests.org_id and c.email_index = deletion_requests.email_index)`.mapWith(Number),
-    })
-    .from(deletionRequests)
-    .where(eq(deletionRequests.orgId, orgId))
-    .orderBy(sql`(${deletionRequests.status} = 'pending') desc`, asc(sql`case when ${deletionRequests.status} = 'pending' then ${deletionRequests.dueAt} end`), desc(deletionRequests.decidedAt))
-    .limit(limit);
+export const DELETION_REQUESTS_PAGE_SIZE = 50;
+
+/** Where each list of the queue is: the pending requests (`pending_after`, …) and the decided ones (`after`, …). */
+export type DeletionQueuePositions = { pending?: KeysetPosition | null; decided?: KeysetPosition | null };
+
+const queueColumns = {
+  ...requestColumns,
+  // Qualified by hand: drizzle leaves columns of a one-table select unqualified, which the subquery would capture.
+  matchingVisible: sql<number>`(select count(*)::int from contacts c where c.org_id = deletion_requests.org_id and c.email_index = deletion_requests.email_index)`.mapWith(Number),
+};
+
+/**
+ * One list of a campaign's queue for its managers, by keyset: the pending requests by due date, the most urgent first
+ * (index (org_id, status, due_at)), or the decided ones, the newest request first (index (org_id, created_at, id);
+ * created_at is never null, unlike decided_at). No requester identity.
+ */
+export async function deletionRequestsPage(tx: Transaction, orgId: string, list: "pending" | "decided", position: KeysetPosition | null, pageSize = DELETION_REQUESTS_PAGE_SIZE): Promise<KeysetPage<QueuedDeletionRequest>> {
+  const pending = list === "pending";
+  const time = pending ? deletionRequests.dueAt : deletionRequests.createdAt;
+  const page = await keysetPage(
+    { time, id: deletionRequests.id },
+    position,
+    pageSize,
+    (keyset, order, limit) =>
+      tx
+        .select({ ...queueColumns, micros: keysetMicros(time) })
+        .from(deletionRequests)
+        .where(and(eq(deletionRequests.orgId, orgId), pending ? eq(deletionRequests.status, "pending") : ne(deletionRequests.status, "pending"), keyset))
+        .orderBy(...order)
+        .limit(limit),
+    pending ? "asc" : "desc",
+  );
+  return withoutKeys(page);
+}
+
+/** The queue page: a page of pending requests and a page of decided ones. */
+export async function listCampaignDeletionRequests(tx: Transaction, orgId: string, at: DeletionQueuePositions = {}): Promise<{ pending: KeysetPage<QueuedDeletionRequest>; decided: KeysetPage<QueuedDeletionRequest> }> {
+  return { pending: await deletionRequestsPage(tx, orgId, "pending", at.pending ?? null), decided: await deletionRequestsPage(tx, orgId, "decided", at.decided ?? null) };
+}
+
+/** The queue in one forward walk (the API): pending requests by due date, then decided ones, newest request first. */
+export function walkCampaignDeletionRequests(tx: Transaction, orgId: string, at: TwoListsAt, pageSize = DELETION_REQUESTS_PAGE_SIZE): Promise<{ rows: QueuedDeletionRequest[]; nextCursor: string | null }> {
+  return twoListsPage(at, pageSize, (list, position, pageSize) => deletionRequestsPage(tx, orgId, list === 1 ? "pending" : "decided", position, pageSize));
 }
 
 /** Whole days a pending request is past due (0 when not yet due). */

@@ -2,11 +2,12 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, count, desc, eq, exists, gte, inArray, isNotNull, isNull, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { actionAssignees, actions, contacts, reports, users, type ReportOutcome } from "@/db/schema";
+import { actionAssignees, actions, contacts, reports, users, type Report, type ReportOutcome } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { openContacts, sealedReports } from "@/lib/contacts/sealed";
 import type { Transaction } from "@/lib/db/client";
 import { contactIsVisible, contactViewer, visibleContacts, type ContactViewer } from "@/lib/contacts/visibility";
+import { keysetMicros, keysetPage, twoListsPage, type KeysetPosition, type TwoListsAt } from "@/lib/pagination/keyset";
 import { can } from "@/lib/tenancy/permissions";
 import { uuidSchema } from "@/lib/validation/ids";
 import { answersSchema, outcomeSchema, type SurveyAnswers } from "./survey";
@@ -178,17 +179,11 @@ function readableReports(viewer: ReportViewer): SQL {
   return can(viewer.role, "reports:read") ? or(mine, isNotNull(reports.completedAt))! : mine;
 }
 
-async function openReports(tx: Transaction, viewer: ReportViewer, where: SQL, page?: { limit: number; offset: number }, newestCompletedFirst = false): Promise<ReportView[]> {
-  const query = tx
-    .select({ report: reports, filerName: users.name })
-    .from(reports)
-    .leftJoin(users, eq(users.id, reports.filedBy))
-    .where(and(eq(reports.orgId, viewer.orgId), readableReports(viewer), where))
-    .orderBy(
-      ...(newestCompletedFirst ? [desc(reports.completedAt)] : [sql`${reports.completedAt} is null desc`, desc(sql`coalesce(${reports.completedAt}, ${reports.updatedAt})`)]),
-      desc(reports.id),
-    );
-  const rows = page ? await query.limit(page.limit).offset(page.offset) : await query;
+type ReportRow = { report: Report; filerName: string | null };
+
+const reportRows = (tx: Transaction) => tx.select({ report: reports, filerName: users.name }).from(reports).leftJoin(users, eq(users.id, reports.filedBy));
+
+async function openReports(tx: Transaction, viewer: ReportViewer, rows: ReportRow[]): Promise<ReportView[]> {
   const opened = await sealedReports.openAll(
     tx,
     rows.map((r) => r.report),
@@ -211,11 +206,15 @@ async function openReports(tx: Transaction, viewer: ReportViewer, where: SQL, pa
 /** The reports on one contact the viewer may read, drafts first; null when the contact is not visible to them. */
 export async function listReportsForContact(tx: Transaction, viewer: ReportViewer, contactId: string): Promise<ReportView[] | null> {
   if (!(await contactIsVisible(tx, viewer, contactId))) return null;
-  return openReports(tx, viewer, eq(reports.contactId, contactId));
+  const rows = await reportRows(tx)
+    .where(and(eq(reports.orgId, viewer.orgId), readableReports(viewer), eq(reports.contactId, contactId)))
+    .orderBy(sql`${reports.completedAt} is null desc`, desc(sql`coalesce(${reports.completedAt}, ${reports.updatedAt})`), desc(reports.id));
+  return openReports(tx, viewer, rows);
 }
 
 export type ReportListItem = ReportView & { contactName: string | null };
-export type ReportPage = { items: ReportListItem[]; page: number; hasMore: boolean };
+/** One keyset page of a report list; the cursors are opaque (lib/pagination/keyset). */
+export type ReportPage = { items: ReportListItem[]; nextCursor: string | null; prevCursor: string | null };
 
 /** Names of the contacts on one page of reports (null where the viewer no longer sees the contact). */
 async function withContactNames(tx: Transaction, viewer: ReportViewer, items: ReportView[]): Promise<ReportListItem[]> {
@@ -230,23 +229,66 @@ async function withContactNames(tx: Transaction, viewer: ReportViewer, items: Re
   return items.map((i) => ({ ...i, contactName: names.get(i.contactId) ?? null }));
 }
 
-const pageOf = (page: number) => Math.max(1, Math.floor(Number.isFinite(page) ? page : 1));
+/**
+ * The report lists, each newest first by keyset over (time, id): the viewer's open drafts by when they were last saved,
+ * their completed reports and (for readers) the campaign's by when they were completed. Served by the
+ * (org_id, completed_at, id) index for the campaign's list; a person's own lists read their rows by (org_id, filed_by).
+ */
+const reportLists = {
+  drafts: { time: reports.updatedAt, where: (viewer: ReportViewer) => and(eq(reports.filedBy, viewer.userId), isNull(reports.completedAt))! },
+  myCompleted: { time: reports.completedAt, where: (viewer: ReportViewer) => and(eq(reports.filedBy, viewer.userId), isNotNull(reports.completedAt))! },
+  campaign: { time: reports.completedAt, where: () => isNotNull(reports.completedAt) },
+};
+type ReportList = keyof typeof reportLists;
 
-async function listPage(tx: Transaction, viewer: ReportViewer, where: SQL, page: number, newestCompletedFirst: boolean): Promise<ReportPage> {
-  const p = pageOf(page);
-  const rows = await openReports(tx, viewer, where, { limit: REPORTS_PAGE_SIZE + 1, offset: (p - 1) * REPORTS_PAGE_SIZE }, newestCompletedFirst);
-  return { items: await withContactNames(tx, viewer, rows.slice(0, REPORTS_PAGE_SIZE)), page: p, hasMore: rows.length > REPORTS_PAGE_SIZE };
+async function reportPage(tx: Transaction, viewer: ReportViewer, list: ReportList, position: KeysetPosition | null, pageSize = REPORTS_PAGE_SIZE): Promise<ReportPage> {
+  const { time, where } = reportLists[list];
+  const page = await keysetPage({ time, id: reports.id }, position, pageSize, (keyset, order, limit) =>
+    tx
+      .select({ report: reports, filerName: users.name, id: reports.id, micros: keysetMicros(time) })
+      .from(reports)
+      .leftJoin(users, eq(users.id, reports.filedBy))
+      .where(and(eq(reports.orgId, viewer.orgId), readableReports(viewer), where(viewer), keyset))
+      .orderBy(...order)
+      .limit(limit),
+  );
+  const items = await withContactNames(tx, viewer, await openReports(tx, viewer, page.rows));
+  return { items, nextCursor: page.nextCursor, prevCursor: page.prevCursor };
 }
 
-/** The viewer's own reports: open drafts first, then completed ones, newest first. */
-export function listMyReports(tx: Transaction, viewer: ReportViewer, options: { page?: number } = {}): Promise<ReportPage> {
-  return listPage(tx, viewer, eq(reports.filedBy, viewer.userId), options.page ?? 1, false);
+export type ReportListOptions = { position?: KeysetPosition | null; pageSize?: number };
+
+/** The viewer's own open drafts, last saved first. */
+export function listMyDrafts(tx: Transaction, viewer: ReportViewer, options: ReportListOptions = {}): Promise<ReportPage> {
+  return reportPage(tx, viewer, "drafts", options.position ?? null, options.pageSize);
+}
+
+/** The viewer's own completed reports, newest first. */
+export function listMyCompletedReports(tx: Transaction, viewer: ReportViewer, options: ReportListOptions = {}): Promise<ReportPage> {
+  return reportPage(tx, viewer, "myCompleted", options.position ?? null, options.pageSize);
 }
 
 /** Every completed report of the campaign, newest first, for those who read reports; empty for anyone else. */
-export async function listCompletedReports(tx: Transaction, viewer: ReportViewer, options: { page?: number } = {}): Promise<ReportPage> {
-  if (!can(viewer.role, "reports:read")) return { items: [], page: pageOf(options.page ?? 1), hasMore: false };
-  return listPage(tx, viewer, isNotNull(reports.completedAt), options.page ?? 1, true);
+export async function listCompletedReports(tx: Transaction, viewer: ReportViewer, options: ReportListOptions = {}): Promise<ReportPage> {
+  if (!can(viewer.role, "reports:read")) return { items: [], nextCursor: null, prevCursor: null };
+  return reportPage(tx, viewer, "campaign", options.position ?? null, options.pageSize);
+}
+
+/**
+ * The viewer's own reports in one forward walk, open drafts first, then completed ones, newest first (the API's
+ * mine=true; `at` from decodeTwoListsCursor). A page that ends the drafts is filled from the completed reports.
+ */
+export async function listMyReports(
+  tx: Transaction,
+  viewer: ReportViewer,
+  at: TwoListsAt = { list: 1, after: null },
+  pageSize = REPORTS_PAGE_SIZE,
+): Promise<{ items: ReportListItem[]; nextCursor: string | null }> {
+  const page = await twoListsPage(at, pageSize, async (list, position, pageSize) => {
+    const { items, ...cursors } = await reportPage(tx, viewer, list === 1 ? "drafts" : "myCompleted", position, pageSize);
+    return { rows: items, ...cursors };
+  });
+  return { items: page.rows, nextCursor: page.nextCursor };
 }
 
 /** Reports completed in the last seven days that this transaction's person may read (RLS: all of them for managers). */
@@ -259,19 +301,23 @@ export async function reportsThisWeek(tx: Transaction, orgId: string): Promise<n
 }
 
 export type ReportsPageData =
-  | { view: "mine"; mine: ReportPage }
-  | { view: "campaign"; completed: ReportPage; thisWeek: number; drafts: ReportListItem[] };
+  | { view: "mine"; drafts: ReportPage; completed: ReportPage }
+  | { view: "campaign"; completed: ReportPage; thisWeek: number; drafts: ReportPage | null };
+
+/** Where each list of the reports page is: its completed reports (`after`, `before`, `last`) and the drafts (`drafts_…`). */
+export type ReportsPagePositions = { completed: KeysetPosition | null; drafts: KeysetPosition | null };
 
 /**
- * The reports page in one transaction: a member who files but does not read the campaign's reports gets their own;
- * a reader gets the campaign's completed ones, the week's count and (on the first page) their own open drafts.
+ * The reports page in one transaction: a member who files but does not read the campaign's reports gets their own
+ * drafts and completed reports; a reader gets the campaign's completed ones, the week's count and their own drafts.
  */
-export async function loadReportsPage(tx: Transaction, viewer: ReportViewer, page: number): Promise<ReportsPageData> {
-  if (!can(viewer.role, "reports:read")) return { view: "mine", mine: await listMyReports(tx, viewer, { page }) };
+export async function loadReportsPage(tx: Transaction, viewer: ReportViewer, at: ReportsPagePositions): Promise<ReportsPageData> {
+  if (!can(viewer.role, "reports:read"))
+    return { view: "mine", drafts: await listMyDrafts(tx, viewer, { position: at.drafts }), completed: await listMyCompletedReports(tx, viewer, { position: at.completed }) };
   return {
     view: "campaign",
-    completed: await listCompletedReports(tx, viewer, { page }),
+    completed: await listCompletedReports(tx, viewer, { position: at.completed }),
     thisWeek: await reportsThisWeek(tx, viewer.orgId),
-    drafts: can(viewer.role, "reports:file") && page === 1 ? (await listMyReports(tx, viewer)).items.filter((r) => r.completedAt === null) : [],
+    drafts: can(viewer.role, "reports:file") ? await listMyDrafts(tx, viewer, { position: at.drafts }) : null,
   };
 }

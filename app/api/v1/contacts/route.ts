@@ -3,13 +3,13 @@ import { apiRoute } from "@/lib/api/route";
 import { createContact, getContactForApi } from "@/lib/api/contacts";
 import { listContacts } from "@/lib/contacts/list-contacts";
 import { contactViewer } from "@/lib/contacts/visibility";
-import { decodeContactsCursor } from "@/lib/api/cursor";
+import { decodeNextCursor } from "@/lib/api/cursor";
 
 export const dynamic = "force-dynamic";
 
 export const GET = apiRoute(endpoints.listContacts, async ({ tx, access, query }) => {
   const { cursor, limit, ...filters } = query;
-  const page = await listContacts(tx, contactViewer(access), { ...filters, position: decodeContactsCursor(cursor), pageSize: limit ?? 50 });
+  const page = await listContacts(tx, contactViewer(access), { ...filters, position: decodeNextCursor(cursor), pageSize: limit ?? 50 });
   return { body: { view: page.view, total: page.count.value, totalExact: page.count.exact, contacts: page.rows, nextCursor: page.nextCursor } };
 });
 

@@ -1,4 +1,4 @@
-import { decodePageCursor, encodePageCursor } from "@/lib/api/cursor";
+import { decodeNextCursor, decodeTwoListsNextCursor } from "@/lib/api/cursor";
 import { endpoints } from "@/lib/api/endpoints";
 import { apiRoute } from "@/lib/api/route";
 import { fileReport, listCompletedReports, listMyReports, reportViewer } from "@/lib/reports/reports";
@@ -7,13 +7,15 @@ import { can } from "@/lib/tenancy/permissions";
 
 export const dynamic = "force-dynamic";
 
-/** Readers get the campaign's completed reports; a member who only files (or asks with mine=true) gets their own. */
+/** Readers get the campaign's completed reports; a member who only files (or asks with mine=true) gets their own, drafts first. */
 export const GET = apiRoute(endpoints.listReports, async ({ tx, access, query }) => {
   const viewer = reportViewer(access);
-  const page = decodePageCursor(query.cursor);
-  const mine = query.mine === "true" || !can(access.role, "reports:read");
-  const result = mine ? await listMyReports(tx, viewer, { page }) : await listCompletedReports(tx, viewer, { page });
-  return { body: { reports: result.items, nextCursor: result.hasMore ? encodePageCursor(result.page + 1) : null } };
+  if (query.mine === "true" || !can(access.role, "reports:read")) {
+    const mine = await listMyReports(tx, viewer, decodeTwoListsNextCursor(query.cursor));
+    return { body: { reports: mine.items, nextCursor: mine.nextCursor } };
+  }
+  const page = await listCompletedReports(tx, viewer, { position: decodeNextCursor(query.cursor) });
+  return { body: { reports: page.items, nextCursor: page.nextCursor } };
 });
 
 export const POST = apiRoute(endpoints.fileReport, async ({ tx, access, body }) => {

@@ -1,5 +1,7 @@
 import Link from "next/link";
 import { Card, dividedListClass, mutedTextClass, primaryButtonClass } from "@/app/_components/ui";
+import { KeysetPager } from "@/app/_components/keyset-pager";
+import { keysetPositionFrom } from "@/lib/pagination/keyset";
 import { loadCampaignActionsPage } from "@/lib/campaign-actions/queries";
 import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -8,11 +10,15 @@ import { KindBadge } from "./kind-badge";
 
 export const metadata = { title: "Actions" };
 
-export default async function ActionsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<{ deleted?: string }> }) {
+export default async function ActionsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { org } = await params;
-  const { deleted } = await searchParams;
+  const sp = await searchParams;
+  const deleted = typeof sp.deleted === "string" ? sp.deleted : undefined;
+  // A malformed cursor reads as the newest page (lib/pagination/keyset).
+  const position = keysetPositionFrom(sp);
   const access = await requireOrgAccess(org, ["actions:read", "actions:read_assigned"]);
-  const { items, trashCount } = await access.run((tx) => loadCampaignActionsPage(tx, campaignActionViewer(access)));
+  const { page, trashCount } = await access.run((tx) => loadCampaignActionsPage(tx, campaignActionViewer(access), position));
+  const items = page.rows;
   const manager = access.can("actions:read");
   const base = `/o/${access.org.slug}/actions`;
   return (
@@ -39,7 +45,14 @@ export default async function ActionsPage({ params, searchParams }: { params: Pr
       )}
       {items.length === 0 ? (
         <p className={mutedTextClass} data-testid="actions-empty">
-          {manager
+          {position ? (
+            <>
+              No actions on this page.{" "}
+              <Link href={base} className="underline">
+                Go to the newest actions
+              </Link>
+            </>
+          ) : manager
             ? "No actions yet. Create one to give volunteers something to do: a call list, a canvass, an event…"
             : "No actions are assigned to you yet. Your campaign's admins will give you some."}
         </p>
@@ -70,6 +83,7 @@ export default async function ActionsPage({ params, searchParams }: { params: Pr
           ))}
         </ul>
       )}
+      <KeysetPager page={page} base={base} label="Pages of actions" testId="action-pages" />
     </Card>
   );
 }

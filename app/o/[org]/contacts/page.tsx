@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { KeysetPager, keysetHref, pageLabels } from "@/app/_components/keyset-pager";
 import { Card, dividedListClass, inputClass, primaryButtonClass, secondaryButtonClass, selectClass } from "@/app/_components/ui";
 import { contactPosition, type ContactPage } from "@/lib/contacts/list-contacts";
 import { loadContactsPage } from "@/lib/contacts/page-data";
@@ -29,10 +30,7 @@ export default async function ContactsPage({ params, searchParams }: { params: P
   const filters = { q: query.q, tag: query.tag, list: query.listId, assigned: query.assignedTo };
   const filtered = Object.values(filters).some(Boolean);
   // Pages go by keyset cursors (after / before a row, or the oldest page with last=1), the filters kept.
-  const href = (at: Record<string, string> = {}) => {
-    const qs = new URLSearchParams(Object.entries({ ...filters, ...at }).filter(([, v]) => v) as [string, string][]);
-    return qs.size ? `${base}?${qs}` : base;
-  };
+  const href = () => keysetHref(base, filters);
   const total = page.count.exact ? n(page.count.value) : `${n(page.count.value)}+`;
 
   return (
@@ -157,7 +155,7 @@ export default async function ContactsPage({ params, searchParams }: { params: P
                 </Link>
               </p>
             )}
-            <Pagination prevCursor={page.prevCursor} nextCursor={page.nextCursor} href={href} />
+            <KeysetPager page={page} base={base} keep={filters} labels={pageLabels} />
           </>
         )}
       </Card>
@@ -235,35 +233,6 @@ function Common({ c, base }: { c: ContactPage["rows"][number]; base: string }) {
       <td className="py-2 pr-4 whitespace-nowrap">{c.phone ?? ""}</td>
       <td className="py-2 pr-4">{c.address?.city ?? ""}</td>
     </>
-  );
-}
-
-function Pagination({ prevCursor, nextCursor, href }: { prevCursor: string | null; nextCursor: string | null; href: (at?: Record<string, string>) => string }) {
-  if (!prevCursor && !nextCursor) return null;
-  const link = "rounded border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800";
-  return (
-    <nav aria-label="Pages" className="mt-4 flex flex-wrap items-center gap-2 text-sm">
-      {prevCursor && (
-        <Link href={href()} className={link}>
-          First
-        </Link>
-      )}
-      {prevCursor && (
-        <Link href={href({ before: prevCursor })} className={link} rel="prev">
-          Previous
-        </Link>
-      )}
-      {nextCursor && (
-        <Link href={href({ after: nextCursor })} className={link} rel="next">
-          Next
-        </Link>
-      )}
-      {nextCursor && (
-        <Link href={href({ last: "1" })} className={link}>
-          Last
-        </Link>
-      )}
-    </nav>
   );
 }
 

@@ -63,7 +63,9 @@ describe("imports pages, actions and routes", () => {
     expect(res.status).toBe(201);
     importId = ((await res.json()) as { id: string }).id;
     expect(blobDir() && fs.existsSync(blobDir())).toBeTruthy();
-    await expect(ImportsPage({ params: Promise.resolve({ org: slug }) })).resolves.toBeTruthy();
+    await expect(ImportsPage({ params: Promise.resolve({ org: slug }), searchParams: Promise.resolve({}) })).resolves.toBeTruthy();
+    // A malformed or forged cursor is the newest page, never an error.
+    for (const after of ["%%%", "bm90LWEtY3Vyc29y", ["a", "b"]]) await expect(ImportsPage({ params: Promise.resolve({ org: slug }), searchParams: Promise.resolve({ after }) })).resolves.toBeTruthy();
     await expect(NewImportPage({ params: Promise.resolve({ org: slug }) })).resolves.toBeTruthy();
     await expect(ImportPage(params(importId))).resolves.toBeTruthy();
     expect((await progressRoute(new Request("http://localhost/x"), params(importId))).status).toBe(200);
@@ -75,7 +77,7 @@ describe("imports pages, actions and routes", () => {
   for (const who of ["volunteer", "ownerB", "outsider"] as const) {
     it(`refuses the ${who} at page, action and route, and changes nothing`, async () => {
       await signIn(f[who]);
-      await expect(ImportsPage({ params: Promise.resolve({ org: slug }) })).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
+      await expect(ImportsPage({ params: Promise.resolve({ org: slug }), searchParams: Promise.resolve({}) })).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
       await expect(NewImportPage({ params: Promise.resolve({ org: slug }) })).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
       await expect(ImportPage(params(importId))).rejects.toThrow(/NEXT_HTTP_ERROR_FALLBACK;404/);
       expect((await upload("Name\nSneaky\n")).status).toBe(404);

@@ -1,15 +1,20 @@
 import Link from "next/link";
 import { Card, mutedTextClass, primaryButtonClass } from "@/app/_components/ui";
+import { KeysetPager } from "@/app/_components/keyset-pager";
 import { listImports } from "@/lib/imports/service";
+import { keysetPositionFrom } from "@/lib/pagination/keyset";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { duration, statusLabels, when } from "./format";
 
 export const metadata = { title: "Imports" };
 
-export default async function ImportsPage({ params }: { params: Promise<{ org: string }> }) {
+export default async function ImportsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { org } = await params;
   const access = await requireOrgAccess(org, "imports:manage");
-  const history = await access.run((tx) => listImports(tx, access.org.id));
+  // A malformed cursor reads as the newest page (lib/pagination/keyset).
+  const position = keysetPositionFrom(await searchParams);
+  const page = await access.run((tx) => listImports(tx, access.org.id, { position }));
+  const history = page.rows;
   const base = `/o/${access.org.slug}/imports`;
   const { importUploadMinutes, importResultDays, importHistoryDays } = access.org.settings;
   return (
@@ -28,7 +33,16 @@ export default async function ImportsPage({ params }: { params: Promise<{ org: s
       </div>
       <Card>
         {history.length === 0 ? (
-          <p>No imports yet. Choose “New import” to upload a CSV or .xlsx file of contacts.</p>
+          position ? (
+            <p>
+              No imports on this page.{" "}
+              <Link href={base} className="underline">
+                Go to the newest imports
+              </Link>
+            </p>
+          ) : (
+            <p>No imports yet. Choose “New import” to upload a CSV or .xlsx file of contacts.</p>
+          )
         ) : (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm" data-testid="import-history">
@@ -68,6 +82,7 @@ export default async function ImportsPage({ params }: { params: Promise<{ org: s
             </table>
           </div>
         )}
+        <KeysetPager page={page} base={base} label="Pages of the import history" testId="import-pages" />
       </Card>
       <p className={mutedTextClass}>Only owners and admins see imports. Row errors name the row, the column and the reason, never the value.</p>
     </div>

@@ -1,5 +1,7 @@
 import Link from "next/link";
 import { Card, PageHeading, dividedListClass, mutedTextClass } from "@/app/_components/ui";
+import { KeysetPager, keysetCursorsOf, pageLabels } from "@/app/_components/keyset-pager";
+import { keysetPositionFrom } from "@/lib/pagination/keyset";
 import { loadReportsPage, reportViewer, type ReportListItem, type ReportPage } from "@/lib/reports/reports";
 import { outcomeLabels } from "@/lib/reports/survey";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -17,28 +19,9 @@ function ContactLink({ base, report }: { base: string; report: ReportListItem })
   );
 }
 
-function Pager({ base, page }: { base: string; page: ReportPage }) {
-  if (page.page === 1 && !page.hasMore) return null;
+function MyReports({ base, page, testId = "my-reports" }: { base: string; page: ReportPage; testId?: string }) {
   return (
-    <nav aria-label="Pages" className="mt-4 flex gap-3 text-sm">
-      {page.page > 1 && (
-        <Link href={`${base}/reports?page=${page.page - 1}`} className="underline">
-          ← Newer
-        </Link>
-      )}
-      <span className="text-slate-600 dark:text-slate-400">Page {page.page}</span>
-      {page.hasMore && (
-        <Link href={`${base}/reports?page=${page.page + 1}`} className="underline">
-          Older →
-        </Link>
-      )}
-    </nav>
-  );
-}
-
-function MyReports({ base, page }: { base: string; page: ReportPage }) {
-  return (
-    <ul className={dividedListClass} data-testid="my-reports">
+    <ul className={dividedListClass} data-testid={testId}>
       {page.items.map((r) => (
         <li key={r.id} className="flex flex-wrap items-baseline justify-between gap-2 py-3" data-testid="report-row" data-status={r.completedAt ? "completed" : "draft"}>
           <p>
@@ -67,32 +50,63 @@ function MyReports({ base, page }: { base: string; page: ReportPage }) {
   );
 }
 
-export default async function ReportsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+/** The page's query parameters. */
+type SearchParams = Record<string, string | string[] | undefined>;
+
+/** The person's own drafts, with their own pager (drafts_after, drafts_before, drafts_last). */
+function Drafts({ base, page, keep }: { base: string; page: ReportPage; keep: Record<string, string> }) {
+  return (
+    <Card>
+      <h2 className="mb-2 text-lg font-semibold">Your drafts</h2>
+      <MyReports base={base} page={page} testId="my-drafts" />
+      <KeysetPager page={page} base={`${base}/reports`} keep={keep} prefix="drafts_" labels={pageLabels} label="Pages of your drafts" testId="drafts-pages" />
+    </Card>
+  );
+}
+
+export default async function ReportsPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<SearchParams> }) {
   const { org } = await params;
   const access = await requireOrgAccess(org, ["reports:read", "reports:file"]);
   const sp = await searchParams;
-  const page = typeof sp.page === "string" && /^\d{1,6}$/.test(sp.page) ? Number(sp.page) : 1;
+  // Malformed cursors read as the first page (lib/pagination/keyset); the old ?page=N links land there too.
+  const at = { completed: keysetPositionFrom(sp), drafts: keysetPositionFrom(sp, "drafts_") };
+  const keep = keysetCursorsOf(sp, ["", "drafts_"]);
   const base = `/o/${access.org.slug}`;
-  const data = await access.run((tx) => loadReportsPage(tx, reportViewer(access), page));
+  const data = await access.run((tx) => loadReportsPage(tx, reportViewer(access), at));
+  const pager = (page: ReportPage, label: string) => <KeysetPager page={page} base={`${base}/reports`} keep={keep} labels={pageLabels} label={label} testId="report-pages" />;
+  const paged = at.completed !== null;
 
   if (data.view === "mine") {
-    const { mine } = data;
+    const { drafts, completed } = data;
+    const none = drafts.items.length === 0 && completed.items.length === 0 && !paged && at.drafts === null;
     return (
       <div className="flex flex-col gap-6">
         <PageHeading title="My reports" lead="What you recorded after reaching out. Drafts are yours alone until you complete them; completed reports are final and go to the campaign's admins." />
-        <Card>
-          {mine.items.length === 0 ? (
+        {none ? (
+          <Card>
             <p className={mutedTextClass} data-testid="reports-empty">
-              {page > 1 ? "No more reports." : "You have not filed a report yet. Open one of your contacts, reach out, then record what happened in its Outreach reports section."}{" "}
+              You have not filed a report yet. Open one of your contacts, reach out, then record what happened in its Outreach reports section.{" "}
               <Link href={`${base}/contacts`} className="underline">
                 Go to your contacts
               </Link>
             </p>
-          ) : (
-            <MyReports base={base} page={mine} />
-          )}
-          <Pager base={base} page={mine} />
-        </Card>
+          </Card>
+        ) : (
+          <>
+            {(drafts.items.length > 0 || drafts.prevCursor) && <Drafts base={base} page={drafts} keep={keep} />}
+            <Card>
+              <h2 className="mb-2 text-lg font-semibold">Completed</h2>
+              {completed.items.length === 0 ? (
+                <p className={mutedTextClass} data-testid="reports-empty">
+                  {paged ? "No more reports." : "None completed yet: complete a draft to send it to the campaign's admins."}
+                </p>
+              ) : (
+                <MyReports base={base} page={completed} />
+              )}
+              {pager(completed, "Pages of your completed reports")}
+            </Card>
+          </>
+        )}
       </div>
     );
   }
@@ -104,17 +118,12 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
       <p className="text-sm" data-testid="reports-this-week">
         <span className="text-2xl font-bold">{thisWeek}</span> {thisWeek === 1 ? "report" : "reports"} completed in the last 7 days
       </p>
-      {drafts.length > 0 && (
-        <Card>
-          <h2 className="mb-2 text-lg font-semibold">Your drafts</h2>
-          <MyReports base={base} page={{ items: drafts, page: 1, hasMore: false }} />
-        </Card>
-      )}
+      {drafts && (drafts.items.length > 0 || drafts.prevCursor) && <Drafts base={base} page={drafts} keep={keep} />}
       <Card>
         <h2 className="mb-2 text-lg font-semibold">Completed reports</h2>
         {completed.items.length === 0 ? (
           <p className={mutedTextClass} data-testid="reports-empty">
-            {page > 1 ? "No more reports." : "No completed reports yet. Give volunteers an action with contacts to reach; their reports appear here when they complete them."}{" "}
+            {paged ? "No more reports." : "No completed reports yet. Give volunteers an action with contacts to reach; their reports appear here when they complete them."}{" "}
             <Link href={`${base}/actions`} className="underline">
               Go to actions
             </Link>
@@ -153,7 +162,7 @@ export default async function ReportsPage({ params, searchParams }: { params: Pr
             </table>
           </div>
         )}
-        <Pager base={base} page={completed} />
+        {pager(completed, "Pages of completed reports")}
       </Card>
     </div>
   );

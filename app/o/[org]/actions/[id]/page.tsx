@@ -1,9 +1,11 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { KeysetPager, pageLabels } from "@/app/_components/keyset-pager";
 import { Card, dividedListClass, mutedTextClass } from "@/app/_components/ui";
 import type { ContactAddress } from "@/db/schema/workspace";
 import { loadCampaignActionPage, type CampaignActionFormChoices, type ManagerCampaignActionView, type VolunteerCampaignActionView } from "@/lib/campaign-actions/queries";
 import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
+import { keysetPositionFrom } from "@/lib/pagination/keyset";
 import type { OrgAccess } from "@/lib/tenancy/access";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
 import { ActionFields } from "../action-fields";
@@ -16,10 +18,12 @@ export const metadata = { title: "Action" };
 
 const addressLine = (a: ContactAddress | null) => (a ? [a.line1, a.line2, a.city, a.region, a.postcode, a.country].filter(Boolean).join(", ") : "");
 
-export default async function ActionPage({ params }: { params: Promise<{ org: string; id: string }> }) {
+export default async function ActionPage({ params, searchParams }: { params: Promise<{ org: string; id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { org, id } = await params;
+  // The targets' page: a malformed cursor reads as the first page (lib/pagination/keyset).
+  const targets = keysetPositionFrom(await searchParams);
   const access = await requireOrgAccess(org, ["actions:read", "actions:read_assigned"]);
-  const data = await access.run((tx) => loadCampaignActionPage(tx, campaignActionViewer(access), id));
+  const data = await access.run((tx) => loadCampaignActionPage(tx, campaignActionViewer(access), id, targets));
   if (!data) notFound();
   const { action, choices } = data;
   const slug = access.org.slug;
@@ -88,6 +92,7 @@ function VolunteerTargets({ action, slug }: { action: VolunteerCampaignActionVie
           ))}
         </ul>
       )}
+      <KeysetPager page={action.targetPage} base={`/o/${slug}/actions/${action.id}`} labels={pageLabels} label="Pages of your contacts for this action" testId="target-pages" />
     </Card>
   );
 }
@@ -131,9 +136,10 @@ function ManagerSections({ action, choices, access }: { action: ManagerCampaignA
             </ul>
             {action.targetCount > action.targets.length && (
               <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
-                Showing the first {action.targets.length} of {action.targetCount}.
+                Showing {action.targets.length} of {action.targetCount}.
               </p>
             )}
+            <KeysetPager page={action.targetPage} base={`/o/${slug}/actions/${action.id}`} labels={pageLabels} label="Pages of contacts to reach" testId="target-pages" />
           </>
         )}
       </Card>

@@ -1,5 +1,7 @@
 import Link from "next/link";
 import { Card, dividedListClass, mutedTextClass } from "@/app/_components/ui";
+import { KeysetPager } from "@/app/_components/keyset-pager";
+import { keysetPositionFrom } from "@/lib/pagination/keyset";
 import { listCampaignActionTrash } from "@/lib/campaign-actions/trash";
 import { campaignActionViewer } from "@/lib/campaign-actions/viewer";
 import { requireOrgAccess } from "@/lib/tenancy/guards";
@@ -10,10 +12,13 @@ import { ActionButton } from "@/app/_components/action-button";
 
 export const metadata = { title: "Trash" };
 
-export default async function TrashPage({ params }: { params: Promise<{ org: string }> }) {
+export default async function TrashPage({ params, searchParams }: { params: Promise<{ org: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { org } = await params;
+  // A malformed cursor reads as the newest page (lib/pagination/keyset).
+  const position = keysetPositionFrom(await searchParams);
   const access = await requireOrgAccess(org, "actions:restore");
-  const { retentionDays, items } = await access.run((tx) => listCampaignActionTrash(tx, campaignActionViewer(access)));
+  const page = await access.run((tx) => listCampaignActionTrash(tx, campaignActionViewer(access), { position }));
+  const { retentionDays, rows: items } = page;
   const slug = access.org.slug;
   return (
     <Card>
@@ -35,9 +40,18 @@ export default async function TrashPage({ params }: { params: Promise<{ org: str
         )}
       </p>
       {items.length === 0 ? (
-        <p className={mutedTextClass} data-testid="trash-empty">
-          The trash is empty. Deleted actions stay here for {retentionDays} days before they are purged.
-        </p>
+        position ? (
+          <p className={mutedTextClass}>
+            Nothing on this page.{" "}
+            <Link href={`/o/${slug}/actions/trash`} className="underline">
+              Go to the latest deleted
+            </Link>
+          </p>
+        ) : (
+          <p className={mutedTextClass} data-testid="trash-empty">
+            The trash is empty. Deleted actions stay here for {retentionDays} days before they are purged.
+          </p>
+        )
       ) : (
         <ul className={dividedListClass} data-testid="trash-list">
           {items.map((a) => (
@@ -67,6 +81,7 @@ export default async function TrashPage({ params }: { params: Promise<{ org: str
           ))}
         </ul>
       )}
+      <KeysetPager page={page} base={`/o/${slug}/actions/trash`} label="Pages of the trash" testId="trash-pages" />
     </Card>
   );
 }

@@ -1,0 +1,2 @@
+CREATE INDEX "actions_org_live_created_idx" ON "actions" USING btree ("org_id","created_at","id") WHERE "actions"."deleted_at" is null;--> statement-breakpoint
+CREATE INDEX "deletion_requests_org_created_idx" ON "deletion_requests" USING btree ("org_id","created_at","id");
