@@ -14,7 +14,8 @@ import { ROTATE_DATA_KEY_JOB, rotateDataKeyHandler, startDataKeyRotation } from 
 import { useTestMasterKeys } from "@/lib/crypto/test-support";
 import type { Transaction } from "@/lib/db/client";
 import { withRunnerScope } from "@/lib/jobs/queue";
-import { runJobsUntilIdle, runNextJob, type JobHandler } from "@/lib/jobs/runner";
+import { runJobsUntilIdle, runNextJob } from "@/lib/jobs/runner";
+import { afterSteps } from "@/lib/testing/job-steps";
 import { createLocalBlobStore } from "@/lib/storage";
 import { withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
@@ -162,16 +163,7 @@ describe.each(testBackends())("contact cards (%s)", (backend) => {
     // Crash after two committed steps of 5 rows: ten rows packed, two left, every row readable meanwhile.
     const crash = new AbortController();
     const handler = packSealedRowsHandler({ rowsPerStep: 5 });
-    let steps = 0;
-    const crashing: JobHandler = (j, ctx) =>
-      handler(j, {
-        ...ctx,
-        step: async (fn) => {
-          const r = await ctx.step(fn);
-          if (++steps === 2) crash.abort();
-          return r;
-        },
-      });
+    const crashing = afterSteps(handler, 2, () => crash.abort());
     expect((await runNextJob(t.db, { handlers: { [PACK_SEALED_ROWS_JOB]: crashing }, signal: crash.signal }))?.outcome).toBe("interrupted");
     expect(await withTenant(t.db, { orgId: f.orgB }, (tx) => countPerColumnRows(tx, f.orgB))).toBe(2);
     expect(await read()).toEqual(expected);

@@ -10,7 +10,8 @@ import { asOwner } from "@/lib/audit/test-helpers";
 import { withTenant } from "@/lib/db/tenant";
 import { connectIntegration, getIntegrationCredentials } from "@/lib/integrations/secrets";
 import { withRunnerScope } from "@/lib/jobs/queue";
-import { runJobsUntilIdle, runNextJob, type JobHandler } from "@/lib/jobs/runner";
+import { runJobsUntilIdle, runNextJob } from "@/lib/jobs/runner";
+import { afterSteps } from "@/lib/testing/job-steps";
 import { createLocalBlobStore, type BlobStore } from "@/lib/storage";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { listOrganizationKeys } from "./data-keys";
@@ -107,16 +108,7 @@ describe.each(testBackends())("data-key rotation and crypto-shredding (%s)", (ba
     // Crash after two committed steps of 10 rows: the runner stops without releasing its lease.
     const crash = new AbortController();
     const handler = rotateDataKeyHandler(store, { rowsPerStep: 10 });
-    let steps = 0;
-    const crashing: JobHandler = (job, ctx) =>
-      handler(job, {
-        ...ctx,
-        step: async (fn) => {
-          const r = await ctx.step(fn);
-          if (++steps === 2) crash.abort();
-          return r;
-        },
-      });
+    const crashing = afterSteps(handler, 2, () => crash.abort());
     expect((await runNextJob(t.db, { handlers: { [ROTATE_DATA_KEY_JOB]: crashing }, signal: crash.signal }))?.outcome).toBe("interrupted");
     const midway = await getKeyRotationProgress(t.db, orgId);
     expect(midway).toMatchObject({ state: "running", done: 20, retiringVersions: [1] });

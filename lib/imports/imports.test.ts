@@ -15,6 +15,7 @@ import { resultRows, type Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { NotFoundError, RuleError } from "@/lib/errors";
 import { runJobsUntilIdle, runNextJob, type JobHandler } from "@/lib/jobs/runner";
+import { afterSteps } from "@/lib/testing/job-steps";
 import { createLocalBlobStore, type BlobStore } from "@/lib/storage";
 import { readAll, streamOf } from "@/lib/streams";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
@@ -264,16 +265,7 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     const { id } = await upload(admin, "cancel.csv", csv([["Name", "Email", "Phone", "Notes"], ...people(9, 500)]));
     await as(admin, (tx) => startImport(tx, admin, id, choices()));
     const inner = importJobHandler(store, { batchRows: 3 });
-    let steps = 0;
-    const cancelling: JobHandler = (job, ctx) =>
-      inner(job, {
-        ...ctx,
-        step: async (fn) => {
-          const r = await ctx.step(fn);
-          if (++steps === 2) await as(admin, (tx) => cancelImport(tx, admin, id));
-          return r;
-        },
-      });
+    const cancelling = afterSteps(inner, 2, () => as(admin, (tx) => cancelImport(tx, admin, id)));
     await runJobsUntilIdle(t.db, { handlers: { [IMPORT_JOB]: cancelling } });
     const p = await as(admin, (tx) => importProgress(tx, f.orgA, id));
     expect(p).toMatchObject({ status: "cancelled", rowsDone: 3, created: 3 });

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { DatabaseConfig } from "@/lib/config";
 import { openDatabase, type Database, type DatabaseHandle } from "@/lib/db/client";
 import { runNextJob, type JobHandler } from "@/lib/jobs/runner";
+import { afterSteps } from "@/lib/testing/job-steps";
 import { createTestDatabase, type TestBackend } from "./databases";
 
 /**
@@ -74,17 +75,7 @@ export async function runJobAndDie(kind: string, makeHandler: (args: KilledJobAr
   try {
     const args = JSON.parse(process.argv[2]!) as KilledJobArgs;
     const handle = await openDatabase(args.database);
-    const inner = makeHandler(args);
-    let steps = 0;
-    const killing: JobHandler = (job, ctx) =>
-      inner(job, {
-        ...ctx,
-        step: async (fn) => {
-          const result = await ctx.step(fn);
-          if (++steps === args.killAfterSteps) process.kill(process.pid, "SIGKILL");
-          return result;
-        },
-      });
+    const killing = afterSteps(makeHandler(args), args.killAfterSteps, () => process.kill(process.pid, "SIGKILL"));
     await runNextJob(handle.db, { handlers: { [kind]: killing } });
     process.stdout.write("finished without being killed\n");
     await handle.close();
