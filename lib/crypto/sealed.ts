@@ -101,8 +101,9 @@ export function sealedTable<T extends PgTable>(
   const groupColumn = group ? sealedColumns.find((c) => c.key === group.into) : undefined;
   if (group && (!groupColumn || group.members.length === 0 || group.members.some((m) => m === group.into || !sealedColumns.some((c) => c.key === m))))
     throw new Error(`${name}: a sealed group is a sealed column and other sealed columns`);
-  const members = new Set<string>(group?.members ?? []);
-  const isMember = (key: string) => members.has(key);
+  const members: readonly string[] = group?.members ?? [];
+  const memberSet = new Set(members);
+  const isMember = (key: string) => memberSet.has(key);
 
   const placeOf = (orgId: unknown, id: unknown, column: PgColumn): FieldPlace => {
     if (typeof orgId !== "string" || (typeof id !== "string" && typeof id !== "number"))
@@ -146,7 +147,7 @@ export function sealedTable<T extends PgTable>(
     return out;
   };
 
-  const touchesGroup = (values: Record<string, unknown>) => [...members].some((m) => m in values);
+  const touchesGroup = (values: Record<string, unknown>) => members.some((m) => m in values);
 
   const sealValues = async (tx: Transaction, orgId: unknown, id: unknown, values: Record<string, unknown>, whole: boolean) => {
     if (!hasSealedValue(values) && !(whole && group)) return { ...values };
@@ -167,7 +168,6 @@ export function sealedTable<T extends PgTable>(
     return (await openAll(tx, [row as Row<T>]))[0] as Record<string, unknown>;
   };
 
-  const memberList = [...members];
   const openAll = async (tx: Transaction, rows: Row<T>[]) => {
     const keys = new Map<string, DataKey>();
     const keyFor = async (orgId: string, bytes: Uint8Array) => {
@@ -192,13 +192,13 @@ export function sealedTable<T extends PgTable>(
           continue;
         }
         if (typeof packed !== "object" || packed === null || Array.isArray(packed)) throw new CiphertextFormatError(`${name}.${group.into} is not a group of values`);
-        for (const m of memberList) {
+        for (const m of members) {
           if (!(m in row)) continue;
           if (row[m] !== null) throw new CiphertextFormatError(`${name}: a row holds ${m} in both forms`);
           opened[m] = (packed as Record<string, unknown>)[m] ?? null;
         }
       }
-      if (group && !(group.into in row) && memberList.some((m) => m in row)) throw new TypeError(`${name}: select ${group.into} with the members of its group`);
+      if (group && !(group.into in row) && members.some((m) => m in row)) throw new TypeError(`${name}: select ${group.into} with the members of its group`);
       out.push(opened);
     }
     return out as Opened<Row<T>>[];
@@ -206,8 +206,8 @@ export function sealedTable<T extends PgTable>(
 
   const packRow = async (tx: Transaction, key: DataKey, row: Row<T>) => {
     const r = row as Record<string, unknown>;
-    if (!group || ![...members].some((m) => r[m] !== null && r[m] !== undefined)) return null;
-    if (!(group.into in r) || [...members].some((m) => !(m in r))) throw new TypeError(`${name}: packing needs the row's group and every member`);
+    if (!group || !members.some((m) => r[m] !== null && r[m] !== undefined)) return null;
+    if (!(group.into in r) || members.some((m) => !(m in r))) throw new TypeError(`${name}: packing needs the row's group and every member`);
     const [opened] = (await openAll(tx, [row])) as Record<string, unknown>[];
     const values: Record<string, unknown> = {};
     for (const m of members) values[m] = opened![m];
