@@ -417,7 +417,7 @@ describe.each(testBackends())("/api/v1 on %s", (backend) => {
     it("limits per token with 429, Retry-After and RateLimit headers", async () => {
       const token = await tokenFor(f.admin, ["contacts:read"]);
       setApiLimitersForTest({
-        perToken: createRateLimiter({ kind: "postgres" }, t.db, { name: "api-token-test", limit: 2, windowMs: 60_000 }),
+        perToken: createRateLimiter({ kind: "postgres" }, t.db, { name: "api-token-test", limit: 2, windowMs: 3_600_000 }),
         perAddress: createRateLimiter({ kind: "postgres" }, t.db, { name: "api-address-test", limit: 100, windowMs: 60_000 }),
       });
       try {

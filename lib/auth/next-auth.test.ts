@@ -39,7 +39,7 @@ describe("next-auth wiring (pglite)", () => {
   let n = 0;
   const previous = holder.__rampartServices;
 
-  const limiter = (name: string, limit: number): RateLimiter => createPostgresRateLimiter(t.db, { name: `nextauth-${name}`, limit, windowMs: 60_000 });
+  const limiter = (name: string, limit: number): RateLimiter => createPostgresRateLimiter(t.db, { name: `nextauth-${name}`, limit, windowMs: 3_600_000 });
   const req = (address: string) => ({ headers: { "x-forwarded-for": `10.9.9.9, ${address}`, "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Firefox/131.0" } });
   async function newUser(verified = true) {
     const email = `wired-${++n}@example.org`;

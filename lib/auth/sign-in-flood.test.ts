@@ -32,7 +32,8 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
   let hash: string;
   let n = 0;
   let outbox: string;
-  // An hour's window: a test never straddles two windows, where the sliding weight would let one more attempt in.
+  // Hour-long windows for every limiter here (the in-memory ones too): a test that straddled two windows would let the
+  // sliding weight (rounded down) admit one more attempt than the limit, as a burst test of 60 s once did.
   const limiter = (limit: number): RateLimiter => createPostgresRateLimiter(t.db, { name: `f${run}-${backend}-${++n}`, limit, windowMs: 3_600_000 });
   function limiters(perAccount = 100): AuthLimiters {
     return {
@@ -49,7 +50,7 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
       pool: new VerificationPool({ slots: 2, reservedForDevices: 1, queue: 2 }),
       burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 1000, windowMs: 10_000 }),
       perDevice: limiter(100),
-      refusalAuditPerAccount: createMemoryRateLimiter({ name: "refusal-audit", limit: 1, windowMs: 60_000 }),
+      refusalAuditPerAccount: createMemoryRateLimiter({ name: "refusal-audit", limit: 1, windowMs: 3_600_000 }),
       deviceSecret: SECRET,
       memo: new RefusalMemo(),
       recorder: new RefusalRecorder(t.db),
@@ -187,7 +188,7 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
 
   it("refuses a burst from one address before the shared limits, and only that address", async () => {
     const user = await newUser();
-    const deps = { limiters: limiters(), guard: guard({ burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 3, windowMs: 60_000 }) }) };
+    const deps = { limiters: limiters(), guard: guard({ burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 3, windowMs: 3_600_000 }) }) };
     for (let i = 0; i < 3; i++) await attempt(deps, { email: `nobody-${i}@example.org`, password: "guess", clientAddress: "192.0.2.66" });
     expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.66" })).toMatchObject({ ok: false, reason: "rate_limited" });
     expect(await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.67" })).toMatchObject({ ok: true });
@@ -358,7 +359,7 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     const user = await newUser();
     const disabled = await newUser();
     await t.db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, disabled.id));
-    const g = guard({ burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 1, windowMs: 60_000 }) });
+    const g = guard({ burstPerAddress: createMemoryRateLimiter({ name: "burst", limit: 1, windowMs: 3_600_000 }) });
     const deps = { limiters: limiters(2), guard: g };
     const outcomes = [
       await attempt(deps, { email: user.email, password: PASSWORD, clientAddress: "192.0.2.80" }),
