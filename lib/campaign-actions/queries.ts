@@ -2,7 +2,8 @@ import { menuTags } from "@/lib/contacts/tags-in-use";
 import "server-only";
 import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { actionAssignees, actions, actionTargets, contactLists, contacts, memberships, users, type Action, type Contact } from "@/db/schema";
-import { contactCardColumns, openContacts, sealedActions, type OpenedContact } from "@/lib/contacts/sealed";
+import { contactReachOutColumns } from "@/lib/contacts/read-models";
+import { openContacts, sealedActions, type OpenedContact } from "@/lib/contacts/sealed";
 import { campaignContacts, visibleContacts } from "@/lib/contacts/visibility";
 import type { Transaction } from "@/lib/db/client";
 import { keysetMicros, keysetPage, withoutKeys, type KeysetPage, type KeysetPosition } from "@/lib/pagination/keyset";
@@ -151,7 +152,7 @@ export async function getCampaignAction(
 
   const page = await targetPage((keyset, order, limit) =>
     tx
-      .select({ id: contacts.id, orgId: contacts.orgId, ...contactCardColumns, micros: keysetMicros(contacts.createdAt) })
+      .select({ ...contactReachOutColumns, micros: keysetMicros(contacts.createdAt) })
       .from(actionTargets)
       .innerJoin(contacts, eq(contacts.id, actionTargets.contactId))
       .where(and(targetsOf, keyset))
