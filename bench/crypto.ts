@@ -394,7 +394,7 @@ async function fileBench(say: Say, db: Database): Promise<{ rows: FileRow[]; flo
 
 type BenchDatabase = { name: string; short: string; db: Database; close(): Promise<void> };
 
-/** PGlite as lib/db opens it (with its Buffer-based bytea codec, lib/db/bytea.ts); PostgreSQL when RAMPART_TEST_PG_URL names a server. */
+/** PGlite as lib/db opens it (with its Buffer-based bytea codec, lib/db/pglite-codecs.ts); PostgreSQL when RAMPART_TEST_PG_URL names a server. */
 async function benchDatabases(say: Say): Promise<BenchDatabase[]> {
   const out: BenchDatabase[] = [];
   const embedded = await openDatabase({ kind: "pglite", dataDir: "memory://" });

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { DatabaseConfig } from "@/lib/config";
 import * as schema from "@/db/schema";
-import { pgliteByteaCodec } from "./bytea";
+import { pgliteCodecs } from "./pglite-codecs";
 import { lockDataDirectory } from "./lock";
 
 export type Schema = typeof schema;
@@ -46,7 +46,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const createdNow = inMemory || !fs.existsSync(path.join(dataDir, "PG_VERSION"));
   const lock = inMemory ? undefined : lockDataDirectory(dataDir);
   try {
-    const client = await PGlite.create({ ...(inMemory ? {} : { dataDir }), ...pgliteByteaCodec(types) });
+    const client = await PGlite.create({ ...(inMemory ? {} : { dataDir }), ...pgliteCodecs(types) });
     const db = drizzle({ client, schema });
     await migrate(db, { migrationsFolder });
     await client.exec(`SET ROLE ${APP_ROLE}`);

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { PGlite, types } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pgliteByteaCodec } from "./bytea";
+import { JSONB_BINARY_FROM, pgliteCodecs } from "./pglite-codecs";
 
-describe("PGlite's bytea codec (lib/db/bytea.ts)", () => {
+describe("PGlite's codecs (lib/db/pglite-codecs.ts)", () => {
   let db: PGlite;
   beforeAll(async () => {
-    db = await PGlite.create({ ...pgliteByteaCodec(types) });
+    db = await PGlite.create({ ...pgliteCodecs(types) });
   });
   afterAll(async () => db?.close());
 
@@ -41,5 +41,28 @@ describe("PGlite's bytea codec (lib/db/bytea.ts)", () => {
 
   it("refuses non-bytes as a bytea parameter", async () => {
     await expect(db.query("select $1::bytea", ["not bytes"])).rejects.toThrow(TypeError);
+  });
+
+  it("sends a long jsonb parameter in binary form and the server reads the same value, short ones and objects as before", async () => {
+    const { serializers } = pgliteCodecs(types);
+    const jsonb = serializers[types.JSONB]!;
+    const rows = Array.from({ length: 400 }, (_, i) => ({ i, name: `Zoë ${i} 名前 🙂`, b: "\\x00ff" }));
+    const long = JSON.stringify(rows);
+    expect(long.length).toBeGreaterThan(JSONB_BINARY_FROM);
+    const sent = jsonb(long) as unknown as Uint8Array;
+    expect(sent).toBeInstanceOf(Uint8Array);
+    expect(sent[0]).toBe(1);
+    expect(Buffer.from(sent.subarray(1)).toString("utf8")).toBe(long);
+    expect(typeof jsonb('{"a":1}')).toBe("string");
+    for (const value of [long, '{"a":"é"}', { a: ["é", 1, null] }]) {
+      const { rows: got } = await db.query<{ v: unknown; n: number }>("select $1::jsonb as v, jsonb_typeof($1::jsonb) as t", [value]);
+      expect(got[0]!.v).toEqual(typeof value === "string" ? JSON.parse(value) : value);
+    }
+    const { rows: records } = await db.query<{ n: number; last: string }>("select count(*)::int as n, max(name) filter (where i = 399) as last from jsonb_to_recordset($1::jsonb) as r(i int, name text)", [long]);
+    expect(records[0]).toEqual({ n: 400, last: "Zoë 399 名前 🙂" });
+  });
+
+  it("refuses a long jsonb parameter that is not JSON, as the server would any", async () => {
+    await expect(db.query("select $1::jsonb", ["[" + "1,".repeat(JSONB_BINARY_FROM) + "oops]"])).rejects.toThrow(/invalid input syntax for type json/);
   });
 });
