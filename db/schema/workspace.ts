@@ -61,10 +61,21 @@ export const contacts = pgTable(
     syncedBy: uuid("synced_by").references(() => users.id, { onDelete: "cascade" }),
     source: text("source").$type<ContactSource>().notNull().default("manual"),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    /**
+     * The import that created the contact, and its row in that file: the import's history of the contacts it
+     * created, kept on the contact itself so it goes with the contact when it is deleted and costs the import no row
+     * of its own (migration 0031). Cleared when the import's history expires (lib/imports/service.ts sweepImports),
+     * so it is not a foreign key: a check per imported row would cost the hottest write path for nothing.
+     */
+    importId: uuid("import_id"),
+    importRow: integer("import_row"),
     createdAt: timestamptz("created_at").notNull().defaultNow(),
     updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },
   (t) => [
+    // An import's created contacts in file order (its rollback, its result file); only imported contacts are in it.
+    index("contacts_import_idx").on(t.orgId, t.importId, t.importRow).where(sql`${t.importId} is not null`),
+    check("contacts_import_row", sql`(${t.importId} is null) = (${t.importRow} is null)`),
     index("contacts_org_created_idx").on(t.orgId, t.createdAt, t.id),
     index("contacts_email_index_idx").on(t.orgId, t.emailIndex),
     index("contacts_phone_index_idx").on(t.orgId, t.phoneIndex),

@@ -4,7 +4,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { importRows, imports, type ImportFormat, type ImportStatus } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
-import { rollbackRows } from "./jobs";
+import { rollbackCreated, rollbackRows } from "./jobs";
 import { sealedImports } from "./sealed";
 import { writeImportBatch } from "./write";
 
@@ -50,7 +50,10 @@ export async function seedDemoImports(tx: Transaction, orgId: string, adminId: s
     await recordAuditEvent(tx, { orgId, actor, action: "import.completed", target: { type: "import", id }, metadata: { inserted: counts.created, updated: counts.updated, skipped: counts.skipped, failed: counts.failed, format } });
     if (status !== "rolled_back") return;
     const written = await tx.select().from(importRows).where(and(eq(importRows.importId, id), inArray(importRows.outcome, ["created", "updated"])));
-    const { done, kept } = await rollbackRows(tx, orgId, written);
+    const fields = await rollbackRows(tx, orgId, written);
+    const made = await rollbackCreated(tx, orgId, id, 0, rows.length + 2);
+    const done = fields.done + made.done;
+    const kept = fields.kept + made.kept;
     await tx.update(imports).set({ status: "rolled_back", rolledBackBy: adminId, rolledBackAt: finished, rollbackDone: done, rollbackKept: kept }).where(eq(imports.id, id));
     await recordAuditEvent(tx, { orgId, actor, action: "import.rolled_back", target: { type: "import", id }, metadata: { rows: done, kept } });
   }

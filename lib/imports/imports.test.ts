@@ -4,7 +4,7 @@ import path from "node:path";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, contactListMembers, contactLists, contactTagsInUse, contacts, encryptedFiles, importRows, imports } from "@/db/schema";
+import { auditEvents, contactListMembers, contactLists, contactTagsInUse, contacts, encryptedFiles, importRows, imports, jobs } from "@/db/schema";
 import { describeEvent } from "@/lib/audit/describe";
 import { sealedContacts } from "@/lib/contacts/sealed";
 import { deleteContact } from "@/lib/contacts/commands";
@@ -14,6 +14,7 @@ import { openEncryptedFile } from "@/lib/crypto/files";
 import { resultRows, type Transaction } from "@/lib/db/client";
 import { withTenant } from "@/lib/db/tenant";
 import { NotFoundError, RuleError } from "@/lib/errors";
+import { withRunnerScope } from "@/lib/jobs/queue";
 import { runJobsUntilIdle, runNextJob, type JobHandler } from "@/lib/jobs/runner";
 import { afterSteps } from "@/lib/testing/job-steps";
 import { createLocalBlobStore, type BlobStore } from "@/lib/storage";
@@ -22,7 +23,7 @@ import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testi
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
 import { deleteCampaign } from "@/lib/tenancy/delete";
 import { setWallForTest, type Wall } from "@/lib/tenancy/walls";
-import { importJobHandler, importJobHandlers } from "./jobs";
+import { importJobHandler, importJobHandlers, rollbackJobHandler } from "./jobs";
 import { FIXED_LIMITS, type ImportLimits } from "./limits";
 import { ImportFileError } from "./read";
 import { importRetentionForPerson } from "./retention";
@@ -33,6 +34,7 @@ import {
   cancelImport,
   getImport,
   IMPORT_JOB,
+  IMPORT_ROLLBACK_JOB,
   importProblems,
   importProgress,
   listImports,
@@ -220,6 +222,45 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     await expect(as(admin, (tx) => requestRollback(tx, admin, id))).rejects.toThrow(/Only a finished/);
   });
 
+  it("created contacts carry their import: the result file lists them in file order, a rollback resumes through them and keeps one edited since, the history's expiry clears them", async () => {
+    const rows = [["Name", "Email"], ...Array.from({ length: 5 }, (_, i) => [`Carried ${i}`, `carried${i}@quill.example.org`]), ["", "nameless@quill.example.org"]];
+    const id = await importNow(csv(rows), choices({ mapping: { "0": "name", "1": "email" } }));
+    const carried = () => as(admin, (tx) => tx.select({ id: contacts.id, row: contacts.importRow }).from(contacts).where(eq(contacts.importId, id)).orderBy(contacts.importRow));
+    const made = await carried();
+    expect(made.map((c) => c.row)).toEqual([2, 3, 4, 5, 6]);
+    // No history row for a created contact: the refused row is the import's only one.
+    expect((await as(admin, (tx) => tx.select({ outcome: importRows.outcome }).from(importRows).where(eq(importRows.importId, id)))).map((r) => r.outcome)).toEqual(["failed"]);
+    const { resultFileId } = await as(admin, (tx) => getImport(tx, f.orgA, id));
+    const lines = (await readAll((await openEncryptedFile(t.db, store, admin, resultFileId!)).stream)).toString().trim().split("\n");
+    expect(lines.slice(1).map((l) => l.split(",").slice(0, 3))).toEqual([...made.map((c) => [String(c.row), "created", c.id]), ["7", "failed", ""]]);
+
+    // Someone edits row 4's contact; the rollback crashes after its first step over the created contacts, then resumes.
+    await new Promise((r) => setTimeout(r, 5));
+    await as(admin, (tx) => updateContactFields(tx, f.orgA, made[2]!.id, { notes: "typed by a person" }));
+    await as(admin, (tx) => requestRollback(tx, admin, id));
+    const crash = new AbortController();
+    const handler = rollbackJobHandler({ batchRows: 2 });
+    // Step 1 finds no history row to undo; step 2 deletes rows 2 and 3.
+    const crashing = afterSteps(handler, 2, () => crash.abort());
+    expect((await runNextJob(t.db, { handlers: { [IMPORT_ROLLBACK_JOB]: crashing }, signal: crash.signal }))?.outcome).toBe("interrupted");
+    expect((await carried()).map((c) => c.row)).toEqual([4, 5, 6]);
+    await withRunnerScope(t.db, (tx) => tx.update(jobs).set({ lockedUntil: sql`now() - interval '1 second'`, runAt: sql`now()` }).where(eq(jobs.orgId, f.orgA)));
+    await runJobsUntilIdle(t.db, { handlers: { [IMPORT_ROLLBACK_JOB]: handler } });
+    expect(await as(admin, (tx) => importProgress(tx, f.orgA, id))).toMatchObject({ status: "rolled_back", rollbackDone: 4, rollbackKept: 1 });
+    expect((await carried()).map((c) => c.id)).toEqual([made[2]!.id]);
+    expect(await contactByEmail("carried4@quill.example.org")).toBeNull();
+    expect(await contactByEmail("carried2@quill.example.org")).toMatchObject({ notes: "typed by a person" });
+    const problems = await as(admin, (tx) => importProblems(tx, f.orgA, id));
+    expect(problems.filter((p) => p.kept)).toEqual([expect.objectContaining({ rowNumber: 4, outcome: "created", contactId: made[2]!.id })]);
+
+    // The import's history expires: the contact it created and kept forgets it (no import id pointing nowhere).
+    await withTenant(t.db, { orgId: f.orgA }, (tx) => tx.update(imports).set({ createdAt: sql`now() - interval '400 days'` }).where(eq(imports.id, id)));
+    expect(await sweepImports(t.db, store, [f.orgA])).toMatchObject({ history: 1 });
+    expect(await as(admin, (tx) => tx.select().from(imports).where(eq(imports.id, id)))).toEqual([]);
+    const [left] = await as(admin, (tx) => tx.select({ importId: contacts.importId, importRow: contacts.importRow }).from(contacts).where(eq(contacts.id, made[2]!.id)));
+    expect(left).toEqual({ importId: null, importRow: null });
+  });
+
   it("refuses a file over the size limit and bad files, leaving nothing behind", async () => {
     const before = { blobs: blobs().length, files: (await fileRows()).length };
     const big = Buffer.alloc(limits.maxBytes + 10, "a,b\n");
@@ -373,7 +414,8 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     const rows = [{ rowNumber: 2, cells: ["Ahead One", "ahead1@quill.example.org"] }];
     const versionsOf = (ids: string[]) =>
       withTenant(t.db, ownerB, async (tx) => (await tx.select({ card: contacts.card }).from(contacts).where(inArray(contacts.id, ids))).map((c) => sealedKeyVersion(c.card!)));
-    const createdIn = (tx: Transaction) => tx.select({ contactId: importRows.contactId }).from(importRows).where(and(eq(importRows.importId, id), eq(importRows.outcome, "created")));
+    // A created contact carries its import (contacts.import_id): no history row of its own.
+    const createdIn = (tx: Transaction) => tx.select({ contactId: contacts.id }).from(contacts).where(eq(contacts.importId, id));
 
     // Same keys: the prepared rows are the ones written (their ids, sealed under the key they were prepared with).
     const keys = await withTenant(t.db, ownerB, (tx) => contactKeys(tx, f.orgB));
@@ -424,11 +466,11 @@ describe.each(testBackends())("imports (%s)", (backend) => {
     await runJobsUntilIdle(t.db, { handlers: { [IMPORT_JOB]: rotating } });
     expect(await as(ownerB, (tx) => importProgress(tx, f.orgB, id))).toMatchObject({ status: "succeeded", rowsDone: 10, created: 10, failed: 0 });
     const written = await as(ownerB, async (tx) => {
-      const history = await tx.select({ rowNumber: importRows.rowNumber, contactId: importRows.contactId }).from(importRows).where(eq(importRows.importId, id));
+      const history = await tx.select({ rowNumber: contacts.importRow, contactId: contacts.id }).from(contacts).where(eq(contacts.importId, id));
       const rows = await tx.select().from(contacts).where(inArray(contacts.id, history.map((h) => h.contactId!)));
       return { history, rows, opened: await sealedContacts.openAll(tx, rows) };
     });
-    expect(written.history.map((h) => h.rowNumber).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+    expect(written.history.map((h) => h.rowNumber!).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
     expect(new Set(written.opened.map((c) => c.email))).toEqual(new Set(people(10, 900).map((p) => p[1])));
     // Batches 1 and 2 (steps 2 and 3) were written before the rotation; every later batch under the new key.
     const byRow = new Map(written.history.map((h) => [h.contactId, h.rowNumber]));

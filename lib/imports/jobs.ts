@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
@@ -30,7 +31,8 @@ export const IMPORT_BATCH_ROWS = 1000;
 const ROLLBACK_BATCH_ROWS = 200;
 const payloadSchema = z.object({ importId: uuidSchema });
 const cursorSchema = z.object({ done: z.number().int().min(0) }).nullable().catch(null);
-const rollbackCursorSchema = z.object({ after: z.number().int().min(0) }).nullable().catch(null);
+/** Where a rollback stands: the history rows up to `after`, then (`created`) the contacts it created up to `after`. */
+const rollbackCursorSchema = z.object({ after: z.number().int().min(0), created: z.boolean().optional() }).nullable().catch(null);
 
 /** A step as the given person: the runner opened the campaign; this narrows it to what they may do. */
 function stepAs<T>(ctx: JobContext, who: Who, fn: (tx: Transaction) => Promise<{ cursor: unknown; progress?: unknown; result?: T }>) {
@@ -85,14 +87,7 @@ async function writeResultFile(db: Database, store: BlobStore, who: Who, id: str
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const rows = await withTenant(db, who, (tx) =>
-        tx
-          .select({ rowNumber: importRows.rowNumber, outcome: importRows.outcome, contactId: importRows.contactId, errorColumn: importRows.errorColumn, errorReason: importRows.errorReason })
-          .from(importRows)
-          .where(and(eq(importRows.orgId, who.orgId), eq(importRows.importId, id), gt(importRows.rowNumber, after)))
-          .orderBy(asc(importRows.rowNumber))
-          .limit(2000),
-      );
+      const rows = await withTenant(db, who, (tx) => resultRowsAfter(tx, who.orgId, id, after, 2000));
       const records = rows.map((r) => [String(r.rowNumber), r.outcome, r.contactId ?? "", r.errorColumn ?? "", r.errorReason ?? ""].map(neutralizeCsvCell));
       if (!headerSent) records.unshift(["row", "outcome", "contact_id", "column", "reason"]);
       headerSent = true;
@@ -108,6 +103,29 @@ async function writeResultFile(db: Database, store: BlobStore, who: Who, id: str
       .set({ resultFileId: file.id, resultExpiresAt: new Date(now.getTime() + keepDays * 86_400_000), updatedAt: now })
       .where(eq(imports.id, id)),
   );
+}
+
+type ResultRow = { rowNumber: number; outcome: string; contactId: string | null; errorColumn: string | null; errorReason: string | null };
+
+/**
+ * The next `limit` rows of an import's outcome after row `after`, in file order: its history rows (updated, skipped,
+ * failed) merged with the contacts it created (which carry their import and row, contacts.import_id).
+ */
+async function resultRowsAfter(tx: Transaction, orgId: string, id: string, after: number, limit: number): Promise<ResultRow[]> {
+  const history = await tx
+    .select({ rowNumber: importRows.rowNumber, outcome: importRows.outcome, contactId: importRows.contactId, errorColumn: importRows.errorColumn, errorReason: importRows.errorReason })
+    .from(importRows)
+    .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, id), gt(importRows.rowNumber, after)))
+    .orderBy(asc(importRows.rowNumber))
+    .limit(limit);
+  const created = await tx
+    .select({ rowNumber: contacts.importRow, contactId: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.orgId, orgId), eq(contacts.importId, id), gt(contacts.importRow, after)))
+    .orderBy(asc(contacts.importRow))
+    .limit(limit);
+  const merged: ResultRow[] = [...history, ...created.map((c) => ({ rowNumber: c.rowNumber!, outcome: "created", contactId: c.contactId, errorColumn: null, errorReason: null }))];
+  return merged.sort((a, b) => a.rowNumber - b.rowNumber).slice(0, limit);
 }
 
 export function importJobHandler(store: BlobStore, options: { limits?: () => ImportLimits; batchRows?: number } = {}): JobHandler {
@@ -209,30 +227,50 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
 }
 
 /** Undoes an import: created contacts deleted, overwritten fields restored from the sealed before-image, added tags and list entries removed; a contact edited since is left as it is and reported. */
-export function rollbackJobHandler(): JobHandler {
+export function rollbackJobHandler(options: { batchRows?: number } = {}): JobHandler {
+  const batchRows = options.batchRows ?? ROLLBACK_BATCH_ROWS;
   return async (job, ctx) => {
     const { importId } = payloadSchema.parse(job.payload);
     const orgId = job.orgId!;
     const imp = await load(ctx.db, orgId, importId);
     if (imp.status !== "rolling_back" || !imp.rolledBackBy) return;
     const who: Who = { orgId, userId: imp.rolledBackBy };
-    let after = rollbackCursorSchema.parse(job.cursor)?.after ?? 0;
-    for (;;) {
+    const cursor = rollbackCursorSchema.parse(job.cursor);
+    let after = cursor?.after ?? 0;
+    let created = cursor?.created ?? false;
+    const counted = (tx: Transaction, done: number, kept: number) =>
+      tx
+        .update(imports)
+        .set({ rollbackDone: sql`${imports.rollbackDone} + ${done}`, rollbackKept: sql`${imports.rollbackKept} + ${kept}`, updatedAt: new Date() })
+        .where(eq(imports.id, importId));
+    // First the history rows (fields it overwrote, tags and lists it added), then the contacts it created.
+    while (!created) {
       const more = await stepAs(ctx, who, async (tx) => {
         const rows = await tx
           .select()
           .from(importRows)
           .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), inArray(importRows.outcome, ["created", "updated"]), gt(importRows.rowNumber, after)))
           .orderBy(asc(importRows.rowNumber))
-          .limit(ROLLBACK_BATCH_ROWS);
-        if (rows.length === 0) return { cursor: { after }, result: false };
+          .limit(batchRows);
+        if (rows.length === 0) {
+          after = 0;
+          created = true;
+          return { cursor: { after, created }, result: false };
+        }
         const { done, kept } = await rollbackRows(tx, orgId, rows);
         after = rows[rows.length - 1]!.rowNumber;
-        await tx
-          .update(imports)
-          .set({ rollbackDone: sql`${imports.rollbackDone} + ${done}`, rollbackKept: sql`${imports.rollbackKept} + ${kept}`, updatedAt: new Date() })
-          .where(eq(imports.id, importId));
+        await counted(tx, done, kept);
         return { cursor: { after }, result: true };
+      });
+      if (!more) break;
+    }
+    for (;;) {
+      const more = await stepAs(ctx, who, async (tx) => {
+        const { last, done, kept } = await rollbackCreated(tx, orgId, importId, after, batchRows);
+        if (last === null) return { cursor: { after, created: true }, result: false };
+        after = last;
+        await counted(tx, done, kept);
+        return { cursor: { after, created: true }, result: true };
       });
       if (!more) break;
     }
@@ -286,6 +324,33 @@ export async function rollbackRows(tx: Transaction, orgId: string, rows: ImportR
   await deleteContactRows(tx, orgId, toDelete);
   if (keptRows.length) await tx.update(importRows).set({ keptAtRollback: true }).where(inArray(importRows.id, keptRows));
   return { done, kept: keptRows.length };
+}
+
+/**
+ * One rollback batch of the contacts an import created (file rows after `after`): deleted for real, unless someone
+ * edited the contact after the import wrote it (updated_at past created_at, the import's own transaction), in which
+ * case it is left as it is and reported on the import's page. Returns the last row handled (null when none was left).
+ */
+export async function rollbackCreated(tx: Transaction, orgId: string, importId: string, after: number, limit: number): Promise<{ last: number | null; done: number; kept: number }> {
+  const rows = await tx
+    .select({ id: contacts.id, importRow: contacts.importRow, createdAt: contacts.createdAt, updatedAt: contacts.updatedAt })
+    .from(contacts)
+    .where(and(eq(contacts.orgId, orgId), eq(contacts.importId, importId), gt(contacts.importRow, after)))
+    .orderBy(asc(contacts.importRow))
+    .limit(limit);
+  if (rows.length === 0) return { last: null, done: 0, kept: 0 };
+  const edited = rows.filter((r) => r.updatedAt.getTime() > r.createdAt.getTime());
+  const untouched = rows.filter((r) => r.updatedAt.getTime() <= r.createdAt.getTime());
+  await deleteContactRows(
+    tx,
+    orgId,
+    untouched.map((r) => r.id),
+  );
+  if (edited.length)
+    await tx.insert(importRows).values(
+      edited.map((r) => ({ id: randomUUID(), importId, orgId, rowNumber: r.importRow!, outcome: "created" as const, contactId: r.id, writtenAt: r.createdAt, keptAtRollback: true })),
+    );
+  return { last: rows[rows.length - 1]!.importRow!, done: untouched.length, kept: edited.length };
 }
 
 /** Due at the upload's expiry: deletes it if the import has not already. */

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import { contactLists, encryptedFiles, importRows, imports, organizations, users, type Import, type ImportFormat, type ImportStatus } from "@/db/schema";
+import { contactLists, contacts, encryptedFiles, importRows, imports, organizations, users, type Import, type ImportFormat, type ImportStatus } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import { deleteEncryptedFile, openEncryptedFile, putEncryptedFile } from "@/lib/crypto/files";
 import type { Database, Transaction } from "@/lib/db/client";
@@ -394,7 +394,11 @@ export async function sweepImports(db: Database, store: BlobStore, orgIds: strin
     for (const o of old) {
       await deleteImportFile(db, store, orgId, o.id, "upload", now);
       await deleteImportFile(db, store, orgId, o.id, "result", now);
-      await withTenant(db, { orgId }, (tx) => tx.delete(imports).where(and(eq(imports.orgId, orgId), eq(imports.id, o.id))));
+      await withTenant(db, { orgId }, async (tx) => {
+        // The contacts it created forget it (contacts.import_id has no foreign key to do this).
+        await tx.update(contacts).set({ importId: null, importRow: null }).where(and(eq(contacts.orgId, orgId), eq(contacts.importId, o.id)));
+        await tx.delete(imports).where(and(eq(imports.orgId, orgId), eq(imports.id, o.id)));
+      });
       out.history++;
     }
   }

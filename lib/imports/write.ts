@@ -1,9 +1,9 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, or, type SQL } from "drizzle-orm";
 import { contactListMembers, contactLists, contacts, importRows, type DuplicatePolicy, type ImportMapping, type ImportOptions, type ImportRowOutcome } from "@/db/schema";
 import { bulkInsert, inBytes, inTexts } from "@/lib/db/bulk";
-import { resultRows, type Transaction } from "@/lib/db/client";
+import type { Transaction } from "@/lib/db/client";
 import type { ContactValues } from "@/lib/contacts/input";
 import { sealedContacts } from "@/lib/contacts/sealed";
 import { contactKeys, contactRowSealer, insertSealedContacts, sameContactKeys, setContactExternalIds, updateContactFields, type ContactKeys, type ContactOrigin, type NewContactRow } from "@/lib/contacts/write-rows";
@@ -177,10 +177,11 @@ export async function writeImportBatch(
   const listsFor = (g: Good) => [...new Set([imp.options.listId, g.listName ? listIds.get(g.listName)! : null].filter((l): l is string => l !== null))];
   const memberships: { listId: string; contactId: string; rowNumber: number }[] = [];
 
+  // A created contact carries its import and row (contacts.import_id, import_row): that is its history, no row here.
   await insertSealedContacts(
     tx,
     keys,
-    creates.map((c) => c.sealed),
+    creates.map((c) => ({ ...c.sealed, importId: imp.id, importRow: c.rowNumber })),
     importOrigin(userId),
   );
   const createdIds = creates.map((c) => c.sealed.id);
@@ -223,9 +224,8 @@ export async function writeImportBatch(
     }
   }
 
-  // Created rows were written in this transaction, so their updated_at is its now(); updated rows are read back.
+  // Updated rows are read back for the time of this write: a later updated_at means someone edited the contact since.
   const updatedIds = records.flatMap((r) => (r.contactId && r.outcome === "updated" ? [r.contactId] : []));
-  const [{ now }] = resultRows<{ now: string }>(await tx.execute(sql`select now()::text as now`)) as [{ now: string }];
   const written = updatedIds.length
     ? await tx
         .select({ id: contacts.id, updatedAt: contacts.updatedAt })
@@ -233,11 +233,11 @@ export async function writeImportBatch(
         .where(and(eq(contacts.orgId, orgId), inArray(contacts.id, updatedIds)))
     : [];
   const writtenAt = new Map(written.map((w) => [w.id, w.updatedAt]));
-  const createdAt = contacts.updatedAt.mapFromDriverValue(now) as Date;
-  const writtenAtOf = (r: RowRecord) => (r.outcome === "created" ? createdAt : r.outcome === "updated" && r.contactId ? (writtenAt.get(r.contactId) ?? null) : null);
+  const writtenAtOf = (r: RowRecord) => (r.outcome === "updated" && r.contactId ? (writtenAt.get(r.contactId) ?? null) : null);
 
   const rowsToInsert = [];
   for (const r of records) {
+    if (r.outcome === "created") continue;
     const id = randomUUID();
     rowsToInsert.push(
       sealedImportRows.sealWith(keys.data, {
