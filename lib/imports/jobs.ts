@@ -333,14 +333,15 @@ export async function rollbackRows(tx: Transaction, orgId: string, rows: ImportR
  */
 export async function rollbackCreated(tx: Transaction, orgId: string, importId: string, after: number, limit: number): Promise<{ last: number | null; done: number; kept: number }> {
   const rows = await tx
-    .select({ id: contacts.id, importRow: contacts.importRow, createdAt: contacts.createdAt, updatedAt: contacts.updatedAt })
+    .select({ id: contacts.id, importRow: contacts.importRow, createdAt: contacts.createdAt, edited: sql<boolean>`${contacts.updatedAt} > ${contacts.createdAt}` })
     .from(contacts)
     .where(and(eq(contacts.orgId, orgId), eq(contacts.importId, importId), gt(contacts.importRow, after)))
     .orderBy(asc(contacts.importRow))
     .limit(limit);
   if (rows.length === 0) return { last: null, done: 0, kept: 0 };
-  const edited = rows.filter((r) => r.updatedAt.getTime() > r.createdAt.getTime());
-  const untouched = rows.filter((r) => r.updatedAt.getTime() <= r.createdAt.getTime());
+  // Compared in the database, to the microsecond.
+  const edited = rows.filter((r) => r.edited);
+  const untouched = rows.filter((r) => !r.edited);
   await deleteContactRows(
     tx,
     orgId,
