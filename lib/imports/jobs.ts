@@ -18,7 +18,8 @@ import { importLimits, type ImportLimits } from "./limits";
 import { ImportFileError, readSheet } from "./read";
 import { campaignSettings, deleteImportFile, IMPORT_EXPIRE_JOB, IMPORT_JOB, IMPORT_ROLLBACK_JOB, importRow, textEncodingOf, type Who } from "./service";
 import { sealedImportRows } from "./sealed";
-import { prepareImportBatch, writeImportBatch, type BatchRow, type PreparedBatch } from "./write";
+import { openPreparer } from "./preparer";
+import { writeImportBatch, type BatchRow, type PreparedBatch } from "./write";
 
 /**
  * The import's background jobs on the shared runner. Each batch is one step: the rows it wrote, their history records,
@@ -128,9 +129,17 @@ async function resultRowsAfter(tx: Transaction, orgId: string, id: string, after
   return merged.sort((a, b) => a.rowNumber - b.rowNumber).slice(0, limit);
 }
 
-export function importJobHandler(store: BlobStore, options: { limits?: () => ImportLimits; batchRows?: number } = {}): JobHandler {
+/** From how many rows left an import prepares its batches in a worker thread (lib/imports/preparer.ts). */
+export const IMPORT_WORKER_FROM_ROWS = 5000;
+
+export function importJobHandler(
+  store: BlobStore,
+  options: { limits?: () => ImportLimits; batchRows?: number; workerFromRows?: number; requireWorker?: boolean } = {},
+): JobHandler {
   const limits = options.limits ?? importLimits;
   const batchRows = options.batchRows ?? IMPORT_BATCH_ROWS;
+  const workerFromRows = options.workerFromRows ?? IMPORT_WORKER_FROM_ROWS;
+  const requireWorker = options.requireWorker ?? false;
   return async (job: RunningJob, ctx: JobContext) => {
     const { importId } = payloadSchema.parse(job.payload);
     const orgId = job.orgId!;
@@ -143,17 +152,18 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
     const options = imp.options;
     const fileId = imp.uploadFileId;
     const start = cursorSchema.parse(job.cursor)?.done ?? 0;
+    // The keys of the last transaction: the next batches are prepared (validated, indexed, sealed) under them while
+    // that transaction's writes are in flight, and used only if their own transaction holds the same keys.
+    let keys: ContactKeys | undefined;
     await stepAs(ctx, who, async (tx) => {
       await tx
         .update(imports)
         .set({ status: "running", startedAt: imp.startedAt ?? new Date(), updatedAt: new Date() })
         .where(eq(imports.id, importId));
+      keys = await contactKeys(tx, orgId);
       return { cursor: { done: start } };
     });
 
-    // The keys of the last batch's transaction: the next batch is prepared (validated, indexed, sealed) under them
-    // while that transaction's writes are in flight, and used only if its own transaction holds the same keys.
-    let keys: ContactKeys | undefined;
     const commit = async (batch: BatchRow[], done: number, prepared: PreparedBatch | undefined) =>
       stepAs(ctx, who, async (tx) => {
         const [current] = await tx.select({ cancel: imports.cancelRequestedAt }).from(imports).where(eq(imports.id, importId)).for("update");
@@ -174,20 +184,34 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
         return { cursor: { done }, progress: { done, total: imp.totalRows }, result: "ok" as const };
       });
 
-    // One batch's step in flight at a time; the next batch is read and prepared meanwhile.
+    // Three batches in hand at most: one batch's step in flight; the next one's preparation asked for before that step
+    // starts, so a worker thread prepares it while the step writes (inline, it interleaves with the step's queries);
+    // the one after it being read.
+    const preparer = openPreparer({ worker: imp.totalRows - start >= workerFromRows, require: requireWorker });
     let pending: Promise<"ok" | "cancel" | undefined> | undefined;
+    let next: { batch: BatchRow[]; done: number; preparing: Promise<PreparedBatch | undefined> } | undefined;
     const settle = async () => {
       const p = pending;
       pending = undefined;
       return p ? await p : "ok";
     };
-    const send = async (batch: BatchRow[], done: number) => {
-      const prepared = keys ? await prepareImportBatch(keys, who, { id: importId, mapping, options }, batch) : undefined;
+    /** Starts the waiting batch's step once the step before it has ended. */
+    const advance = async () => {
+      const waiting = next;
+      next = undefined;
       if ((await settle()) === "cancel") return "cancel";
-      pending = commit(batch, done, prepared);
+      if (!waiting) return "ok";
+      pending = commit(waiting.batch, waiting.done, await waiting.preparing);
       // Handled here so a failure while the next batch is read is not reported as unhandled; settled below all the same.
       pending.catch(() => undefined);
       return "ok";
+    };
+    const send = async (batch: BatchRow[], done: number) => {
+      const preparing = keys ? preparer.prepare(keys, who, { id: importId, mapping, options }, batch) : Promise.resolve(undefined);
+      preparing.catch(() => undefined);
+      const outcome = await advance();
+      next = { batch, done, preparing };
+      return outcome;
     };
 
     try {
@@ -204,7 +228,7 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
         }
       }
       if (batch.length && (await send(batch, seen)) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
-      if ((await settle()) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
+      if ((await advance()) === "cancel" || (await settle()) === "cancel") return await finishImport(ctx.db, store, imp, who, "cancelled");
       const after = await load(ctx.db, orgId, importId);
       return await finishImport(ctx.db, store, imp, who, after.cancelRequestedAt ? "cancelled" : "succeeded");
     } catch (thrown) {
@@ -222,6 +246,8 @@ export function importJobHandler(store: BlobStore, options: { limits?: () => Imp
         if (err instanceof ImportFileError) return;
       }
       throw err;
+    } finally {
+      await preparer.close();
     }
   };
 }

@@ -77,8 +77,8 @@ async function listIdsByName(tx: Transaction, orgId: string, userId: string, nam
   return out;
 }
 
-type Imp = { id: string; mapping: ImportMapping; options: ImportOptions };
-type PreparedRow = { rowNumber: number; mapped: MappedRow; email: Buffer | null; phone: Buffer | null; sealed: NewContactRow | null };
+export type Imp = { id: string; mapping: ImportMapping; options: ImportOptions };
+export type PreparedRow = { rowNumber: number; mapped: MappedRow; email: Buffer | null; phone: Buffer | null; sealed: NewContactRow | null };
 
 /**
  * A batch's work that needs no database: rows mapped and validated, their blind indexes, and each valid row sealed
@@ -90,7 +90,7 @@ export type PreparedBatch = { keys: ContactKeys; input: readonly BatchRow[]; row
 
 const importOrigin = (userId: string): ContactOrigin => ({ source: "import", createdBy: userId });
 
-function prepareRows(keys: ContactKeys, sealer: ReturnType<typeof contactRowSealer>, mapper: (cells: string[]) => MappedRow, userId: string, rows: BatchRow[]): PreparedRow[] {
+export function prepareRows(keys: ContactKeys, sealer: ReturnType<typeof contactRowSealer>, mapper: (cells: string[]) => MappedRow, userId: string, rows: BatchRow[]): PreparedRow[] {
   return rows.map((row) => {
     const mapped = mapper(row.cells);
     if (!mapped.ok) return { rowNumber: row.rowNumber, mapped, email: null, phone: null, sealed: null };
