@@ -70,7 +70,10 @@ function workerPreparer(require: boolean): Preparer {
       worker.on("message", (m: { ready?: boolean; id?: number; rows?: PreparedRow[] }) => {
         if (m.ready) {
           clearTimeout(timer);
-          if (state === "starting") state = "ready";
+          if (state === "starting") {
+            state = "ready";
+            logger.info({ msg: "import batches are prepared in a worker thread" });
+          }
           started();
           return;
         }
