@@ -4,7 +4,8 @@ import { contacts, type Contact } from "@/db/schema";
 import { withTenant } from "@/lib/db/tenant";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { activateNewDataKey, activeDataKey } from "./data-keys";
-import { DecryptionError, WrongPlaceError } from "./errors";
+import { CiphertextFormatError, DecryptionError, WrongPlaceError } from "./errors";
+import { sealWithKey } from "./fields";
 import { sealedTable } from "./sealed";
 import { createOrganization, useTestMasterKeys } from "./test-support";
 
@@ -59,6 +60,17 @@ describe.each(testBackends())("a page of sealed rows (%s)", (backend) => {
     const a = await sealRow(orgA, "Fatima");
     expect(await failure(openPage(orgA, [a, { ...a, phone: a.email }]))).toBeInstanceOf(WrongPlaceError);
     expect(await failure(openPage(orgA, [{ ...a, name: a.email! as unknown as Contact["name"] }]))).toBeInstanceOf(WrongPlaceError);
+  });
+
+  it("refuses a value that opens at its place but is not UTF-8 JSON, whatever the rest of the page", async () => {
+    const a = await sealRow(orgA, "Nadia");
+    const sealAt = (bytes: Uint8Array) =>
+      withTenant(t.db, { orgId: orgA }, async (tx) => sealWithKey(await activeDataKey(tx, orgA), { orgId: orgA, table: "contacts", column: "email", rowId: a.id }, bytes));
+    for (const bytes of [Buffer.from([0x22, 0xc3, 0x28, 0x22]), Buffer.from('"unterminated'), Buffer.from([0xff, 0xfe])]) {
+      const bad = { ...a, email: (await sealAt(bytes)) as unknown as Contact["email"] };
+      expect(await failure(openPage(orgA, [a, bad]))).toBeInstanceOf(CiphertextFormatError);
+    }
+    expect((await openPage(orgA, [{ ...a, email: (await sealAt(Buffer.from('"zoë@example.org"'))) as unknown as Contact["email"] }]))[0]!.email).toBe("zoë@example.org");
   });
 
   it("refuses a row copied into another campaign's page, even when that page opened rows of its own first", async () => {

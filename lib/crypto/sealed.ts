@@ -1,4 +1,5 @@
 import "server-only";
+import { isUtf8 } from "node:buffer";
 import { and, eq, getTableColumns, getTableName } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { isSealedColumn, type Sealed } from "@/db/schema/crypto";
@@ -65,8 +66,6 @@ export type SealedTable<T extends PgTable> = {
   openAll(tx: Transaction, rows: Row<T>[]): Promise<Opened<Row<T>>[]>;
 };
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 function encode(value: unknown): string {
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError("a sealed value must be JSON-serialisable");
@@ -74,8 +73,11 @@ function encode(value: unknown): string {
 }
 
 function decode(bytes: Uint8Array): unknown {
+  // Checked as UTF-8 natively, then read by Buffer: cheaper per value than a fatal TextDecoder.
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!isUtf8(buffer)) throw new CiphertextFormatError("the sealed value is not JSON");
   try {
-    return JSON.parse(utf8.decode(bytes));
+    return JSON.parse(buffer.toString("utf8"));
   } catch {
     throw new CiphertextFormatError("the sealed value is not JSON");
   }
@@ -169,14 +171,17 @@ export function sealedTable<T extends PgTable>(
   };
 
   const openAll = async (tx: Transaction, rows: Row<T>[]) => {
+    // The keys first (one lookup per campaign and key version), then every value opened without waiting again.
     const keys = new Map<string, DataKey>();
-    const keyFor = async (orgId: string, bytes: Uint8Array) => {
-      const version = sealedKeyVersion(bytes);
-      const cacheKey = `${orgId}/${version}`;
-      let key = keys.get(cacheKey);
-      if (!key) keys.set(cacheKey, (key = await dataKeyVersion(tx, orgId, version)));
-      return key;
-    };
+    for (const row of rows as Record<string, unknown>[])
+      for (const { key: prop } of sealedColumns) {
+        const value = row[prop];
+        if (value === undefined || value === null) continue;
+        const orgId = row[orgKey];
+        const version = sealedKeyVersion(value as Uint8Array);
+        const cacheKey = `${String(orgId)}/${version}`;
+        if (!keys.has(cacheKey) && typeof orgId === "string") keys.set(cacheKey, await dataKeyVersion(tx, orgId, version));
+      }
     const out: Record<string, unknown>[] = [];
     for (const row of rows as Record<string, unknown>[]) {
       const opened: Record<string, unknown> = {};
@@ -186,7 +191,7 @@ export function sealedTable<T extends PgTable>(
         if (value === undefined || value === null) continue;
         const place = placeOf(row[orgKey], row[idKey], column);
         const bytes = value as Uint8Array;
-        const packed = decode(openWithKey(await keyFor(place.orgId, bytes), place, bytes));
+        const packed = decode(openWithKey(keys.get(`${place.orgId}/${sealedKeyVersion(bytes)}`)!, place, bytes));
         if (prop !== group?.into) {
           opened[prop] = packed;
           continue;
