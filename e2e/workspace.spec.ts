@@ -154,7 +154,11 @@ test.describe("workspace journeys", () => {
       await pages.getByRole("link", { name: "First" }).click();
       await admin.waitForURL((url) => url.search === "");
     }
-    await expect(firstLink()).toHaveAttribute("href", firstRow);
+    // Back on the newest page: no way further up. (Not compared with the first row seen: other journeys running
+    // beside this one add contacts to the demo campaign meanwhile, and the newest page moves with them.)
+    await expect(pages.getByRole("link", { name: "Previous" })).toHaveCount(0);
+    await expect(pages.getByRole("link", { name: "Next" })).toHaveCount(1);
+    await expect(firstLink()).toBeVisible();
 
     // An exact email finds its contact whatever the case it is typed in.
     await admin.getByTestId("contact-search").getByRole("searchbox", { name: "Search" }).fill("AMARA.Okonkwo@Example.ORG");
