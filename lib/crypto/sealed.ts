@@ -3,6 +3,7 @@ import { isUtf8 } from "node:buffer";
 import { and, eq, getTableColumns, getTableName } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { isSealedColumn, type Sealed } from "@/db/schema/crypto";
+import { asBuffer } from "@/lib/bytes";
 import type { Transaction } from "@/lib/db/client";
 import { activeDataKey, dataKeyVersion, type DataKey } from "./data-keys";
 import { CiphertextFormatError } from "./errors";
@@ -74,7 +75,7 @@ function encode(value: unknown): string {
 
 function decode(bytes: Uint8Array): unknown {
   // Checked as UTF-8 natively, then read by Buffer: cheaper per value than a fatal TextDecoder.
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = asBuffer(bytes);
   if (!isUtf8(buffer)) throw new CiphertextFormatError("the sealed value is not JSON");
   try {
     return JSON.parse(buffer.toString("utf8"));

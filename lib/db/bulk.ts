@@ -1,5 +1,6 @@
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { asBuffer } from "@/lib/bytes";
 import type { Transaction } from "./client";
 
 /**
@@ -13,7 +14,7 @@ import type { Transaction } from "./client";
 /** SQL types a JSON value can carry as its text form (jsonb_to_recordset reads each with the type's own input). */
 const SCALAR_TYPES = new Set(["uuid", "text", "bytea", "integer", "bigint", "boolean", "timestamp with time zone", "jsonb"]);
 
-const hex = (b: Uint8Array) => `\\x${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex")}`;
+const hex = (b: Uint8Array) => `\\x${asBuffer(b).toString("hex")}`;
 
 /** The JSON form of one value for a column of SQL type `type` (bytea as hex text, arrays element by element). */
 function jsonValue(type: string, value: unknown): unknown {

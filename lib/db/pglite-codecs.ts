@@ -1,4 +1,5 @@
 import type { types as PgliteTypes } from "@electric-sql/pglite";
+import { asBuffer } from "@/lib/bytes";
 
 /**
  * PGlite's codecs where its own cost more than the work they carry:
@@ -23,7 +24,7 @@ export function pgliteCodecs(types: typeof PgliteTypes) {
   };
   const serialize = (value: unknown): string => {
     if (!(value instanceof Uint8Array)) throw new TypeError("Invalid input for bytea type");
-    return "\\x" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+    return "\\x" + asBuffer(value).toString("hex");
   };
   const jsonb = (value: unknown): string | Uint8Array => {
     const text = typeof value === "string" ? value : JSON.stringify(value);

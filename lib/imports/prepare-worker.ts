@@ -1,7 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { contactRowSealer, sameContactKeys, type ContactKeys } from "@/lib/contacts/write-rows";
 import type { ImportMapping } from "@/db/schema";
-import { rebuffer } from "./buffers";
+import { asBuffer } from "@/lib/bytes";
 import { rowMapper } from "./mapping";
 import { prepareRows, type BatchRow } from "./write";
 
@@ -17,7 +17,7 @@ let sealing: { keys: ContactKeys; sealer: ReturnType<typeof contactRowSealer> } 
 parentPort!.on("message", (request: PrepareRequest) => {
   try {
     // Keys arrive as plain byte arrays: made Buffers again, as the sealing code expects.
-    const keys: ContactKeys = { orgId: request.keys.orgId, data: { ...request.keys.data, key: rebuffer(request.keys.data.key) }, index: rebuffer(request.keys.index) };
+    const keys: ContactKeys = { orgId: request.keys.orgId, data: { ...request.keys.data, key: asBuffer(request.keys.data.key) }, index: asBuffer(request.keys.index) };
     // One sealer while the keys stay the same: its memory of name prefixes already hashed serves every batch.
     if (!sealing || !sameContactKeys(sealing.keys, keys)) sealing = { keys, sealer: contactRowSealer(keys) };
     const rows = prepareRows(keys, sealing.sealer, rowMapper(request.mapping, request.tags), request.userId, request.rows);

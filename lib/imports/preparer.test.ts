@@ -6,7 +6,8 @@ import { withTenant } from "@/lib/db/tenant";
 import { eq } from "drizzle-orm";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/databases";
 import { seedWorkspaceFixture, type WorkspaceFixture } from "@/lib/testing/workspace";
-import { rebuffer, rebufferFields } from "./buffers";
+import { asBuffer } from "@/lib/bytes";
+import { rebufferFields } from "./buffers";
 import { openPreparer } from "./preparer";
 import { prepareImportBatch, type BatchRow, type Imp } from "./write";
 
@@ -74,7 +75,7 @@ describe("an import's batches prepared in a worker thread", () => {
 
   it("byte arrays that crossed a thread are Buffers again, over the same memory", () => {
     const bytes = new Uint8Array([1, 2, 3, 4]).subarray(1, 3);
-    const again = rebuffer(bytes);
+    const again = asBuffer(bytes);
     expect(Buffer.isBuffer(again)).toBe(true);
     expect([...again]).toEqual([2, 3]);
     again[0] = 9;

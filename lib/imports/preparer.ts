@@ -4,7 +4,8 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ContactKeys } from "@/lib/contacts/write-rows";
 import { logger } from "@/lib/log";
-import { rebuffer, rebufferFields } from "./buffers";
+import { asBuffer } from "@/lib/bytes";
+import { rebufferFields } from "./buffers";
 import type { PrepareRequest } from "./prepare-worker";
 import { prepareImportBatch, type BatchRow, type Imp, type PreparedBatch, type PreparedRow } from "./write";
 
@@ -121,8 +122,8 @@ function workerPreparer(require: boolean): Preparer {
 function fromWorker(row: PreparedRow): PreparedRow {
   return {
     ...row,
-    email: row.email ? rebuffer(row.email) : null,
-    phone: row.phone ? rebuffer(row.phone) : null,
+    email: row.email ? asBuffer(row.email) : null,
+    phone: row.phone ? asBuffer(row.phone) : null,
     sealed: row.sealed ? rebufferFields(row.sealed) : null,
   };
 }
