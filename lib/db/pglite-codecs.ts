@@ -35,7 +35,8 @@ export function pgliteCodecs(types: typeof PgliteTypes) {
     return bytes;
   };
   return {
-    parsers: { [types.BYTEA]: parse }, // PGlite's serializer type says string; a Uint8Array is sent as the parameter's binary form (format code 1).
+    parsers: { [types.BYTEA]: parse },
+    // PGlite's serializer type says string; a Uint8Array is sent as the parameter's binary form (format code 1).
     serializers: { [types.BYTEA]: serialize, [types.JSONB]: jsonb as (v: unknown) => string },
   };
 }

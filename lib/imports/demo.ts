@@ -1,6 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { importRows, imports, type ImportFormat, type ImportStatus } from "@/db/schema";
 import { recordAuditEvent } from "@/lib/audit";
 import type { Transaction } from "@/lib/db/client";
@@ -49,7 +49,7 @@ export async function seedDemoImports(tx: Transaction, orgId: string, adminId: s
       .where(eq(imports.id, id));
     await recordAuditEvent(tx, { orgId, actor, action: "import.completed", target: { type: "import", id }, metadata: { inserted: counts.created, updated: counts.updated, skipped: counts.skipped, failed: counts.failed, format } });
     if (status !== "rolled_back") return;
-    const written = await tx.select().from(importRows).where(and(eq(importRows.importId, id), inArray(importRows.outcome, ["created", "updated"])));
+    const written = await tx.select().from(importRows).where(and(eq(importRows.importId, id), eq(importRows.outcome, "updated")));
     const fields = await rollbackRows(tx, orgId, written);
     const made = await rollbackCreated(tx, orgId, id, 0, rows.length + 2);
     const done = fields.done + made.done;

@@ -275,7 +275,7 @@ export function rollbackJobHandler(options: { batchRows?: number } = {}): JobHan
         const rows = await tx
           .select()
           .from(importRows)
-          .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), inArray(importRows.outcome, ["created", "updated"]), gt(importRows.rowNumber, after)))
+          .where(and(eq(importRows.orgId, orgId), eq(importRows.importId, importId), eq(importRows.outcome, "updated"), gt(importRows.rowNumber, after)))
           .orderBy(asc(importRows.rowNumber))
           .limit(batchRows);
         if (rows.length === 0) {
@@ -317,12 +317,16 @@ export function rollbackJobHandler(options: { batchRows?: number } = {}): JobHan
 
 type ImportRowRecord = typeof importRows.$inferSelect;
 
-/** One rollback batch; returns how many rows were undone and how many contacts were left because someone edited them after the import. */
+/**
+ * One rollback batch of the contacts an import updated: overwritten fields back to their before-image, added tags and
+ * list entries removed. Returns how many were undone and how many were left because someone edited them since. (Created
+ * contacts carry their import themselves since migration 0031, which moved every history row of one onto its contact:
+ * rollbackCreated undoes them.)
+ */
 export async function rollbackRows(tx: Transaction, orgId: string, rows: ImportRowRecord[]): Promise<{ done: number; kept: number }> {
   const ids = rows.flatMap((r) => (r.contactId ? [r.contactId] : []));
   const current = ids.length ? await tx.select().from(contacts).where(and(eq(contacts.orgId, orgId), inArray(contacts.id, ids))) : [];
   const byId = new Map(current.map((c) => [c.id, c]));
-  const toDelete: string[] = [];
   const keptRows: string[] = [];
   let done = 0;
   for (const row of rows) {
@@ -333,10 +337,6 @@ export async function rollbackRows(tx: Transaction, orgId: string, rows: ImportR
       continue;
     }
     done++;
-    if (row.outcome === "created") {
-      toDelete.push(contact.id);
-      continue;
-    }
     const opened = await sealedImportRows.open(tx, row);
     const before = { ...(opened.before ?? {}) };
     const patch: Partial<ContactValues> = {};
@@ -347,7 +347,6 @@ export async function rollbackRows(tx: Transaction, orgId: string, rows: ImportR
     if (row.listsAdded.length)
       await tx.delete(contactListMembers).where(and(eq(contactListMembers.orgId, orgId), eq(contactListMembers.contactId, contact.id), inArray(contactListMembers.listId, row.listsAdded)));
   }
-  await deleteContactRows(tx, orgId, toDelete);
   if (keptRows.length) await tx.update(importRows).set({ keptAtRollback: true }).where(inArray(importRows.id, keptRows));
   return { done, kept: keptRows.length };
 }
