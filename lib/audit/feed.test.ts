@@ -115,9 +115,14 @@ describe.each(testBackends())("activity feed (%s)", (backend) => {
   it("pages a person's account events newest first across account chains, with no duplicates or gaps", async () => {
     const person = crypto.randomUUID();
     // Staff acting on other people's accounts: each event joins the chain of the person it is about, not the actor's.
+    // Chains are stamped to the millisecond (migration 0020): events of two chains within one millisecond order by id,
+    // so each event here gets a millisecond of its own and "newest first" names one order.
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 2));
     for (let i = 0; i < 9; i++) {
       await record({ actor: { kind: "staff", id: person }, action: "user.disabled", target: { type: "user", id: crypto.randomUUID() }, metadata: { reason: "security_incident" } });
+      await tick();
       await record({ actor: { kind: "member", id: person }, action: "auth.sign_out" });
+      await tick();
     }
     const seen: string[] = [];
     let cursor: string | null = null;
