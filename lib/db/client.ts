@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { DatabaseConfig } from "@/lib/config";
 import * as schema from "@/db/schema";
 import { pgliteCodecs } from "./pglite-codecs";
+import { keepStatements } from "./pglite-statements";
 import { lockDataDirectory } from "./lock";
 
 export type Schema = typeof schema;
@@ -39,7 +40,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const { PGlite, types } = await import("@electric-sql/pglite");
+  const { PGlite, types, protocol, parse } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const inMemory = dataDir.startsWith("memory://");
@@ -50,6 +51,8 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     const db = drizzle({ client, schema });
     await migrate(db, { migrationsFolder });
     await client.exec(`SET ROLE ${APP_ROLE}`);
+    // After the migrations: their statements run once each.
+    keepStatements(client, { protocol, parse });
     return {
       db: db as unknown as Database,
       driver: "pglite",
