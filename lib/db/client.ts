@@ -52,7 +52,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     await migrate(db, { migrationsFolder });
     await client.exec(`SET ROLE ${APP_ROLE}`);
     // After the migrations: their statements run once each.
-    keepStatements(client, { protocol, parse });
+    await keepStatements(client, { protocol, parse });
     return {
       db: db as unknown as Database,
       driver: "pglite",
