@@ -18,8 +18,8 @@ import type { PGlite, QueryOptions, Results, Transaction, parse as PgliteParse, 
  *   know that an array holds a thousand values or a jsonb parameter a thousand rows, and slowed a 50,000-row import
  *   from ≈5,700 to ≈900 rows/s. A type created after start counts as such a type.
  * - Statements are kept least recently used first, at most `max`; an evicted one is closed with the next parse.
- * - A statement whose cached plan no longer fits (its result's columns changed under it, SQLSTATE 0A000) is dropped
- *   and prepared again once.
+ * - A statement whose cached plan no longer fits (its result's columns changed under it, SQLSTATE 0A000) is dropped;
+ *   outside a transaction it is prepared again and run once more, inside one the error ends the transaction.
  * - Errors are PGlite's own (DatabaseError with the SQLSTATE); unlike PGlite's they carry no copy of the query's
  *   text or parameters, which could hold personal data and end up in a log.
  * - Options this path does not handle (a COPY's blob, given parameter types) take PGlite's own path.
@@ -28,7 +28,8 @@ import type { PGlite, QueryOptions, Results, Transaction, parse as PgliteParse, 
  */
 export type StatementStats = { kept: number; prepared: number; reused: number; evicted: number; planned: number };
 
-type Kept = { name: string; types: number[]; rows: unknown | undefined; custom: boolean };
+type Message = Parameters<typeof PgliteParse.parseResults>[0][number];
+type Kept = { name: string; types: number[]; rows: Message | undefined; custom: boolean };
 type Pglite = { protocol: typeof PgliteProtocol; parse: typeof PgliteParse };
 type Internals = {
   _checkReady(): Promise<void>;
@@ -125,7 +126,7 @@ export async function keepStatements(client: PGlite, pglite: Pglite, options: { 
       messages = messages.slice(set + 1, own + 1);
       stats.planned++;
     }
-    const [result] = pglite.parse.parseResults(statement.rows ? [statement.rows as (typeof messages)[number], ...messages] : messages, inner.parsers, queryOptions);
+    const [result] = pglite.parse.parseResults(statement.rows ? [statement.rows, ...messages] : messages, inner.parsers, queryOptions);
     return result as Results<T>;
   };
 
