@@ -122,7 +122,7 @@ test.describe("workspace journeys", () => {
     baseURL,
     storageStateOf,
   }) => {
-    test.setTimeout(60_000);
+    test.setTimeout(120_000); // the longest journey: 44 s in a passing full run on this 2-core machine, over 60 s in a busier one
     const id = unique();
     const admin = await pageAs(browser, baseURL, await storageStateOf("admin@demo.test"));
 
