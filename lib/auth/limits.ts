@@ -3,6 +3,7 @@ import { getConfig, type Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { availableParallelism } from "node:os";
 import { createMemoryRateLimiter, createRateLimiter, type RateLimiter } from "@/lib/ratelimit";
+import { defaultBackgroundVerifier, type BackgroundVerifier } from "./background-verifier";
 import { RefusalMemo, RefusalRecorder } from "./refusals";
 import { VerificationPool } from "./verify-pool";
 
@@ -45,6 +46,8 @@ export type SignInGuard = {
   memo: RefusalMemo;
   /** Refused attempts reach the sign-in history in batches. */
   recorder: RefusalRecorder;
+  /** Checks the passwords of attempts from no recognised device below the server's CPU priority; null: in process. */
+  background: BackgroundVerifier | null;
 };
 
 /** Slots: one per core (argon2id keeps a core busy for its ~230 ms), one of them kept for recognised devices; as many may wait unless configured. */
@@ -69,5 +72,6 @@ export function createSignInGuard(db: Database, deviceSecret: string, config: Co
     deviceSecret,
     memo: new RefusalMemo(),
     recorder: new RefusalRecorder(db),
+    background: config.auth.loginVerifyInChild ? defaultBackgroundVerifier() : null,
   };
 }

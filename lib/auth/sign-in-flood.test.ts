@@ -18,8 +18,10 @@ import { hashPassword } from "./password";
 import type { SessionPolicy } from "./sessions";
 import type { Database } from "@/lib/db";
 import { RefusalMemo, RefusalRecorder } from "./refusals";
+import { FloodGauge } from "./flood-gauge";
 import { knownRefusal, signInWithPassword, type SignInInput } from "./sign-in";
 import { VerificationPool } from "./verify-pool";
+import { BackgroundVerifier } from "./background-verifier";
 
 const PASSWORD = "lantern orchard cobalt meadow";
 const NEW_PASSWORD = "quartz heron tangerine ferry";
@@ -54,6 +56,7 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
       deviceSecret: SECRET,
       memo: new RefusalMemo(),
       recorder: new RefusalRecorder(t.db),
+      background: null,
       ...over,
     };
   }
@@ -106,6 +109,16 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
   afterAll(async () => {
     await t?.drop();
     fs.rmSync(outbox, { recursive: true, force: true });
+  });
+
+  it("counts every refusal it records on the flood gauge the background chores read", async () => {
+    const gauge = new FloodGauge(3);
+    const recorder = new RefusalRecorder(t.db, 60_000, 5000, gauge);
+    const row = { userId: null, emailHash: hashEmail(`gauge-${run}@example.org`), method: "password", clientAddressHash: null, deviceSummary: null };
+    for (let i = 0; i < 3; i++) recorder.add(row);
+    expect(gauge.refusals()).toBe(3);
+    expect(gauge.flooded()).toBe(true);
+    await recorder.flush();
   });
 
   it("logs and drops a batch of refusals the database will not take, never rejects, and writes the batches after it", async () => {
@@ -184,6 +197,28 @@ describe.each(testBackends())("sign-in under a flood (%s)", (backend) => {
     expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken: await deviceTokenFor(user) })).toMatchObject({ ok: true });
     release();
     await flood;
+  });
+
+  it("checks a recognised device's password in the server, and every other attempt's in the background verifier", async () => {
+    const user = await newUser();
+    const background = new BackgroundVerifier();
+    try {
+      const deps = { limiters: limiters(), guard: guard({ background }) };
+      expect(await attempt(deps, { email: user.email, password: PASSWORD })).toMatchObject({ ok: true });
+      expect(await attempt(deps, { email: user.email, password: "a wrong guess" })).toMatchObject({ ok: false, reason: "invalid" });
+      expect(await attempt(deps, { email: `nobody-${run}@example.org`, password: PASSWORD })).toMatchObject({ ok: false, reason: "invalid" });
+      expect(background.stats).toMatchObject({ inChild: 3, inProcess: 0 });
+      const deviceToken = await deviceTokenFor(user);
+      expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken })).toMatchObject({ ok: true });
+      expect(await attempt(deps, { email: user.email, password: "a wrong guess", deviceToken })).toMatchObject({ ok: false, reason: "invalid" });
+      expect(background.stats).toMatchObject({ inChild: 3, inProcess: 0 });
+      // Another account's cookie recognises nothing here: that attempt goes to the background like any other.
+      const other = await newUser();
+      expect(await attempt(deps, { email: user.email, password: PASSWORD, deviceToken: await deviceTokenFor(other) })).toMatchObject({ ok: true });
+      expect(background.stats.inChild).toBe(4);
+    } finally {
+      background.close();
+    }
   });
 
   it("refuses a burst from one address before the shared limits, and only that address", async () => {

@@ -169,7 +169,9 @@ async function checkAdmitted(
   }
 
   const hash = user?.passwordHash ?? (await dummyPasswordHash());
-  const verified = await admission.verify(device !== null, () => verifyPassword(hash, input.password));
+  // A recognised device's check runs here, at the server's priority; any other below it, where the process can.
+  const background = device ? null : guard?.background;
+  const verified = await admission.verify(device !== null, () => (background ? background.verify(hash, input.password) : verifyPassword(hash, input.password)));
   if (!user?.passwordHash) {
     await record("unknown_account", null);
     return { ok: false, reason: "invalid" };

@@ -73,6 +73,7 @@ const variables = {
   SIGNUP_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-ups per client address per hour" },
   LOGIN_BURST_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(100000), expected: "must be a whole number of sign-in attempts per client address per 10 seconds" },
   LOGIN_VERIFY_QUEUE: { schema: z.coerce.number().int().min(0).max(10000), expected: "must be the number of sign-ins that may wait for a password check (0-10000)" },
+  LOGIN_VERIFY_IN_CHILD: { schema: flag, expected: "must be 1 or 0 (check passwords of sign-ins from no recognised device in a child process below the server's CPU priority, or in the server)" },
   LOGIN_LIMIT_WINDOW_SECONDS: { schema: z.coerce.number().int().min(10).max(86400), expected: "must be the rate-limit window in seconds (10-86400)" },
   API_LIMIT_PER_TOKEN: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per token per minute" },
   API_LIMIT_PER_ADDRESS: { schema: z.coerce.number().int().min(1).max(1_000_000), expected: "must be a whole number of /api/v1 requests per client address per minute" },
@@ -155,6 +156,8 @@ export type Config = {
     loginBurstPerAddress: number;
     /** Sign-ins without a device cookie that may wait for a password-check slot; null: one per core. */
     loginVerifyQueue: number | null;
+    /** Password checks of attempts from no recognised device in a lower-priority child process (lib/auth/background-verifier.ts). */
+    loginVerifyInChild: boolean;
     signupLimitPerAddress: number;
   };
   /** /api/v1 requests per minute, per token and per client address. */
@@ -255,6 +258,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.
       loginLimitWindowSeconds: v.LOGIN_LIMIT_WINDOW_SECONDS ?? 900,
       loginBurstPerAddress: v.LOGIN_BURST_PER_ADDRESS ?? 10,
       loginVerifyQueue: v.LOGIN_VERIFY_QUEUE ?? null,
+      loginVerifyInChild: v.LOGIN_VERIFY_IN_CHILD ?? true,
       signupLimitPerAddress: v.SIGNUP_LIMIT_PER_ADDRESS ?? 10,
     },
     apiLimits: { perToken: v.API_LIMIT_PER_TOKEN ?? 600, perAddress: v.API_LIMIT_PER_ADDRESS ?? 1200 },
