@@ -2,6 +2,7 @@ import "server-only";
 import { signInAttempts } from "@/db/schema";
 import type { Database } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { signInFloodGauge, type FloodGauge } from "./flood-gauge";
 
 type Until = { until: number; userId: string | null };
 
@@ -76,9 +77,11 @@ export class RefusalRecorder {
     private readonly db: Database,
     private readonly intervalMs = 1000,
     private readonly maxBuffered = 5000,
+    private readonly gauge: FloodGauge = signInFloodGauge(),
   ) {}
 
   add(attempt: RefusedAttempt): void {
+    this.gauge.note();
     if (this.buffer.length >= this.maxBuffered) return; // beyond this a flood is counted by the metrics alone
     this.buffer.push({ ...attempt, createdAt: attempt.createdAt ?? new Date() });
     this.timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
