@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { runWhenQuiet } from "./background";
 
 describe("background chores wait for a sign-in flood to pass", () => {
-  it("runs the task at once when there is no flood", async () => {
+  it("runs the task at once when there is no flood, and counts no wait (however long the task takes)", async () => {
     let ran = 0;
-    const result = await runWhenQuiet(async () => void ran++, { flooded: () => false, checkEveryMs: 1000, maxWaitMs: 60_000 });
+    const result = await runWhenQuiet(() => new Promise<void>((r) => setTimeout(() => r(void ran++), 30)), { flooded: () => false, checkEveryMs: 1000, maxWaitMs: 60_000 });
     expect(ran).toBe(1);
-    expect(result!.waitedMs).toBeLessThan(1000);
+    expect(result!.waitedMs).toBeLessThan(20);
   });
 
   it("waits while a flood lasts, then runs the task once", async () => {

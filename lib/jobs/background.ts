@@ -1,5 +1,6 @@
 import { pruneTagsInUse } from "@/lib/contacts/tags-in-use";
 import "server-only";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pruneIdempotencyKeys } from "@/lib/api/idempotency";
 import { purgeExpiredActions } from "@/lib/campaign-actions/retention";
 import { archiveAllExpiredEvents } from "@/lib/audit/retention";
@@ -66,17 +67,16 @@ export async function runWhenQuiet(task: () => Promise<void>, options: QuietOpti
   const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
   const started = Date.now();
   while (flooded() && Date.now() - started < maxWaitMs) {
-    const waited = await new Promise<boolean>((resolve) => {
-      if (options.signal?.aborted) return resolve(false);
-      const timer = setTimeout(() => resolve(true), Math.min(checkEveryMs, Math.max(0, maxWaitMs - (Date.now() - started))));
-      timer.unref();
-      options.signal?.addEventListener("abort", () => (clearTimeout(timer), resolve(false)), { once: true });
-    });
-    if (!waited) return null;
+    try {
+      await sleep(Math.min(checkEveryMs, maxWaitMs - (Date.now() - started)), undefined, { signal: options.signal, ref: false });
+    } catch {
+      return null; // aborted
+    }
   }
   if (options.signal?.aborted) return null;
+  const waitedMs = Date.now() - started;
   await task();
-  return { waitedMs: Date.now() - started };
+  return { waitedMs };
 }
 
 /**
