@@ -112,6 +112,16 @@ describe("the background verifier (argon2id in a lower-priority child process)",
     expect(v.stats).toMatchObject({ childStarts: 1, childPid: null, inProcess: 2 });
   });
 
+  it("does not keep a child that was still starting when it was closed", async () => {
+    const v = verifier();
+    const during = v.verify(hash, PASSWORD);
+    v.close();
+    expect(await during).toBe(true); // checked in this process instead
+    expect(v.stats).toMatchObject({ childStarts: 0, childPid: null, inProcess: 1 });
+    expect(await v.verify(hash, PASSWORD)).toBe(true);
+    expect(v.stats).toMatchObject({ childStarts: 1, inChild: 1 });
+  });
+
   it("ends the child when it is closed, and starts one again for the next check", async () => {
     const v = verifier();
     expect(await v.verify(hash, PASSWORD)).toBe(true);

@@ -44,6 +44,8 @@ export class BackgroundVerifier {
   private nextId = 1;
   private unavailableUntil = 0;
   private counts = { inChild: 0, inProcess: 0, childStarts: 0 };
+  /** Bumped by close(): a child still starting from before it is not kept. */
+  private generation = 0;
 
   constructor(private readonly options: BackgroundVerifierOptions = {}) {}
 
@@ -73,6 +75,7 @@ export class BackgroundVerifier {
     const child = this.child;
     this.child = null;
     this.starting = null;
+    this.generation++;
     if (child) {
       child.removeAllListeners();
       child.on("error", () => {});
@@ -95,6 +98,7 @@ export class BackgroundVerifier {
       this.unavailableUntil = Infinity;
       return Promise.resolve(null);
     }
+    const generation = this.generation;
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
@@ -109,13 +113,13 @@ export class BackgroundVerifier {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (ready) {
+        if (ready && generation === this.generation) {
           this.child = child;
           this.counts.childStarts++;
           this.idle(child);
           resolve(child);
         } else {
-          this.unavailable();
+          if (!ready) this.unavailable();
           child.removeAllListeners();
           child.on("error", () => {});
           child.kill();
