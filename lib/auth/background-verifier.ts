@@ -76,11 +76,7 @@ export class BackgroundVerifier {
     this.child = null;
     this.starting = null;
     this.generation++;
-    if (child) {
-      child.removeAllListeners();
-      child.on("error", () => {});
-      child.kill();
-    }
+    if (child) stopChild(child);
     this.failPending(new Error("The background verifier was closed"));
   }
 
@@ -120,9 +116,7 @@ export class BackgroundVerifier {
           resolve(child);
         } else {
           if (!ready) this.unavailable();
-          child.removeAllListeners();
-          child.on("error", () => {});
-          child.kill();
+          stopChild(child);
           resolve(null);
         }
       };
@@ -207,6 +201,13 @@ export class BackgroundVerifier {
       w.reject(err);
     }
   }
+}
+
+/** Ends a child this verifier no longer listens to (its late errors are swallowed, not thrown). */
+function stopChild(child: ChildProcess): void {
+  child.removeAllListeners();
+  child.on("error", () => {});
+  child.kill();
 }
 
 // On globalThis: Next may load this module more than once, and one child serves the process.
