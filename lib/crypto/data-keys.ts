@@ -123,7 +123,7 @@ async function readDataRows(tx: Transaction, orgId: string): Promise<KeyRow[]> {
     .select({ ...columns, digest: keyRowsDigest(sql`${orgId}::uuid`) })
     .from(orgKeys)
     .where(and(eq(orgKeys.orgId, orgId), eq(orgKeys.kind, "data")));
-  const rows: KeyRow[] = read.map((r) => ({ kind: r.kind, version: r.version, status: r.status, masterKeyId: r.masterKeyId, wrappedKey: r.wrappedKey, retiredAt: r.retiredAt }));
+  const rows = read.map(({ digest: _, ...row }) => row);
   const digest = read[0]?.digest;
   if (digest) {
     const at = digest.indexOf(" ");
