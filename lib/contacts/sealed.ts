@@ -1,7 +1,7 @@
 import "server-only";
 import { actions, contacts, reports, type Contact } from "@/db/schema";
 import type { Opened } from "@/lib/crypto";
-import { DATA_KEYS, sealedKeysColumn, sealedTable } from "@/lib/crypto/sealed";
+import { sealedTable } from "@/lib/crypto/sealed";
 import type { Transaction } from "@/lib/db/client";
 
 /** The workspace's sealed tables (registered in lib/crypto/sealed-tables.ts for rotation and the GnuPG export). */
@@ -11,14 +11,11 @@ export const sealedContacts = sealedTable(contacts, { id: "id", orgId: "orgId", 
 export const sealedActions = sealedTable(actions, { id: "id", orgId: "orgId" });
 export const sealedReports = sealedTable(reports, { id: "id", orgId: "orgId" });
 
-/**
- * The card and the per-column fields of rows written before it: select these to read any reach-out field. With them
- * comes the digest of the campaign's key rows, which spares a page the lookup of its keys (lib/crypto/sealed.ts).
- */
-export const contactCardColumns = { card: contacts.card, name: contacts.name, email: contacts.email, phone: contacts.phone, address: contacts.address, ...sealedKeysColumn };
+/** The card and the per-column fields of rows written before it: select these to read any reach-out field. */
+export const contactCardColumns = { card: contacts.card, name: contacts.name, email: contacts.email, phone: contacts.phone, address: contacts.address };
 
-/** A contact row as read, opened: the card's fields in place of the card (and without its key digest), a name whenever the row selected it. */
-export type OpenedContact<R> = Omit<Opened<R>, "card" | "name" | typeof DATA_KEYS> & ("name" extends keyof R ? { name: string } : unknown);
+/** A contact row as read, opened: the card's fields in place of the card, a name whenever the row selected it. */
+export type OpenedContact<R> = Omit<Opened<R>, "card" | "name"> & ("name" extends keyof R ? { name: string } : unknown);
 
 /** Decrypts the sealed columns a partial row carries (its id and orgId must be there; the card with any of its fields). */
 export async function openContacts<R extends Pick<Contact, "id" | "orgId">>(tx: Transaction, rows: R[]): Promise<OpenedContact<R>[]> {

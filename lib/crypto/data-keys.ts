@@ -1,6 +1,6 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { and, eq, is, isNotNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, eq, is, isNotNull, ne, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { orgKeys, type OrgKeyKind, type OrgKeyStatus } from "@/db/schema/crypto";
 import { resultRows, type Queryable, type Transaction } from "@/lib/db/client";
@@ -45,40 +45,6 @@ async function unwrapRow(orgId: string, row: KeyRow): Promise<Buffer> {
 /** Drops this process's cached keys of one organisation (after shredding or retiring). */
 export function forgetOrganizationKeys(orgId: string): void {
   for (const k of material.keys()) if (k.startsWith(`${orgId}/`)) material.delete(k);
-  keyRowsSeen.delete(orgId);
-}
-
-/**
- * A digest of one organisation's data-key rows as the statement sees them, after the organisation's id and a space:
- * every column that bears on reading (version, status, master key, wrapped key, retirement) goes in, so a key rotated,
- * retired, destroyed or re-wrapped changes it. NULL when `org` is.
- */
-function keyRowsDigest(org: SQL): SQL<string | null> {
-  return sql<string | null>`(select ${org}::text || ' ' || encode(sha256(convert_to(coalesce(string_agg(
-    k.version::text || '/' || k.status || '/' || coalesce(k.master_key_id, '') || '/' || coalesce(encode(k.wrapped_key, 'hex'), '') || '/' || coalesce(extract(epoch from k.retired_at)::text, ''),
-    ',' order by k.version), ''), 'UTF8')), 'hex') from org_keys k where k.org_id = ${org} and k.kind = 'data')`;
-}
-
-/**
- * Select this beside sealed rows (lib/crypto/sealed.ts does, as `dataKeys`): the digest of the tenant organisation's
- * data-key rows, computed by the same statement as the rows, so in the same snapshot. Evaluated once per statement.
- * The campaign is the tenant setting itself: org_keys' own policy checks access to it (app_current_org_id()), and
- * calling that here as well would run the access check twice.
- */
-export const tenantDataKeysDigest: SQL<string | null> = keyRowsDigest(sql`nullif(current_setting('app.org_id', true), '')::uuid`);
-
-/**
- * The data-key rows this process last read per organisation, with their digest. A transaction reuses them only when a
- * digest its own statement computed (noteDataKeysDigest) is the same: the rows are then exactly the ones it would read,
- * and a page is opened without another round trip. Wrapped keys only; unwrapped material stays in `material`.
- */
-const keyRowsSeen = new Map<string, { digest: string; rows: KeyRow[] }>();
-onMasterKeyProviderChange(() => keyRowsSeen.clear());
-const keyRowReads = { reused: 0, read: 0 };
-
-/** How often a transaction reused the data-key rows and how often it read them (for tests and metrics). */
-export function dataKeyRowReads(): { reused: number; read: number } {
-  return { ...keyRowReads };
 }
 
 type TxKeys = { rows?: KeyRow[]; active?: DataKey; index?: Buffer; versions: Map<number, DataKey> };
@@ -114,43 +80,6 @@ const columns = {
 async function readRows(tx: Transaction, orgId: string, lock: boolean): Promise<KeyRow[]> {
   const q = tx.select(columns).from(orgKeys).where(eq(orgKeys.orgId, orgId));
   return lock ? q.for("share") : q;
-}
-
-/** The data-key rows and their digest in one statement; remembered for the next transaction to reuse. */
-async function readDataRows(tx: Transaction, orgId: string): Promise<KeyRow[]> {
-  keyRowReads.read++;
-  const read = await tx
-    .select({ ...columns, digest: keyRowsDigest(sql`${orgId}::uuid`) })
-    .from(orgKeys)
-    .where(and(eq(orgKeys.orgId, orgId), eq(orgKeys.kind, "data")));
-  const rows = read.map(({ digest: _, ...row }) => row);
-  const digest = read[0]?.digest;
-  if (digest) {
-    const at = digest.indexOf(" ");
-    const org = digest.slice(0, at);
-    keyRowsSeen.delete(org);
-    if (keyRowsSeen.size >= KEY_CACHE_MAX) keyRowsSeen.delete(keyRowsSeen.keys().next().value!);
-    keyRowsSeen.set(org, { digest: digest.slice(at + 1), rows });
-  }
-  return rows;
-}
-
-/**
- * Takes a digest that a statement of this transaction computed (tenantDataKeysDigest): when this process last read
- * the same rows for that organisation, the transaction uses them instead of reading them again. Anything else
- * (another digest, none, a value that is not one) leaves the transaction to read the rows itself.
- */
-export function noteDataKeysDigest(tx: Transaction, value: unknown): void {
-  if (typeof value !== "string") return;
-  const at = value.indexOf(" ");
-  if (at <= 0) return;
-  const orgId = value.slice(0, at);
-  const seen = keyRowsSeen.get(orgId);
-  if (!seen || seen.digest !== value.slice(at + 1)) return;
-  const keys = keysOf(tx, orgId);
-  if (keys.rows) return;
-  keys.rows = seen.rows;
-  keyRowReads.reused++;
 }
 
 async function assertTenant(tx: Transaction, orgId: string): Promise<void> {
@@ -212,7 +141,7 @@ export async function dataKeyVersion(tx: Transaction, orgId: string, version: nu
   const keys = keysOf(tx, orgId);
   const cached = keys.versions.get(version);
   if (cached) return cached;
-  keys.rows ??= await readDataRows(tx, orgId);
+  keys.rows ??= await readRows(tx, orgId, false);
   const row = keys.rows.find((r) => r.kind === "data" && r.version === version);
   if (!row) {
     if (keys.rows.length === 0) await assertTenant(tx, orgId);

@@ -5,7 +5,7 @@ import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { isSealedColumn, type Sealed } from "@/db/schema/crypto";
 import { asBuffer } from "@/lib/bytes";
 import type { Transaction } from "@/lib/db/client";
-import { activeDataKey, dataKeyVersion, noteDataKeysDigest, tenantDataKeysDigest, type DataKey } from "./data-keys";
+import { activeDataKey, dataKeyVersion, type DataKey } from "./data-keys";
 import { CiphertextFormatError } from "./errors";
 import { openWithKey, sealWithKey, sealedKeyVersion, type FieldPlace } from "./fields";
 
@@ -13,14 +13,6 @@ import { openWithKey, sealWithKey, sealedKeyVersion, type FieldPlace } from "./f
 export type Opened<R> = {
   [K in keyof R]: [NonNullable<R[K]>] extends [Sealed<infer T>] ? T | Extract<R[K], null | undefined> : R[K];
 };
-
-export const DATA_KEYS = "dataKeys";
-/**
- * Select these beside a table's sealed columns and openAll finds the page's data keys without another query, as long
- * as they are the key rows this process last read for the campaign (lib/crypto/data-keys.ts: a digest of the rows,
- * computed by the page's own statement, must match). The digest is not part of the opened row.
- */
-export const sealedKeysColumn = { [DATA_KEYS]: tenantDataKeysDigest } as const;
 
 type Row<T extends PgTable> = T["$inferSelect"];
 type NewRow<T extends PgTable> = T["$inferInsert"];
@@ -181,9 +173,6 @@ export function sealedTable<T extends PgTable>(
 
   const openAll = async (tx: Transaction, rows: Row<T>[]) => {
     // The keys first (one lookup per campaign and key version), then every value opened without waiting again.
-    let digest: unknown;
-    for (const row of rows as Record<string, unknown>[])
-      if (row[DATA_KEYS] !== digest) noteDataKeysDigest(tx, (digest = row[DATA_KEYS]));
     const keys = new Map<string, DataKey>();
     for (const row of rows as Record<string, unknown>[])
       for (const { key: prop } of sealedColumns) {
@@ -197,7 +186,7 @@ export function sealedTable<T extends PgTable>(
     const out: Record<string, unknown>[] = [];
     for (const row of rows as Record<string, unknown>[]) {
       const opened: Record<string, unknown> = {};
-      for (const prop in row) if (prop !== group?.into && prop !== DATA_KEYS) opened[prop] = row[prop];
+      for (const prop in row) if (prop !== group?.into) opened[prop] = row[prop];
       for (const { key: prop, column } of sealedColumns) {
         const value = row[prop];
         if (value === undefined || value === null) continue;
