@@ -45,3 +45,13 @@ BEGIN
   RETURN QUERY SELECT o.id, o.suspended_at IS NOT NULL FROM organizations o WHERE o.slug = p_slug;
 END
 $$;
+--> statement-breakpoint
+-- Every API request's token lookup (before any tenant transaction), likewise.
+CREATE OR REPLACE FUNCTION api_token_lookup(p_hash text)
+  RETURNS TABLE (id uuid, org_id uuid, user_id uuid, scopes text[], password_stamp text, expires_at timestamptz, revoked_at timestamptz, org_slug text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN QUERY SELECT t.id, t.org_id, t.user_id, t.scopes, t.password_stamp, t.expires_at, t.revoked_at, o.slug
+    FROM api_tokens t JOIN organizations o ON o.id = t.org_id WHERE t.secret_hash = p_hash;
+END
+$$;
