@@ -1,10 +1,13 @@
 import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import type { LoadStats } from "./load";
 import { fmt, markdownTable, runLoad, type Harness } from "./lib/harness";
 import { closeAgents, login } from "./lib/login-client";
 import { buildIfNeeded } from "../scripts/lib/build";
 import { startProductionServer, type BenchServer } from "./lib/server";
+import { BENCH_PG_URL } from "./lib/backends";
+import { createScratchDatabase, type ScratchDatabase } from "@/lib/testing/scratch-database";
 
 /**
  * DESIGN.md, Performance: what the security stack costs on a real member route against the same read without it.
@@ -19,7 +22,8 @@ import { startProductionServer, type BenchServer } from "./lib/server";
  * are checked first: the same items, the stack's middleware headers, and a 401 for the stack route without the cookie.
  * `--before=DIR` also starts a server of another checkout (the code before a change, which needs the bare feed route
  * too) and loads all four routes in one alternating plan, so a change is measured before and after in one run.
- * `--cpu-prof=DIR` writes the servers' CPU profiles.
+ * `--cpu-prof=DIR` writes the servers' CPU profiles. `--pg` runs every server on PostgreSQL instead (a scratch database
+ * of its own on the server RAMPART_BENCH_PG_URL or RAMPART_TEST_PG_URL names, dropped afterwards), as production does.
  */
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 3;
@@ -46,11 +50,37 @@ type Measured = { label: string; bare: LoadStats; stack: LoadStats; items: numbe
 type Prepared = { label: string; server: BenchServer; bareUrl: string; stackUrl: string; cookie: string; bareHeaders: Record<string, string>; items: number };
 
 /** A production server of one checkout with a signed-in member, both routes checked to take the path they claim. */
-async function prepare(say: (line: string) => void, root: string, label: string, cpuProfDir?: string): Promise<Prepared> {
+async function prepare(say: (line: string) => void, root: string, label: string, cpuProfDir?: string, pgUrl?: string): Promise<Prepared> {
   const overrides: Record<string, string> = { RAMPART_DEMO: "1", RAMPART_BACKGROUND: "off", AUTH_SECRET: randomBytes(32).toString("base64url") };
+  let scratch: ScratchDatabase | undefined;
+  if (pgUrl) {
+    scratch = await createScratchDatabase(pgUrl, "rampart_bench_http");
+    Object.assign(overrides, { DATABASE_URL: scratch.url, RAMPART_MASTER_KEYS: `bench:${randomBytes(32).toString("base64")}` });
+    // The demo data loads by itself only into an embedded database: the checkout's own seed script loads it here.
+    const seeded = spawnSync(path.join(root, "node_modules", ".bin", "tsx"), ["--conditions=react-server", "scripts/seed-demo.ts"], {
+      cwd: root,
+      env: { ...process.env, ...overrides, NEXT_TELEMETRY_DISABLED: "1" },
+      encoding: "utf8",
+    });
+    if (seeded.status !== 0) {
+      await scratch.drop();
+      throw new Error(`${label}: the demo data did not load into PostgreSQL: ${(seeded.stderr || seeded.stdout).trim().split("\n").slice(-3).join(" ")}`);
+    }
+  }
   const nodeArgs = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProfDir, label)}`] : [];
-  const server = await startProductionServer(say, root, overrides, nodeArgs);
-  say(`${label}: server up at ${server.origin} in ${server.startSeconds} s (${root})`);
+  let server: BenchServer;
+  try {
+    server = await startProductionServer(say, root, overrides, nodeArgs);
+  } catch (err) {
+    await scratch?.drop();
+    throw err;
+  }
+  if (scratch) {
+    const stopServer = server.stop;
+    const db = scratch;
+    server = { ...server, stop: async () => (await stopServer(), await db.drop()) };
+  }
+  say(`${label}: server up at ${server.origin} in ${server.startSeconds} s (${root}${scratch ? `, PostgreSQL database ${scratch.name}` : ""})`);
   try {
     const signedIn = await login(server.origin, "127.0.0.1", { email: MEMBER, password: DEMO_PASSWORD });
     if (!signedIn.sessionCookie) throw new Error(`could not sign in as ${MEMBER} (${signedIn.error ?? signedIn.failure ?? signedIn.status})`);
@@ -82,10 +112,10 @@ async function prepare(say: (line: string) => void, root: string, label: string,
  * Every route of every checkout in one load plan: the rounds alternate the order of all targets (A B C D, D C B A, …),
  * so a drift in the shared machine's load during the run favours neither route nor checkout. Idle servers wait.
  */
-async function measure(say: (line: string) => void, checkouts: Array<{ root: string; label: string }>, cpuProfDir?: string): Promise<Measured[]> {
+async function measure(say: (line: string) => void, checkouts: Array<{ root: string; label: string }>, cpuProfDir?: string, pgUrl?: string): Promise<Measured[]> {
   const prepared: Prepared[] = [];
   try {
-    for (const c of checkouts) prepared.push(await prepare(say, c.root, c.label, cpuProfDir));
+    for (const c of checkouts) prepared.push(await prepare(say, c.root, c.label, cpuProfDir, pgUrl));
     say(`${prepared[0]!.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route, the order of all ${prepared.length * 2} routes alternating…`);
     const stats = await runLoad({
       targets: prepared.flatMap((p) => [
@@ -128,9 +158,11 @@ export const httpStack: Harness = {
     const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
     const before = arg("before");
     const cpuProf = arg("cpu-prof");
+    const onPostgres = process.argv.includes("--pg");
+    if (onPostgres && !BENCH_PG_URL) throw new Error("--pg needs RAMPART_BENCH_PG_URL (or RAMPART_TEST_PG_URL) to name a PostgreSQL server");
     // Both builds first, so no build runs while either checkout is measured.
     for (const root of before ? [path.resolve(before), process.cwd()] : [process.cwd()]) buildIfNeeded(say, root);
-    const runs = await measure(say, [...(before ? [{ root: path.resolve(before), label: "before" }] : []), { root: process.cwd(), label: before ? "after" : "this checkout" }], cpuProf);
+    const runs = await measure(say, [...(before ? [{ root: path.resolve(before), label: "before" }] : []), { root: process.cwd(), label: before ? "after" : "this checkout" }], cpuProf, onPostgres ? BENCH_PG_URL : undefined);
 
     const row = (label: string, s: LoadStats) => [label, fmt(s.requestsPerSecond, 0), fmt(s.latencyMs.p50, 2), fmt(s.latencyMs.p95, 2), fmt(s.latencyMs.p99, 2)];
     const rows = runs.flatMap((m) => {
@@ -145,7 +177,7 @@ export const httpStack: Harness = {
       markdownTable(["Route", "Requests/s", "p50 ms", "p95 ms", "p99 ms"], rows),
       "",
       `${runs[0]!.items} feed items per answer as ${MEMBER}; autocannon, ${CONNECTIONS} connections from a separate process on the same machine, ${WARMUP_SECONDS} s warm-up, ` +
-        `${ROUNDS}×${SECONDS} s per route in alternating order (A B C D, D C B A, …) across all routes of the run; \`next start\` production build, demo data in a fresh PGlite. Target: stack ≥ 0.8x throughput, ≤ 1.3x p95.`,
+        `${ROUNDS}×${SECONDS} s per route in alternating order (A B C D, D C B A, …) across all routes of the run; \`next start\` production build, demo data in a fresh ${onPostgres ? "PostgreSQL database (node-postgres, loopback)" : "PGlite"}. Target: stack ≥ 0.8x throughput, ≤ 1.3x p95.`,
     ].join("\n");
     const last = runs.at(-1)!;
     const r = ratios(last);
@@ -154,10 +186,10 @@ export const httpStack: Harness = {
       name: "http-stack",
       table,
       ratio:
-        `ratio: member feed route through the stack = ${r.throughput.toFixed(2)}x bare throughput, p95 ${r.p95.toFixed(2)}x` +
+        `ratio: member feed route through the stack${onPostgres ? " (PostgreSQL)" : ""} = ${r.throughput.toFixed(2)}x bare throughput, p95 ${r.p95.toFixed(2)}x` +
         (first ? ` (before: ${first.throughput.toFixed(2)}x, p95 ${first.p95.toFixed(2)}x)` : ""),
       data: {
-        settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, rounds: ROUNDS, order: "ABBA", member: MEMBER },
+        settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, rounds: ROUNDS, order: "ABBA", member: MEMBER, database: onPostgres ? "postgresql" : "pglite" },
         runs: runs.map((m) => ({ ...m, ratios: ratios(m) })),
       },
     };
