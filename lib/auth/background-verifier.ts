@@ -1,8 +1,8 @@
 import "server-only";
 import { fork, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import { lowerPriority } from "@/lib/priority";
 import { verifyPassword } from "./password";
 
 /**
@@ -132,13 +132,7 @@ export class BackgroundVerifier {
       });
       child.on("message", (m: Answer) => {
         if ("ready" in m) {
-          if (child.pid !== undefined) {
-            try {
-              os.setPriority(child.pid, Math.max(os.getPriority(), this.options.niceness ?? BACKGROUND_NICENESS));
-            } catch {
-              // Not permitted here: the child still keeps the checks off the server's thread.
-            }
-          }
+          if (child.pid !== undefined) lowerPriority(child.pid, this.options.niceness ?? BACKGROUND_NICENESS);
           settle(true);
           return;
         }

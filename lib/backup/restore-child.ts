@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { parseConfig } from "@/lib/config";
+import { lowerPriority } from "@/lib/priority";
 import { createLocalBlobStore, createBlobStore, type BlobStore } from "@/lib/storage";
 import { RestoreRefusedError, RestoreVerificationError } from "./errors";
 import { restoreBackup, type RestoreReport } from "./restore";
@@ -76,11 +77,7 @@ export function restoreTestInChildProcess(input: RestoreTestInput, options: { ro
     const child = spawn(tsx, ["--conditions=react-server", script], { cwd: root, env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["pipe", "pipe", "pipe"] });
     // Background work: at the lowest CPU priority, so requests and sign-ins (argon2 takes a core) go first.
     if (child.pid !== undefined) {
-      try {
-        os.setPriority(child.pid, os.constants.priority.PRIORITY_LOW);
-      } catch {
-        // Not permitted here (some containers): it then runs at normal priority, still off the server's thread.
-      }
+      lowerPriority(child.pid, os.constants.priority.PRIORITY_LOW);
       options.onSpawn?.(child.pid);
     }
     let out = "";
