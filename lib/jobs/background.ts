@@ -5,7 +5,7 @@ import { pruneIdempotencyKeys } from "@/lib/api/idempotency";
 import { purgeExpiredActions } from "@/lib/campaign-actions/retention";
 import { archiveAllExpiredEvents } from "@/lib/audit/retention";
 import { createOrgKeyArchiveSealer } from "@/lib/audit/sealers";
-import { scheduleDailyBackup } from "@/lib/backup/job";
+import { BACKUP_JOB, scheduleDailyBackup } from "@/lib/backup/job";
 import type { Config } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { queuePacks } from "@/lib/crypto/pack";
@@ -21,6 +21,8 @@ import { jobHandlers } from "./handlers";
 import { startJobRunner } from "./runner";
 
 const HOUR_MS = 60 * 60 * 1000;
+/** The longest that background work waits for a sign-in flood to pass. */
+const QUIET_MAX_WAIT_MS = 15 * 60_000;
 
 /** The periodic chores: archive audit events past each campaign's window, purge expired trash, queue the packing of rows sealed per column, drop dead rate-limit counters and API idempotency answers, mail owners about new policy versions, queue the daily backup, delete expired import files, queue integration outcomes due again. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
@@ -64,7 +66,7 @@ export type QuietOptions = {
 export async function runWhenQuiet(task: () => Promise<void>, options: QuietOptions = {}): Promise<{ waitedMs: number } | null> {
   const flooded = options.flooded ?? (() => signInFloodGauge().flooded());
   const checkEveryMs = options.checkEveryMs ?? 30_000;
-  const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
+  const maxWaitMs = options.maxWaitMs ?? QUIET_MAX_WAIT_MS;
   const started = Date.now();
   while (flooded() && Date.now() - started < maxWaitMs) {
     try {
@@ -85,7 +87,11 @@ export async function runWhenQuiet(task: () => Promise<void>, options: QuietOpti
  * `npm run worker` runs it alone.
  */
 export function startBackgroundWork(db: Database, config: Config): { stop(): Promise<void> } {
-  const runner = startJobRunner(db, { handlers: jobHandlers({ store: createBlobStore(config.blob), longLived: true }) });
+  // The backup (a snapshot that holds an embedded database's one connection while it reads) waits for a flood to pass, like the chores that queue it.
+  const runner = startJobRunner(db, {
+    handlers: jobHandlers({ store: createBlobStore(config.blob), longLived: true }),
+    defer: { kinds: [BACKUP_JOB], flooded: () => signInFloodGauge().flooded(), maxWaitMs: QUIET_MAX_WAIT_MS },
+  });
   const stopping = new AbortController();
   let running: Promise<unknown> | null = null;
   const chores = () => {

@@ -6,7 +6,7 @@ import { withTenant } from "@/lib/db/tenant";
 import { createOrganization } from "@/lib/crypto/test-support";
 import { createTestDatabase, testBackends, type TestDatabase } from "@/lib/testing/databases";
 import { enqueueJob, getJob, withRunnerScope } from "./queue";
-import { runJobsUntilIdle, runNextJob, startJobRunner, type JobHandler } from "./runner";
+import { claimableHandlers, runJobsUntilIdle, runNextJob, startJobRunner, type JobHandler } from "./runner";
 
 type Cursor = { next: number } | null;
 
@@ -151,5 +151,54 @@ describe.each(testBackends())("background jobs (%s)", (backend) => {
     await runner.stop();
     expect(await withTenant(t.db, { orgId: orgB }, (tx) => getJob(tx, id))).toMatchObject({ state: "succeeded" });
     expect(await withTenant(t.db, { orgId: orgB }, (tx) => getJob(tx, other))).toMatchObject({ state: "queued", attempts: 0 });
+  });
+
+  const stateOf = async (id: string) => (await withTenant(t.db, { orgId: orgA }, (tx) => getJob(tx, id)))?.state;
+  const until = async (id: string, state: string) => {
+    for (let i = 0; i < 400 && (await stateOf(id)) !== state; i++) await new Promise((r) => setTimeout(r, 25));
+    return stateOf(id);
+  };
+
+  it("leaves a deferred kind queued while a flood lasts, runs the others, and runs it once the flood is over", async () => {
+    let flooding = true;
+    const { id: backup } = await enqueue(orgA, "t.deferred");
+    const { id: other } = await enqueue(orgA, "t.urgent");
+    const runner = startJobRunner(t.db, {
+      handlers: { "t.deferred": counter("deferred", 1), "t.urgent": counter("urgent", 1) },
+      pollMs: 20,
+      defer: { kinds: ["t.deferred"], flooded: () => flooding, maxWaitMs: 60_000 },
+    });
+    try {
+      expect(await until(other, "succeeded")).toBe("succeeded");
+      await new Promise((r) => setTimeout(r, 200)); // several more polls, still flooded
+      expect(await stateOf(backup)).toBe("queued");
+      flooding = false;
+      expect(await until(backup, "succeeded")).toBe("succeeded");
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it("runs a deferred kind anyway once a flood has lasted the longest wait", async () => {
+    const { id } = await enqueue(orgA, "t.deferred-long");
+    const runner = startJobRunner(t.db, { handlers: { "t.deferred-long": counter("deferred-long", 1) }, pollMs: 20, defer: { kinds: ["t.deferred-long"], flooded: () => true, maxWaitMs: 150 } });
+    try {
+      expect(await until(id, "succeeded")).toBe("succeeded");
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+describe("claimableHandlers", () => {
+  const handlers = { "backup.daily": counter("x", 0), "keys.rotate": counter("y", 0) };
+  const defer = { kinds: ["backup.daily"], flooded: () => true, maxWaitMs: 1000 };
+  it("keeps every kind with no deferral, or with no flood under way", () => {
+    expect(Object.keys(claimableHandlers(handlers, undefined, 0, 10))).toEqual(["backup.daily", "keys.rotate"]);
+    expect(Object.keys(claimableHandlers(handlers, defer, null, 10))).toEqual(["backup.daily", "keys.rotate"]);
+  });
+  it("leaves the deferred kinds out during a flood younger than the longest wait, and not after it", () => {
+    expect(Object.keys(claimableHandlers(handlers, defer, 5_000, 5_999))).toEqual(["keys.rotate"]);
+    expect(Object.keys(claimableHandlers(handlers, defer, 5_000, 6_000))).toEqual(["backup.daily", "keys.rotate"]);
   });
 });

@@ -241,14 +241,36 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** The in-process runner of the embedded mode (and `npm run worker`): polls, runs due jobs one at a time. */
-export function startJobRunner(db: Database, options: RunnerOptions & { pollMs?: number }): { stop(): Promise<void> } {
+/**
+ * Job kinds that can wait while `flooded()` holds (a sign-in flood: lib/auth/flood-gauge.ts), for at most `maxWaitMs`
+ * of one flood, after which they are claimed whatever the flood (an attacker cannot put them off for good).
+ */
+export type Deferral = { kinds: readonly string[]; flooded: () => boolean; maxWaitMs: number };
+
+/** The handlers a runner may claim now: all, or without the deferred kinds while a flood younger than maxWaitMs lasts. */
+export function claimableHandlers(
+  handlers: Readonly<Record<string, JobHandler>>,
+  deferral: Deferral | undefined,
+  floodSince: number | null,
+  now: number,
+): Readonly<Record<string, JobHandler>> {
+  if (!deferral || floodSince === null || now - floodSince >= deferral.maxWaitMs) return handlers;
+  return Object.fromEntries(Object.entries(handlers).filter(([kind]) => !deferral.kinds.includes(kind)));
+}
+
+export function startJobRunner(db: Database, options: RunnerOptions & { pollMs?: number; defer?: Deferral }): { stop(): Promise<void> } {
   const controller = new AbortController();
   const pollMs = options.pollMs ?? 2000;
+  const { defer, ...runOptions } = options;
+  let floodSince: number | null = null;
   const loop = (async () => {
     while (!controller.signal.aborted) {
       let ran = false;
       try {
-        ran = (await runNextJob(db, { ...options, signal: controller.signal })) !== null;
+        const now = Date.now();
+        floodSince = defer?.flooded() ? (floodSince ?? now) : null;
+        const handlers = claimableHandlers(options.handlers, defer, floodSince, now);
+        ran = (await runNextJob(db, { ...runOptions, handlers, signal: controller.signal })) !== null;
       } catch (err) {
         logger.error({ err }, "job runner could not claim or settle a job");
       }
