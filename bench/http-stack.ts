@@ -17,6 +17,9 @@ import { createScratchDatabase, type ScratchDatabase } from "@/lib/testing/scrat
  *   (campaign, membership, settings through wall 3, permission, 2FA policy) and the feed read in a tenant transaction.
  * - bare: `GET /api/bench/bare/activity` — the same feed read (same lib function, same page size) in a plain
  *   transaction as the connecting role: no middleware (excluded by its matcher), no session, no guard, no RLS.
+ * - middleware: `GET /api/bench/middleware/activity` — the bare read with middleware.ts in front of it (its headers
+ *   checked), so each run splits the stack's cost: middleware alone (middleware / bare), and the session, guard and
+ *   RLS behind it (stack / middleware). A checkout given by --before that lacks the route is measured without it.
  *
  * Both run against one production server (demo data, fresh PGlite) in one run, in alternating order. Both answers
  * are checked first: the same items, the stack's middleware headers, and a 401 for the stack route without the cookie.
@@ -46,8 +49,17 @@ async function probe(url: string, headers: Record<string, string> = {}): Promise
   };
 }
 
-type Measured = { label: string; bare: LoadStats; stack: LoadStats; items: number; startSeconds: number; built: boolean };
-type Prepared = { label: string; server: BenchServer; bareUrl: string; stackUrl: string; cookie: string; bareHeaders: Record<string, string>; items: number };
+type Measured = { label: string; bare: LoadStats; middleware?: LoadStats; stack: LoadStats; items: number; startSeconds: number; built: boolean };
+type Prepared = {
+  label: string;
+  server: BenchServer;
+  bareUrl: string;
+  middlewareUrl?: string;
+  stackUrl: string;
+  cookie: string;
+  bareHeaders: Record<string, string>;
+  items: number;
+};
 
 /** A production server of one checkout with a signed-in member, both routes checked to take the path they claim. */
 async function prepare(say: (line: string) => void, root: string, label: string, cpuProfDir?: string, pgUrl?: string): Promise<Prepared> {
@@ -96,12 +108,17 @@ async function prepare(say: (line: string) => void, root: string, label: string,
     const bare = await probe(bareUrl, bareHeaders);
     if (bare.status !== 200 || bare.requestId || bare.nonceCsp || bare.items < 1)
       throw new Error(`bare: expected 200 with feed items and no middleware headers; got ${bare.status}, ${bare.items} items, request id ${bare.requestId}, nonce CSP ${bare.nonceCsp}`);
+    const middlewareUrl = bareUrl.replace("/api/bench/bare/", "/api/bench/middleware/");
+    const behind = await probe(middlewareUrl, bareHeaders);
+    const hasMiddlewareRoute = behind.status !== 404 || path.resolve(root) === process.cwd();
+    if (hasMiddlewareRoute && (behind.status !== 200 || !behind.requestId || !behind.nonceCsp || behind.items !== bare.items))
+      throw new Error(`middleware: expected 200 through middleware with ${bare.items} items; got ${behind.status}, ${behind.items} items, request id ${behind.requestId}, nonce CSP ${behind.nonceCsp}`);
     const stack = await probe(stackUrl, { cookie });
     if (stack.status !== 200 || !stack.requestId || !stack.nonceCsp || stack.items !== bare.items)
       throw new Error(`stack: expected 200 through middleware with ${bare.items} items; got ${stack.status}, ${stack.items} items, request id ${stack.requestId}, nonce CSP ${stack.nonceCsp}`);
     const anonymous = await probe(stackUrl);
     if (anonymous.status !== 401) throw new Error(`stack without the session cookie: expected 401, got ${anonymous.status}`);
-    return { label, server, bareUrl, stackUrl, cookie, bareHeaders, items: stack.items };
+    return { label, server, bareUrl, middlewareUrl: hasMiddlewareRoute ? middlewareUrl : undefined, stackUrl, cookie, bareHeaders, items: stack.items };
   } catch (err) {
     await server.stop();
     throw err;
@@ -116,12 +133,14 @@ async function measure(say: (line: string) => void, checkouts: Array<{ root: str
   const prepared: Prepared[] = [];
   try {
     for (const c of checkouts) prepared.push(await prepare(say, c.root, c.label, cpuProfDir, pgUrl));
-    say(`${prepared[0]!.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route, the order of all ${prepared.length * 2} routes alternating…`);
+    const targets = prepared.flatMap((p) => [
+      { name: `${p.label}:bare`, url: p.bareUrl, headers: p.bareHeaders },
+      ...(p.middlewareUrl ? [{ name: `${p.label}:middleware`, url: p.middlewareUrl, headers: p.bareHeaders }] : []),
+      { name: `${p.label}:stack`, url: p.stackUrl, headers: { cookie: p.cookie } },
+    ]);
+    say(`${prepared[0]!.items} feed items per answer; load: ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up each, then ${ROUNDS}×${SECONDS} s per route, the order of all ${targets.length} routes alternating…`);
     const stats = await runLoad({
-      targets: prepared.flatMap((p) => [
-        { name: `${p.label}:bare`, url: p.bareUrl, headers: p.bareHeaders },
-        { name: `${p.label}:stack`, url: p.stackUrl, headers: { cookie: p.cookie } },
-      ]),
+      targets,
       connections: CONNECTIONS,
       warmupSeconds: WARMUP_SECONDS,
       seconds: SECONDS,
@@ -134,6 +153,7 @@ async function measure(say: (line: string) => void, checkouts: Array<{ root: str
     return prepared.map((p) => ({
       label: p.label,
       bare: by(`${p.label}:bare`),
+      middleware: p.middlewareUrl ? by(`${p.label}:middleware`) : undefined,
       stack: by(`${p.label}:stack`),
       items: p.items,
       startSeconds: p.server.startSeconds,
@@ -145,12 +165,15 @@ async function measure(say: (line: string) => void, checkouts: Array<{ root: str
   }
 }
 
-const ratios = (m: Measured) => ({
-  throughput: m.stack.requestsPerSecond / m.bare.requestsPerSecond,
-  p50: m.stack.latencyMs.p50 / m.bare.latencyMs.p50,
-  p95: m.stack.latencyMs.p95 / m.bare.latencyMs.p95,
-  p99: m.stack.latencyMs.p99 / m.bare.latencyMs.p99,
+const ratioOf = (a: LoadStats, b: LoadStats) => ({
+  throughput: a.requestsPerSecond / b.requestsPerSecond,
+  p50: a.latencyMs.p50 / b.latencyMs.p50,
+  p95: a.latencyMs.p95 / b.latencyMs.p95,
+  p99: a.latencyMs.p99 / b.latencyMs.p99,
 });
+const ratios = (m: Measured) => ratioOf(m.stack, m.bare);
+/** The stack's cost split: middleware alone against the bare read, then the session, guard and RLS behind middleware. */
+const split = (m: Measured) => (m.middleware ? { middleware: ratioOf(m.middleware, m.bare), behindMiddleware: ratioOf(m.stack, m.middleware) } : null);
 
 export const httpStack: Harness = {
   name: "http-stack",
@@ -165,12 +188,20 @@ export const httpStack: Harness = {
     const runs = await measure(say, [...(before ? [{ root: path.resolve(before), label: "before" }] : []), { root: process.cwd(), label: before ? "after" : "this checkout" }], cpuProf, onPostgres ? BENCH_PG_URL : undefined);
 
     const row = (label: string, s: LoadStats) => [label, fmt(s.requestsPerSecond, 0), fmt(s.latencyMs.p50, 2), fmt(s.latencyMs.p95, 2), fmt(s.latencyMs.p99, 2)];
+    const ratioRow = (label: string, r: ReturnType<typeof ratioOf>, bold = false) => {
+      const b = (x: string) => (bold ? `**${x}**` : x);
+      return [b(label), b(`${r.throughput.toFixed(2)}x`), `${r.p50.toFixed(2)}x`, b(`${r.p95.toFixed(2)}x`), `${r.p99.toFixed(2)}x`];
+    };
     const rows = runs.flatMap((m) => {
-      const r = ratios(m);
+      const parts = split(m);
       return [
         row(`${m.label}: bare feed read (\`/api/bench/bare/activity\`)`, m.bare),
+        ...(m.middleware ? [row(`${m.label}: the bare read behind middleware.ts (\`/api/bench/middleware/activity\`)`, m.middleware)] : []),
         row(`${m.label}: \`/api/o/[org]/activity\` through the stack`, m.stack),
-        [`**${m.label}: stack / bare**`, `**${r.throughput.toFixed(2)}x**`, `${r.p50.toFixed(2)}x`, `**${r.p95.toFixed(2)}x**`, `${r.p99.toFixed(2)}x`],
+        ratioRow(`${m.label}: stack / bare`, ratios(m), true),
+        ...(parts
+          ? [ratioRow(`${m.label}: middleware alone (behind middleware / bare)`, parts.middleware), ratioRow(`${m.label}: session, guard and RLS (stack / behind middleware)`, parts.behindMiddleware)]
+          : []),
       ];
     });
     const table = [
@@ -182,15 +213,19 @@ export const httpStack: Harness = {
     const last = runs.at(-1)!;
     const r = ratios(last);
     const first = runs.length > 1 ? ratios(runs[0]!) : null;
+    const parts = split(last);
     return {
       name: "http-stack",
       table,
       ratio:
         `ratio: member feed route through the stack${onPostgres ? " (PostgreSQL)" : ""} = ${r.throughput.toFixed(2)}x bare throughput, p95 ${r.p95.toFixed(2)}x` +
-        (first ? ` (before: ${first.throughput.toFixed(2)}x, p95 ${first.p95.toFixed(2)}x)` : ""),
+        (first ? ` (before: ${first.throughput.toFixed(2)}x, p95 ${first.p95.toFixed(2)}x)` : "") +
+        (parts
+          ? `; middleware alone ${parts.middleware.throughput.toFixed(2)}x (p95 ${parts.middleware.p95.toFixed(2)}x), session + guard + RLS behind it ${parts.behindMiddleware.throughput.toFixed(2)}x (p95 ${parts.behindMiddleware.p95.toFixed(2)}x)`
+          : ""),
       data: {
         settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS, rounds: ROUNDS, order: "ABBA", member: MEMBER, database: onPostgres ? "postgresql" : "pglite" },
-        runs: runs.map((m) => ({ ...m, ratios: ratios(m) })),
+        runs: runs.map((m) => ({ ...m, ratios: ratios(m), split: split(m) })),
       },
     };
   },

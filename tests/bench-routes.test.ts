@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { GET as bareActivity } from "@/app/api/bench/bare/activity/route";
 import { GET as bareFloor } from "@/app/api/bench/bare/route";
+import { GET as behindMiddleware } from "@/app/api/bench/middleware/activity/route";
 
 /**
- * The bench-only routes sit outside middleware and every guard. The floor returns nothing; the feed baseline reads any
+ * The bench-only routes sit outside every guard (all but the middleware baseline outside middleware too). The floor returns nothing; the feed baseline reads any
  * campaign's activity, so it must stay shut unless the bench itself started the server and is the caller.
  */
 const SECRET = "b".repeat(48);
@@ -16,12 +17,15 @@ afterEach(() => {
 
 const call = (headers: Record<string, string> = {}) =>
   bareActivity(new Request("http://127.0.0.1/api/bench/bare/activity?org=demo-campaign&as=admin%40demo.test", { headers }));
+const callBehindMiddleware = (headers: Record<string, string> = {}) =>
+  behindMiddleware(new Request("http://127.0.0.1/api/bench/middleware/activity?org=demo-campaign&as=admin%40demo.test", { headers }));
 
 describe("bench-only routes", () => {
   it("answer 404 on a server not started by the bench", async () => {
     delete process.env.RAMPART_BENCH;
     process.env.RAMPART_BENCH_SECRET = SECRET;
     expect((await call({ "x-rampart-bench-secret": SECRET })).status).toBe(404);
+    expect((await callBehindMiddleware({ "x-rampart-bench-secret": SECRET })).status).toBe(404);
     expect(bareFloor().status).toBe(404);
   });
 
@@ -29,7 +33,9 @@ describe("bench-only routes", () => {
     process.env.RAMPART_BENCH = "1";
     process.env.RAMPART_BENCH_SECRET = SECRET;
     expect((await call()).status).toBe(404);
+    expect((await callBehindMiddleware()).status).toBe(404);
     expect((await call({ "x-rampart-bench-secret": "c".repeat(48) })).status).toBe(404);
+    expect((await callBehindMiddleware({ "x-rampart-bench-secret": "c".repeat(48) })).status).toBe(404);
     expect((await call({ "x-rampart-bench-secret": SECRET.slice(1) })).status).toBe(404);
     process.env.RAMPART_BENCH_SECRET = "short";
     expect((await call({ "x-rampart-bench-secret": "short" })).status).toBe(404);
