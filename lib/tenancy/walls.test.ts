@@ -283,6 +283,17 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       expect((await middlewareAnswer("/orgs")).status).toBe(307);
     });
 
+    it("answers a campaign's JSON routes without a session (or with a forged one) with 401 problem details, not a redirect", async () => {
+      for (const token of [undefined, "not-a-jwt", await signSessionToken({ sub: people.OwnerA!.id, sid: people.OwnerA!.sessionId, orgs: { [orgs.CampA!.slug]: "owner" } }, "another-secret-".padEnd(40, "x"), 60)]) {
+        const res = await middlewareAnswer(`/api/o/${orgs.CampA!.slug}/activity`, token);
+        expect(res.status).toBe(401);
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+        expect(res.headers.get("location")).toBeNull();
+        expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await res.json()).toMatchObject({ status: 401, title: "Sign in required", requestId: res.headers.get("x-request-id") });
+      }
+    });
+
     it("answers 404 for a campaign the token does not list, and lets listed ones through", async () => {
       const a = orgs.CampA!.slug;
       expect((await middlewareAnswer(`/o/${a}`, people.Outsider!.token)).status).toBe(404);
@@ -292,14 +303,28 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
       expect((await middlewareAnswer(`/o/${a}/settings`, people.OwnerA!.token)).status).toBe(200);
       // Staff grants are not in the token: wall 1 defers to walls 2 and 3 for staff.
       expect((await middlewareAnswer(`/o/${a}`, people.Staff!.token)).status).toBe(200);
-      // The API under /api/o/… is checked by its guard, not by middleware's prefix list.
       expect((await middlewareAnswer(`/settings/security`, people.Outsider!.token)).status).toBe(200);
+      // The campaign's JSON routes alike, answered as problem details.
+      for (const [path, token] of [
+        [`/api/o/${a}/activity`, people.Outsider!.token],
+        [`/api/o/${a}/imports`, people.AdminB!.token],
+        [`/api/o/no-such-campaign/activity`, people.OwnerA!.token],
+      ] as const) {
+        const res = await middlewareAnswer(path, token);
+        expect(res.status, path).toBe(404);
+        expect(res.headers.get("content-type")).toContain("application/problem+json");
+        expect(await res.json()).toMatchObject({ status: 404, title: "Not found" });
+      }
+      expect((await middlewareAnswer(`/api/o/${a}/activity`, people.VolunteerA!.token)).status).toBe(200);
+      expect((await middlewareAnswer(`/api/o/${a}/imports`, people.OwnerA!.token)).status).toBe(200);
+      expect((await middlewareAnswer(`/api/o/${a}/activity`, people.Staff!.token)).status).toBe(200);
     });
 
     it("lets everything through when switched off (test-only), which is what the matrix below relies on", async () => {
       setWallsOff(["middleware"]);
       expect(wallEnabled("middleware")).toBe(false);
       expect((await middlewareAnswer(`/o/${orgs.CampA!.slug}`, people.Outsider!.token)).status).toBe(200);
+      expect((await middlewareAnswer(`/api/o/${orgs.CampA!.slug}/activity`, people.Outsider!.token)).status).toBe(200);
     });
   });
 
@@ -789,9 +814,9 @@ describe.each(testBackends())("the three walls (%s)", (backend) => {
     return "breach";
   }
 
-  /** The activity feed's route handler as this person: wall 2 and 3 inside the real handler. */
+  /** The activity feed's route as this person: middleware on the route's own path, then walls 2 and 3 inside the real handler. */
   async function attackRoute(who: Person): Promise<Outcome> {
-    if ((await middlewareAnswer(`/o/${A().slug}`, who.token)).status === 404) return "middleware";
+    if ((await middlewareAnswer(`/api/o/${A().slug}/activity`, who.token)).status === 404) return "middleware";
     request.cookies = new Map([[sessionCookie(), who.token]]);
     const res = await activityRoute(new Request(`http://localhost:3000/api/o/${A().slug}/activity`), { params: Promise.resolve({ org: A().slug }) });
     request.cookies = new Map();
