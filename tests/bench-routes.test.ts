@@ -4,8 +4,9 @@ import { GET as bareFloor } from "@/app/api/bench/bare/route";
 import { GET as behindMiddleware } from "@/app/api/bench/middleware/activity/route";
 
 /**
- * The bench-only routes sit outside every guard (all but the middleware baseline outside middleware too). The floor returns nothing; the feed baseline reads any
- * campaign's activity, so it must stay shut unless the bench itself started the server and is the caller.
+ * The bench-only routes sit outside every guard (all but the middleware baseline outside middleware too). The floor
+ * returns nothing; the feed baselines read any campaign's activity, so they must stay shut unless the bench itself
+ * started the server and is the caller.
  */
 const SECRET = "b".repeat(48);
 const saved = { bench: process.env.RAMPART_BENCH, secret: process.env.RAMPART_BENCH_SECRET };

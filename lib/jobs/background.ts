@@ -23,6 +23,8 @@ import { startJobRunner } from "./runner";
 const HOUR_MS = 60 * 60 * 1000;
 /** The longest that background work waits for a sign-in flood to pass. */
 const QUIET_MAX_WAIT_MS = 15 * 60_000;
+/** Whether this process is refusing a sign-in flood now (lib/auth/flood-gauge.ts): background work waits while it is. */
+const signInFlooded = () => signInFloodGauge().flooded();
 
 /** The periodic chores: archive audit events past each campaign's window, purge expired trash, queue the packing of rows sealed per column, drop dead rate-limit counters and API idempotency answers, mail owners about new policy versions, queue the daily backup, delete expired import files, queue integration outcomes due again. */
 export async function runScheduledChores(db: Database, config: Config, now = new Date()): Promise<void> {
@@ -64,7 +66,7 @@ export type QuietOptions = {
  * 1.3-1.5× idle to 1.7-2.1×; they can as well run minutes later. Resolves with how long it waited, or null when aborted.
  */
 export async function runWhenQuiet(task: () => Promise<void>, options: QuietOptions = {}): Promise<{ waitedMs: number } | null> {
-  const flooded = options.flooded ?? (() => signInFloodGauge().flooded());
+  const flooded = options.flooded ?? signInFlooded;
   const checkEveryMs = options.checkEveryMs ?? 30_000;
   const maxWaitMs = options.maxWaitMs ?? QUIET_MAX_WAIT_MS;
   const started = Date.now();
@@ -90,7 +92,7 @@ export function startBackgroundWork(db: Database, config: Config): { stop(): Pro
   // The backup (a snapshot that holds an embedded database's one connection while it reads) waits for a flood to pass, like the chores that queue it.
   const runner = startJobRunner(db, {
     handlers: jobHandlers({ store: createBlobStore(config.blob), longLived: true }),
-    defer: { kinds: [BACKUP_JOB], flooded: () => signInFloodGauge().flooded(), maxWaitMs: QUIET_MAX_WAIT_MS },
+    defer: { kinds: [BACKUP_JOB], flooded: signInFlooded, maxWaitMs: QUIET_MAX_WAIT_MS },
   });
   const stopping = new AbortController();
   let running: Promise<unknown> | null = null;

@@ -240,7 +240,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The in-process runner of the embedded mode (and `npm run worker`): polls, runs due jobs one at a time. */
 /**
  * Job kinds that can wait while `flooded()` holds (a sign-in flood: lib/auth/flood-gauge.ts), for at most `maxWaitMs`
  * of one flood, after which they are claimed whatever the flood (an attacker cannot put them off for good).
@@ -258,6 +257,7 @@ export function claimableHandlers(
   return Object.fromEntries(Object.entries(handlers).filter(([kind]) => !deferral.kinds.includes(kind)));
 }
 
+/** The in-process runner of the embedded mode (and `npm run worker`): polls, runs due jobs one at a time. */
 export function startJobRunner(db: Database, options: RunnerOptions & { pollMs?: number; defer?: Deferral }): { stop(): Promise<void> } {
   const controller = new AbortController();
   const pollMs = options.pollMs ?? 2000;
